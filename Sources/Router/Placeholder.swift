@@ -1,0 +1,1 @@
+// Placeholder until the Router layer lands; removed by its first real file.

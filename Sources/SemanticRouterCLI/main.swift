@@ -1,0 +1,1 @@
+print("semantic-router: under construction")
