@@ -49,7 +49,7 @@ unit:
 	swift test
 
 integration: release
-	$(PY) -m pytest -q Tests/integration
+	$(PY) -m pytest -q Tests/wire Tests/integration
 
 bench: setup release
 	bench/run
