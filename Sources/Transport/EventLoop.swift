@@ -1,0 +1,258 @@
+import CNGHTTP2
+import Glibc
+import Synchronization
+
+/// Something registered with an event loop for readiness events. Loop-thread confined.
+package protocol Selectable: AnyObject {
+  /// The descriptor is readable, or has hung up or failed (a read will say which).
+  func readable()
+  /// The descriptor is writable (only delivered while registered for writing).
+  func writable()
+}
+
+/// Work a loop runs once at the end of the current iteration, before it waits again (used to
+/// coalesce many small sends into one write).
+package protocol EndOfTickWork: AnyObject {
+  func runAtEndOfTick()
+}
+
+/// An epoll event loop that runs on one thread: I/O readiness, timers, and tasks handed over from
+/// other threads (woken through an eventfd).
+///
+/// Everything but `execute` and `stop` must be called on the loop's thread.
+public final class EventLoop: @unchecked Sendable {
+  // @unchecked Sendable: cross-thread state is in `inbox` (a Mutex) and `thread` (an Atomic);
+  // everything else is touched only on the loop thread, which `assertInEventLoop` checks.
+
+  private struct Inbox {
+    var tasks: [@Sendable () -> Void] = []
+    var stopRequested = false
+  }
+
+  private struct Registration {
+    var id: UInt32
+    var handler: any Selectable
+  }
+
+  /// The loop's index in its group, for logs.
+  public let index: Int
+  private let epollFD: Int32
+  private let wakeFD: Int32
+  private let inbox = Mutex(Inbox())
+  private let thread = Atomic<UInt>(0)
+  private var registrations: [Registration?] = []
+  private var nextRegistrationID: UInt32 = 0
+  private var timers = TimerQueue<() -> Void>()
+  private var endOfTick: [any EndOfTickWork] = []
+  private var runningTasks: [@Sendable () -> Void] = []
+  private var events: UnsafeMutableBufferPointer<epoll_event>
+  /// A read buffer shared by everything on this loop (reads are consumed before the next one).
+  package let readBuffer: UnsafeMutableRawBufferPointer
+
+  private static let wakeToken = UInt64.max
+
+  /// Creates a loop; it does nothing until `run()` is called on some thread.
+  public init(index: Int = 0) throws {
+    self.index = index
+    epollFD = try Syscall.epollCreate()
+    do {
+      wakeFD = try Syscall.eventFD()
+    } catch {
+      Syscall.close(epollFD)
+      throw error
+    }
+    events = .allocate(capacity: 256)
+    readBuffer = .allocate(byteCount: 256 * 1024, alignment: 16)
+    try Syscall.epollControl(
+      epollFD, EPOLL_CTL_ADD, wakeFD, events: EPOLLIN.rawValue, data: Self.wakeToken)
+  }
+
+  deinit {
+    Syscall.close(wakeFD)
+    Syscall.close(epollFD)
+    events.deallocate()
+    readBuffer.deallocate()
+  }
+
+  // MARK: - Threads
+
+  /// Whether the caller runs on this loop's thread.
+  public var inEventLoop: Bool {
+    let owner = thread.load(ordering: .relaxed)
+    return owner != 0 && owner == UInt(pthread_self())
+  }
+
+  /// Traps (in debug builds) when called off the loop thread.
+  @inline(__always)
+  public func assertInEventLoop(file: StaticString = #fileID, line: UInt = #line) {
+    assert(inEventLoop, "called off the event loop thread", file: file, line: line)
+  }
+
+  /// Runs `task` on the loop thread, later (never inline, even when called on the loop).
+  public func execute(_ task: @escaping @Sendable () -> Void) {
+    let wasEmpty = inbox.withLock { inbox in
+      let wasEmpty = inbox.tasks.isEmpty
+      inbox.tasks.append(task)
+      return wasEmpty
+    }
+    if wasEmpty { Syscall.eventFDSignal(wakeFD) }
+  }
+
+  /// Asks the loop to return from `run()` after its current iteration. Any thread.
+  public func stop() {
+    inbox.withLock { $0.stopRequested = true }
+    Syscall.eventFDSignal(wakeFD)
+  }
+
+  // MARK: - Timers
+
+  /// Runs `callback` on the loop after `nanoseconds`. Loop thread only.
+  @discardableResult
+  public func scheduleTimer(
+    afterNanoseconds nanoseconds: UInt64, _ callback: @escaping () -> Void
+  ) -> TimerID {
+    assertInEventLoop()
+    let now = Syscall.monotonicNanoseconds()
+    let (deadline, overflow) = now.addingReportingOverflow(nanoseconds)
+    return timers.schedule(callback, at: overflow ? .max : deadline)
+  }
+
+  /// Cancels a timer that has not fired yet. Loop thread only.
+  public func cancelTimer(_ id: TimerID) {
+    assertInEventLoop()
+    timers.cancel(id)
+  }
+
+  // MARK: - Registrations
+
+  /// Registers `fd` for readability (and writability if asked). Loop thread only.
+  package func register(
+    fd: Int32, handler: any Selectable, writable: Bool = false
+  ) throws(SystemError) {
+    assertInEventLoop()
+    nextRegistrationID &+= 1
+    if Int(fd) >= registrations.count {
+      registrations.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - registrations.count))
+    }
+    registrations[Int(fd)] = Registration(id: nextRegistrationID, handler: handler)
+    do {
+      try Syscall.epollControl(
+        epollFD, EPOLL_CTL_ADD, fd, events: Self.mask(writable: writable),
+        data: UInt64(nextRegistrationID) << 32 | UInt64(UInt32(bitPattern: fd)))
+    } catch {
+      registrations[Int(fd)] = nil
+      throw error
+    }
+  }
+
+  /// Turns interest in writability on or off for a registered `fd`. Loop thread only.
+  package func setWritable(fd: Int32, _ writable: Bool) throws(SystemError) {
+    assertInEventLoop()
+    guard Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
+    try Syscall.epollControl(
+      epollFD, EPOLL_CTL_MOD, fd, events: Self.mask(writable: writable),
+      data: UInt64(registration.id) << 32 | UInt64(UInt32(bitPattern: fd)))
+  }
+
+  /// Removes `fd`; call before closing it. Loop thread only.
+  package func unregister(fd: Int32) {
+    assertInEventLoop()
+    guard Int(fd) < registrations.count, registrations[Int(fd)] != nil else { return }
+    registrations[Int(fd)] = nil
+    try? Syscall.epollControl(epollFD, EPOLL_CTL_DEL, fd, events: 0, data: 0)
+  }
+
+  /// Runs `work.runAtEndOfTick()` once this iteration's events, timers and tasks are done.
+  package func runAtEndOfTick(_ work: any EndOfTickWork) {
+    assertInEventLoop()
+    endOfTick.append(work)
+  }
+
+  private static func mask(writable: Bool) -> UInt32 {
+    EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+  }
+
+  // MARK: - Running
+
+  /// Runs the loop on the calling thread until `stop()`.
+  public func run() {
+    thread.store(UInt(pthread_self()), ordering: .relaxed)
+    defer { thread.store(0, ordering: .relaxed) }
+    while true {
+      let count: Int
+      do {
+        count = try Syscall.epollWait(epollFD, events, timeoutMilliseconds: waitTimeout())
+      } catch {
+        fatalError("epoll_wait failed: \(error)")
+      }
+      for index in 0..<count {
+        dispatch(events[index])
+      }
+      runExpiredTimers()
+      let stopRequested = runTasks()
+      runEndOfTickWork()
+      if stopRequested { return }
+    }
+  }
+
+  private func waitTimeout() -> Int32 {
+    if !endOfTick.isEmpty { return 0 }
+    guard let deadline = timers.nextDeadline() else { return -1 }
+    let now = Syscall.monotonicNanoseconds()
+    guard deadline > now else { return 0 }
+    let milliseconds = (deadline - now + 999_999) / 1_000_000
+    return Int32(min(milliseconds, UInt64(Int32.max)))
+  }
+
+  private func dispatch(_ event: epoll_event) {
+    let data = event.data.u64
+    if data == Self.wakeToken {
+      Syscall.eventFDDrain(wakeFD)
+      return
+    }
+    let fd = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: data)))
+    let id = UInt32(truncatingIfNeeded: data >> 32)
+    guard fd < registrations.count, let registration = registrations[fd], registration.id == id
+    else { return }
+    let flags = event.events
+    let readMask = EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue
+    if flags & readMask != 0 {
+      registration.handler.readable()
+    }
+    if flags & (EPOLLOUT.rawValue | EPOLLERR.rawValue) != 0,
+      fd < registrations.count, registrations[fd]?.id == id
+    {
+      registration.handler.writable()
+    }
+  }
+
+  private func runExpiredTimers() {
+    guard timers.count > 0 else { return }
+    let now = Syscall.monotonicNanoseconds()
+    while let callback = timers.popExpired(now: now) {
+      callback()
+    }
+  }
+
+  /// Runs handed-over tasks; returns true when the loop was asked to stop.
+  private func runTasks() -> Bool {
+    let stop = inbox.withLock { inbox in
+      swap(&inbox.tasks, &runningTasks)
+      return inbox.stopRequested
+    }
+    for task in runningTasks {
+      task()
+    }
+    runningTasks.removeAll(keepingCapacity: true)
+    return stop
+  }
+
+  private func runEndOfTickWork() {
+    var index = 0
+    while index < endOfTick.count {
+      endOfTick[index].runAtEndOfTick()
+      index += 1
+    }
+    endOfTick.removeAll(keepingCapacity: true)
+  }
+}

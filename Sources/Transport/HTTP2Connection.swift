@@ -1,0 +1,373 @@
+import CNGHTTP2
+import Logging
+
+/// One HTTP/2 connection over a non-blocking socket, driven by nghttp2. Loop-thread confined.
+///
+/// The same type serves both ends: a server connection (h2c with prior knowledge, as Envoy
+/// speaks it) announces new streams to its `HTTP2ConnectionDelegate`; a client connection opens
+/// streams with `openStream`. Reads go straight into nghttp2; its output is gathered into one
+/// buffer and written at the end of the loop iteration, with EPOLLOUT only while the socket is
+/// full (the backpressure path).
+public final class HTTP2Connection: Selectable, EndOfTickWork {
+  /// Which end of the connection we are.
+  public enum Role: Sendable {
+    case server
+    case client
+  }
+
+  public let role: Role
+  public let loop: EventLoop
+  /// The peer's address, for logs.
+  public let peerAddress: String
+  /// Receives new streams (server) and the connection's end.
+  public var delegate: (any HTTP2ConnectionDelegate)?
+  /// Called once when the connection has closed, after the delegate (used by its owner).
+  var onClose: ((HTTP2Connection) -> Void)?
+
+  let fd: Int32
+  let logger: Logger
+  private let settings: HTTP2Settings
+  private var session: OpaquePointer?
+  private var streams: [Int32: HTTP2Stream] = [:]
+  private var output: [UInt8] = []
+  private var outputOffset = 0
+  private var wantsWritable = false
+  private var flushScheduled = false
+  /// Inside nghttp2 (mem_recv / mem_send): sends only mark work, close is deferred.
+  private var busy = false
+  private var closeRequested = false
+  private var goawaySent = false
+  public private(set) var isClosed = false
+
+  private static let outputHighWater = 64 * 1024
+
+  /// Wraps a connected socket; call `start()` on the loop to begin.
+  init(
+    fd: Int32, role: Role, loop: EventLoop, settings: HTTP2Settings, peerAddress: String,
+    logger: Logger
+  ) {
+    self.fd = fd
+    self.role = role
+    self.loop = loop
+    self.settings = settings
+    self.peerAddress = peerAddress
+    var logger = logger
+    logger[metadataKey: "peer"] = "\(peerAddress)"
+    self.logger = logger
+  }
+
+  /// The number of open streams.
+  public var openStreamCount: Int { streams.count }
+
+  // MARK: - Lifecycle
+
+  /// Creates the nghttp2 session, registers the socket and sends our SETTINGS.
+  func start() throws(SystemError) {
+    loop.assertInEventLoop()
+    let context = Unmanaged.passRetained(self).toOpaque()
+    var options: OpaquePointer?
+    nghttp2_option_new(&options)
+    defer { nghttp2_option_del(options) }
+    nghttp2_option_set_stream_reset_rate_limit(
+      options, settings.streamResetBurst, settings.streamResetRatePerSecond)
+    // Closed streams are kept only for RFC 7540 priorities, which we do not use.
+    nghttp2_option_set_no_closed_streams(options, 1)
+    var session: OpaquePointer?
+    let callbacks = HTTP2Callbacks.shared
+    let result =
+      switch role {
+      case .server: nghttp2_session_server_new2(&session, callbacks.pointer, context, options)
+      case .client: nghttp2_session_client_new2(&session, callbacks.pointer, context, options)
+      }
+    precondition(result == 0, "nghttp2 session creation failed: \(result)")
+    self.session = session
+    var entries = [
+      nghttp2_settings_entry(
+        settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
+        value: settings.maxConcurrentStreams),
+      nghttp2_settings_entry(
+        settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
+        value: settings.initialStreamWindowSize),
+    ]
+    nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+    nghttp2_session_set_local_window_size(
+      session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: settings.connectionWindowSize))
+    do {
+      try loop.register(fd: fd, handler: self)
+    } catch {
+      Unmanaged<HTTP2Connection>.fromOpaque(context).release()
+      nghttp2_session_del(session)
+      self.session = nil
+      isClosed = true
+      Syscall.close(fd)
+      throw error
+    }
+    flush()
+  }
+
+  /// Sends GOAWAY (no new streams) and closes once open streams finish. Loop thread only.
+  public func beginGracefulShutdown() {
+    loop.assertInEventLoop()
+    guard let session, !isClosed, !goawaySent else { return }
+    goawaySent = true
+    nghttp2_submit_goaway(
+      session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+      NGHTTP2_NO_ERROR.rawValue, nil, 0)
+    scheduleFlush()
+  }
+
+  /// Closes the connection now; open streams are told the connection closed.
+  public func close() {
+    loop.assertInEventLoop()
+    if busy {
+      closeRequested = true
+    } else {
+      closeNow()
+    }
+  }
+
+  private func closeNow() {
+    guard !isClosed else { return }
+    isClosed = true
+    loop.unregister(fd: fd)
+    Syscall.close(fd)
+    let open = streams
+    streams = [:]
+    for stream in open.values {
+      stream.closed(errorCode: NGHTTP2_INTERNAL_ERROR.rawValue)
+    }
+    nghttp2_session_del(session)
+    session = nil
+    output = []
+    delegate?.connectionClosed(self)
+    delegate = nil
+    onClose?(self)
+    onClose = nil
+    Unmanaged.passUnretained(self).release()
+  }
+
+  // MARK: - Client streams
+
+  /// Opens a client stream with a request header block; DATA may follow unless `endStream`.
+  public func openStream(
+    headers: [HTTP2Header], endStream: Bool, delegate: any HTTP2StreamDelegate
+  ) -> HTTP2Stream? {
+    loop.assertInEventLoop()
+    precondition(role == .client, "openStream on a server connection")
+    guard let session, !isClosed, !goawaySent else { return nil }
+    let streamID = HTTP2HeaderBlock(headers).withNameValues { nva in
+      if endStream {
+        return nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, nil, nil)
+      }
+      var provider = HTTP2Callbacks.dataProvider
+      return nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, &provider, nil)
+    }
+    guard streamID > 0 else {
+      logger.debug("submit_request failed: \(HTTP2Callbacks.describe(Int(streamID)))")
+      return nil
+    }
+    let stream = HTTP2Stream(id: streamID, connection: self)
+    stream.delegate = delegate
+    stream.markRequestSubmitted(endStream: endStream)
+    streams[streamID] = stream
+    nghttp2_session_set_stream_user_data(
+      session, streamID, Unmanaged.passUnretained(stream).toOpaque())
+    scheduleFlush()
+    return stream
+  }
+
+  // MARK: - Called by streams
+
+  func submitHeaders(_ headers: [HTTP2Header], stream: HTTP2Stream, withDataProvider: Bool) {
+    guard let session else { return }
+    HTTP2HeaderBlock(headers).withNameValues { nva in
+      var provider = HTTP2Callbacks.dataProvider
+      let result =
+        withDataProvider
+        ? nghttp2_submit_response(session, stream.id, nva.baseAddress, nva.count, &provider)
+        : nghttp2_submit_response(session, stream.id, nva.baseAddress, nva.count, nil)
+      if result != 0 {
+        logger.debug("submit_response failed: \(HTTP2Callbacks.describe(Int(result)))")
+      }
+    }
+    scheduleFlush()
+  }
+
+  func submitTrailers(_ headers: [HTTP2Header], stream: HTTP2Stream) {
+    guard let session else { return }
+    HTTP2HeaderBlock(headers).withNameValues { nva in
+      let result = nghttp2_submit_trailer(session, stream.id, nva.baseAddress, nva.count)
+      if result != 0 {
+        logger.debug("submit_trailer failed: \(HTTP2Callbacks.describe(Int(result)))")
+      }
+    }
+  }
+
+  func submitReset(stream: HTTP2Stream, errorCode: UInt32, onlyIfRemoteOpen: Bool = false) {
+    guard let session else { return }
+    if onlyIfRemoteOpen, nghttp2_session_get_stream_remote_close(session, stream.id) != 0 {
+      return
+    }
+    nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, errorCode)
+    scheduleFlush()
+  }
+
+  func resumeData(stream: HTTP2Stream) {
+    guard let session else { return }
+    nghttp2_session_resume_data(session, stream.id)
+    scheduleFlush()
+  }
+
+  /// Writes pending output at the end of this loop iteration.
+  func scheduleFlush() {
+    guard !flushScheduled, !busy, !isClosed else { return }
+    flushScheduled = true
+    loop.runAtEndOfTick(self)
+  }
+
+  public func runAtEndOfTick() {
+    flushScheduled = false
+    flush()
+  }
+
+  // MARK: - Called from nghttp2 callbacks
+
+  func stream(_ id: Int32) -> HTTP2Stream? {
+    guard let session, let pointer = nghttp2_session_get_stream_user_data(session, id) else {
+      return nil
+    }
+    return Unmanaged<HTTP2Stream>.fromOpaque(pointer).takeUnretainedValue()
+  }
+
+  /// A peer opened a stream (server): start collecting its header block.
+  func beginRequest(streamID: Int32) {
+    guard let session else { return }
+    let stream = HTTP2Stream(id: streamID, connection: self)
+    streams[streamID] = stream
+    nghttp2_session_set_stream_user_data(
+      session, streamID, Unmanaged.passUnretained(stream).toOpaque())
+  }
+
+  /// A complete request header block arrived (server).
+  func requestHeadersComplete(_ stream: HTTP2Stream, endStream: Bool) {
+    let headers = stream.receivingHeaders
+    stream.receivingHeaders = []
+    guard let delegate else {
+      stream.reset(errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
+      return
+    }
+    delegate.connection(self, openedStream: stream, headers: headers, endStream: endStream)
+  }
+
+  func streamClosed(streamID: Int32, errorCode: UInt32) {
+    guard let stream = streams.removeValue(forKey: streamID) else { return }
+    stream.closed(errorCode: errorCode)
+  }
+
+  // MARK: - I/O
+
+  public func readable() {
+    guard let session, !isClosed else { return }
+    let buffer = loop.readBuffer
+    while true {
+      let result: IOResult<Int>
+      do {
+        result = try Syscall.read(fd, buffer)
+      } catch {
+        logger.debug("connection read failed: \(error)")
+        closeNow()
+        return
+      }
+      guard case .processed(let count) = result else { break }
+      if count == 0 {
+        closeNow()
+        return
+      }
+      busy = true
+      let processed = nghttp2_session_mem_recv(
+        session, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count)
+      busy = false
+      if processed < 0 {
+        logger.warning(
+          "HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(Int(processed)))")
+        flush()
+        closeNow()
+        return
+      }
+      if closeRequested { break }
+      if count < buffer.count { break }
+    }
+    flush()
+  }
+
+  public func writable() {
+    flush()
+  }
+
+  /// Writes buffered output, then asks nghttp2 for more until it has none or the socket is full.
+  private func flush() {
+    guard let session, !isClosed else { return }
+    if closeRequested {
+      closeNow()
+      return
+    }
+    while true {
+      if outputOffset < output.count {
+        let result: IOResult<Int>
+        do {
+          result = try output.withUnsafeBytes { bytes throws(SystemError) in
+            try Syscall.write(fd, UnsafeRawBufferPointer(rebasing: bytes[outputOffset...]))
+          }
+        } catch {
+          logger.debug("connection write failed: \(error)")
+          closeNow()
+          return
+        }
+        if case .processed(let written) = result { outputOffset += written }
+        if outputOffset < output.count {
+          setWantsWritable(true)
+          return
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+        outputOffset = 0
+      }
+      busy = true
+      while output.count < Self.outputHighWater {
+        var chunk: UnsafePointer<UInt8>?
+        let length = nghttp2_session_mem_send(session, &chunk)
+        if length < 0 {
+          busy = false
+          logger.warning("HTTP/2 send failed, closing: \(HTTP2Callbacks.describe(length))")
+          closeNow()
+          return
+        }
+        if length == 0 { break }
+        output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
+      }
+      busy = false
+      if closeRequested && output.isEmpty {
+        closeNow()
+        return
+      }
+      if output.isEmpty { break }
+    }
+    setWantsWritable(false)
+    if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 {
+      closeNow()
+    }
+  }
+
+  private func setWantsWritable(_ wants: Bool) {
+    guard wants != wantsWritable else { return }
+    wantsWritable = wants
+    do {
+      try loop.setWritable(fd: fd, wants)
+    } catch {
+      logger.debug("epoll update failed: \(error)")
+      closeNow()
+    }
+  }
+}
+
+@available(*, unavailable)
+extension HTTP2Connection: Sendable {}

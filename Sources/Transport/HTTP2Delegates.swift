@@ -1,0 +1,25 @@
+/// Receives the events of one HTTP/2 stream. Every call runs on the connection's loop thread.
+public protocol HTTP2StreamDelegate: AnyObject {
+  /// A header block: request headers never reach here on a server (they come with
+  /// `HTTP2ConnectionDelegate.connection(_:openedStream:headers:endStream:)`); on a client the
+  /// response headers, then possibly trailers. `endStream` ends the peer's side.
+  func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool)
+  /// A chunk of DATA payload (valid only during the call).
+  func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer)
+  /// The peer ended its side with a DATA frame carrying END_STREAM.
+  func streamReceivedEnd(_ stream: HTTP2Stream)
+  /// The stream is closed: both sides ended (`errorCode` 0), or it was reset by either side, or
+  /// the connection went away. Nothing can be sent any more.
+  func streamClosed(_ stream: HTTP2Stream, errorCode: UInt32)
+}
+
+/// Receives the connection-level events of an HTTP/2 connection. Runs on its loop thread.
+public protocol HTTP2ConnectionDelegate: AnyObject {
+  /// A server connection received a new request (its complete header block). The delegate sets
+  /// `stream.delegate` to receive the rest, and answers through `stream`.
+  func connection(
+    _ connection: HTTP2Connection, openedStream stream: HTTP2Stream, headers: [HTTP2Header],
+    endStream: Bool)
+  /// The connection is closed; its streams have all been told.
+  func connectionClosed(_ connection: HTTP2Connection)
+}

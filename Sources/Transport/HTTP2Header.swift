@@ -1,0 +1,10 @@
+/// One HTTP/2 header field (pseudo-headers such as `:path` included); names are lower-case.
+public struct HTTP2Header: Sendable, Equatable {
+  public var name: String
+  public var value: String
+
+  public init(_ name: String, _ value: String) {
+    self.name = name
+    self.value = value
+  }
+}

@@ -1,1 +1,0 @@
-// Placeholder until the Transport layer lands; removed by its first real file.

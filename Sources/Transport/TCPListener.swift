@@ -1,0 +1,97 @@
+import CNGHTTP2
+import Glibc
+import Logging
+
+/// A non-blocking listening TCP socket on one loop; hands each accepted socket to `onAccept`.
+///
+/// Every loop of a server has its own listener bound with SO_REUSEPORT to the same address, so
+/// the kernel spreads new connections over the loops and no connection changes thread.
+/// Loop-thread confined.
+final class TCPListener: Selectable {
+  let loop: EventLoop
+  let fd: Int32
+  private let logger: Logger
+  private let onAccept: (Int32) -> Void
+  private var isClosed = false
+  private var paused = false
+
+  /// Creates, binds and starts listening (does not register with the loop yet).
+  init(
+    address: SocketAddress, backlog: Int32, loop: EventLoop, logger: Logger,
+    onAccept: @escaping (Int32) -> Void
+  ) throws(SystemError) {
+    let fd = try Syscall.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
+    do {
+      try Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+      try Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1)
+      try Syscall.bind(fd, address)
+      try Syscall.listen(fd, backlog: backlog)
+    } catch {
+      Syscall.close(fd)
+      throw error
+    }
+    self.fd = fd
+    self.loop = loop
+    self.logger = logger
+    self.onAccept = onAccept
+  }
+
+  /// The bound address (with the kernel's port when bound to port 0).
+  func localAddress() throws(SystemError) -> SocketAddress {
+    try Syscall.localAddress(fd)
+  }
+
+  /// Starts accepting on the loop. Loop thread only.
+  func start() throws(SystemError) {
+    try loop.register(fd: fd, handler: self)
+  }
+
+  /// Stops accepting and closes the socket. Loop thread only.
+  func close() {
+    loop.assertInEventLoop()
+    guard !isClosed else { return }
+    isClosed = true
+    if !paused { loop.unregister(fd: fd) }
+    Syscall.close(fd)
+  }
+
+  func readable() {
+    while !isClosed && !paused {
+      do {
+        guard case .processed(let client) = try Syscall.accept(fd) else { return }
+        onAccept(client)
+      } catch {
+        switch error.errno {
+        case ECONNABORTED, EPROTO, EPERM:
+          continue
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+          // Out of descriptors or memory: stop accepting for a moment instead of spinning.
+          logger.error("accept failed, pausing for 100 ms: \(error)")
+          pause()
+        default:
+          logger.error("accept failed: \(error)")
+        }
+        return
+      }
+    }
+  }
+
+  func writable() {}
+
+  private func pause() {
+    paused = true
+    loop.unregister(fd: fd)
+    loop.scheduleTimer(afterNanoseconds: 100_000_000) { [self] in
+      paused = false
+      guard !isClosed else { return }
+      do {
+        try loop.register(fd: fd, handler: self)
+      } catch {
+        logger.error("cannot resume accepting: \(error)")
+      }
+    }
+  }
+}
+
+@available(*, unavailable)
+extension TCPListener: Sendable {}
