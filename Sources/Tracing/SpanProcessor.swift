@@ -1,0 +1,17 @@
+/// Receives ended spans (OpenTelemetry SDK "SpanProcessor").
+public protocol SpanProcessor: Sendable {
+  /// Called once per ended recording span, on the thread that ended it. Must not block.
+  func onEnd(_ span: SpanData)
+  /// Exports everything ended so far; false if `timeout` passed first.
+  func forceFlush(timeout: Duration) -> Bool
+  /// Stops taking spans, exports what is queued, shuts the exporter; false on timeout.
+  func shutdown(timeout: Duration) -> Bool
+}
+
+/// Discards every span (tracing disabled).
+public struct NoopSpanProcessor: SpanProcessor {
+  public init() {}
+  public func onEnd(_ span: SpanData) {}
+  public func forceFlush(timeout: Duration) -> Bool { true }
+  public func shutdown(timeout: Duration) -> Bool { true }
+}

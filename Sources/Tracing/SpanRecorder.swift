@@ -1,0 +1,67 @@
+/// The mutable state of one recording span, until `end` hands a `SpanData` to the processor.
+///
+/// `@unchecked Sendable`: callers serialise access (one ext_proc stream's loop thread owns a
+/// span); after `end` the recorder is never read again.
+final class SpanRecorder: @unchecked Sendable {
+  var data: SpanData
+  var ended = false
+  let limits: SpanLimits
+  let processor: any SpanProcessor
+  let clock: any TracingClock
+
+  init(data: SpanData, limits: SpanLimits, processor: any SpanProcessor, clock: any TracingClock) {
+    self.data = data
+    self.limits = limits
+    self.processor = processor
+    self.clock = clock
+  }
+
+  func setAttribute(_ key: String, _ value: AttributeValue) {
+    guard !ended else { return }
+    let value = limits.attributeValueLengthLimit.map { value.truncated(to: $0) } ?? value
+    if let i = data.attributes.firstIndex(where: { $0.key == key }) {
+      data.attributes[i].value = value
+    } else if data.attributes.count < limits.attributeCountLimit {
+      data.attributes.append(SpanAttribute(key, value))
+    } else {
+      data.droppedAttributesCount += 1
+    }
+  }
+
+  func addEvent(_ name: String, attributes: [SpanAttribute], time: UInt64?) {
+    guard !ended else { return }
+    guard data.events.count < limits.eventCountLimit else {
+      data.droppedEventsCount += 1
+      return
+    }
+    var kept = attributes
+    var dropped = 0
+    if kept.count > limits.eventAttributeCountLimit {
+      dropped = kept.count - limits.eventAttributeCountLimit
+      kept.removeLast(dropped)
+    }
+    if let limit = limits.attributeValueLengthLimit {
+      kept = kept.map { SpanAttribute($0.key, $0.value.truncated(to: limit)) }
+    }
+    data.events.append(
+      SpanEvent(
+        name: name, timeUnixNanos: time ?? clock.nowUnixNanos(), attributes: kept,
+        droppedAttributesCount: dropped))
+  }
+
+  /// OpenTelemetry status rules: `ok` is final, `unset` never overrides.
+  func setStatus(_ status: SpanStatus) {
+    guard !ended else { return }
+    switch (data.status, status) {
+    case (.ok, _), (_, .unset): return
+    default: data.status = status
+    }
+  }
+
+  func end(time: UInt64?) {
+    guard !ended else { return }
+    ended = true
+    data.endTimeUnixNanos = time ?? clock.nowUnixNanos()
+    processor.onEnd(data)
+  }
+}
