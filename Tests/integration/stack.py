@@ -7,10 +7,12 @@ context manager whose exit always stops what it started, so nothing outlives a t
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import socketserver
@@ -24,6 +26,20 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "envoy"
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
+
+
+_scratch: Path | None = None
+
+
+def scratch_dir() -> Path:
+  """One temporary directory per Python process for logs and rendered configs; removed at exit
+  unless `KEEP_STACK_LOGS=1`."""
+  global _scratch
+  if _scratch is None:
+    _scratch = Path(tempfile.mkdtemp(prefix="semantic-router-stack-"))
+    if os.environ.get("KEEP_STACK_LOGS") != "1":
+      atexit.register(shutil.rmtree, _scratch, True)
+  return _scratch
 
 
 def router_binary() -> Path:
@@ -83,7 +99,7 @@ class ManagedProcess:
   def __init__(self) -> None:
     self.proc: subprocess.Popen[bytes] | None = None
     self._log_file = tempfile.NamedTemporaryFile(
-      prefix=f"{self.name}-", suffix=".log", delete=False)
+      prefix=f"{self.name}-", suffix=".log", delete=False, dir=scratch_dir())
     self.log_path = Path(self._log_file.name)
 
   def _spawn(self, argv: list[str], env: dict[str, str] | None = None) -> None:
@@ -368,7 +384,7 @@ class Envoy(ManagedProcess):
     self.values.setdefault("admin_port", free_port())
     self.port = int(self.values["listen_port"])
     self.admin_port = int(self.values["admin_port"])
-    self.workdir = Path(tempfile.mkdtemp(prefix="envoy-"))
+    self.workdir = Path(tempfile.mkdtemp(prefix="envoy-", dir=scratch_dir()))
     self.config_path = render_template(template, self.values, self.workdir)
     self.concurrency = concurrency
     self.log_level = log_level
