@@ -263,18 +263,41 @@ def test_repeated_request_headers_is_an_error_and_server_keeps_serving(router, c
   stream.send(REQUEST_HEADERS)
   with pytest.raises(grpc.RpcError) as error:
     stream.recv()
-  assert error.value.code() != grpc.StatusCode.OK
+  assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION, error.value
+  assert "request_headers" in error.value.details(), error.value.details()
+  assert_still_serving(router)
+
+
+def test_request_body_after_end_of_stream_is_an_error(router, channel):
+  stream = Stream(channel)
+  reply = stream.exchange(ep.ProcessingRequest(request_headers=headers(
+    (":method", b"GET"), (":path", b"/models"), end_of_stream=True)))
+  assert_router_header(reply)
+  stream.send(REQUEST_BODY)
+  with pytest.raises(grpc.RpcError) as error:
+    stream.recv()
+  assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION, error.value
   assert error.value.details(), "the error status carries no grpc-message"
   assert_still_serving(router)
 
 
-def test_empty_processing_request_is_an_error(router, channel):
+def test_empty_processing_request_is_invalid_argument(router, channel):
   stream = Stream(channel)
   stream.send(ep.ProcessingRequest())
   with pytest.raises(grpc.RpcError) as error:
     stream.recv()
-  assert error.value.code() != grpc.StatusCode.OK
+  assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, error.value
   assert error.value.details(), "the error status carries no grpc-message"
+  assert_still_serving(router)
+
+
+def test_undecodable_message_is_invalid_argument(router):
+  with RawH2Client(router.port) as client:
+    stream_id = client.start(grpc_request_headers())
+    client.send(stream_id, grpc_frame(b"\xff\xff\xff\xff"), end_stream=True)
+    response = client.wait(stream_id)
+  assert response.grpc_status == 3, response
+  assert response.grpc_message, response
   assert_still_serving(router)
 
 
