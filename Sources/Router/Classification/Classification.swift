@@ -1,0 +1,34 @@
+/// The category of one query, how it was decided, and the query's vector for the cache.
+public struct Classification: Sendable, Equatable {
+  /// How the category was chosen (span attribute `classifier.type`).
+  public enum Method: String, Sendable, Equatable {
+    /// A keyword rule matched.
+    case keyword
+    /// The statistical classifier was confident enough.
+    case statistical
+    /// Nothing matched confidently: the fallback category applies.
+    case fallback
+  }
+
+  /// The category to route by.
+  public var category: String
+  /// 1 for keyword matches; the classifier's probability otherwise (also when it was too low
+  /// and the fallback applied).
+  public var confidence: Double
+  public var method: Method
+  /// The statistical classifier's best guess, when it ran (even if the fallback applied).
+  public var predictedCategory: String?
+  /// The query's embedding for semantic-cache lookups.
+  public var vector: QueryVector
+
+  public init(
+    category: String, confidence: Double, method: Method, predictedCategory: String? = nil,
+    vector: QueryVector
+  ) {
+    self.category = category
+    self.confidence = confidence
+    self.method = method
+    self.predictedCategory = predictedCategory
+    self.vector = vector
+  }
+}

@@ -1,0 +1,128 @@
+/// Classifies a query into one of the configured categories: keyword rules first, then a
+/// statistical classifier trained at start-up from the categories' examples; below the
+/// confidence threshold the fallback category applies.
+///
+/// Immutable after `init` (training takes milliseconds); one instance serves every thread.
+public final class Classifier: Sendable {
+  /// Weight of system-prompt features relative to the user's own words.
+  static let contextWeight: Float = 0.5
+
+  private let rules: [(category: String, rules: [KeywordRule])]
+  private let model: TextClassifier?
+  private let extractor = FeatureExtractor()
+  public let fallbackCategory: String
+  public let confidenceThreshold: Double
+
+  /// Trains on every category's examples. Categories without examples are reachable through
+  /// keyword rules only.
+  public init(
+    categories: [CategoryConfiguration], fallbackCategory: String, confidenceThreshold: Double
+  ) {
+    self.rules = categories.filter { !$0.keywordRules.isEmpty }.map { ($0.name, $0.keywordRules) }
+    self.fallbackCategory = fallbackCategory
+    self.confidenceThreshold = confidenceThreshold
+    let trained = categories.filter { !$0.examples.isEmpty }
+    if trained.isEmpty {
+      self.model = nil
+    } else {
+      var examples: [(text: String, label: Int)] = []
+      for (label, category) in trained.enumerated() {
+        for example in category.examples { examples.append((example, label)) }
+      }
+      self.model = TextClassifier(labels: trained.map(\.name), examples: examples)
+    }
+  }
+
+  /// The classifier a configuration describes.
+  public convenience init(configuration: RouterConfiguration) {
+    self.init(
+      categories: configuration.categories, fallbackCategory: configuration.fallbackCategory,
+      confidenceThreshold: configuration.classifier.confidenceThreshold)
+  }
+
+  /// The category names the statistical classifier can predict.
+  public var trainedCategories: [String] { model?.labels ?? [] }
+
+  /// Classifies `text` (the user's query); `context` (the system prompt) is added at a lower
+  /// weight when the query alone is not conclusive, and always to the cache vector (the same
+  /// question under another system prompt is another question).
+  public func classify(_ text: String, context: String? = nil) -> Classification {
+    let context = context.flatMap { $0.isEmpty ? nil : $0 }
+    var features = TextClassifier.accumulator(
+      forBytes: text.utf8.count + (context?.utf8.count ?? 0))
+    addFeatures(of: text, weight: 1, to: &features)
+
+    let keywordCategory = matchKeywords(text)
+    var best: (label: String, probability: Double)?
+    if keywordCategory == nil, let model, !features.isEmpty {
+      best = Self.top(model.probabilities(of: features), labels: model.labels)
+    }
+    if let context {
+      addFeatures(of: context, weight: Self.contextWeight, to: &features)
+      if keywordCategory == nil, let model, (best?.probability ?? 0) < confidenceThreshold {
+        let withContext = Self.top(model.probabilities(of: features), labels: model.labels)
+        if withContext.probability > best?.probability ?? 0 { best = withContext }
+      }
+    }
+    let vector = Self.vector(features, model: model)
+
+    if let keywordCategory {
+      return Classification(
+        category: keywordCategory, confidence: 1, method: .keyword, vector: vector)
+    }
+    guard let best else {
+      return Classification(
+        category: fallbackCategory, confidence: 0, method: .fallback, vector: vector)
+    }
+    if best.probability >= confidenceThreshold {
+      return Classification(
+        category: best.label, confidence: best.probability, method: .statistical,
+        predictedCategory: best.label, vector: vector)
+    }
+    return Classification(
+      category: fallbackCategory, confidence: best.probability, method: .fallback,
+      predictedCategory: best.label, vector: vector)
+  }
+
+  private func addFeatures(
+    of text: String, weight: Float, to accumulator: inout SparseAccumulator
+  ) {
+    extractor.forEachFeature(in: text) { hash in
+      accumulator.add(TextClassifier.featureIndex(hash), weight)
+    }
+  }
+
+  /// The first category (in configuration order) with a matching keyword rule.
+  private func matchKeywords(_ text: String) -> String? {
+    guard !rules.isEmpty else { return nil }
+    var text = text
+    return text.withUTF8 { original -> String? in
+      let folded = original.map(TextBytes.asciiLowercased)
+      return folded.withUnsafeBufferPointer { lowercased -> String? in
+        for (category, categoryRules) in rules
+        where categoryRules.contains(where: {
+          $0.matches(original: original, lowercased: lowercased)
+        }) {
+          return category
+        }
+        return nil
+      }
+    }
+  }
+
+  private static func top(
+    _ probabilities: [Float], labels: [String]
+  ) -> (label: String, probability: Double) {
+    var bestIndex = 0
+    for index in probabilities.indices where probabilities[index] > probabilities[bestIndex] {
+      bestIndex = index
+    }
+    return (labels[bestIndex], Double(probabilities[bestIndex]))
+  }
+
+  private static func vector(_ features: SparseAccumulator, model: TextClassifier?) -> QueryVector {
+    QueryVector(features: features) { index, count in
+      model?.tfidf(index: index, count: count) ?? count
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/// Turns text into hashed sparse features: stemmed unigrams and bigrams (stop words dropped),
+/// plus tokens for the symbols that carry meaning in questions (`+ = ^ * / < > % $ { } ;` ...).
+///
+/// Works on UTF-8 bytes in one pass with no per-token allocation: tokens are hashed (FNV-1a)
+/// as they are read. Numbers all map to one token. Case folding is ASCII only.
+struct FeatureExtractor: Sendable {
+  /// One token occurrence's hash; bigram hashes combine two of them.
+  typealias Hash = UInt64
+
+  private static let numberHash = fnv1a(Array("<num>".utf8))
+
+  private let stopWords: Set<Hash>
+
+  init() {
+    stopWords = Set(Self.stopWordList.map { Self.fnv1a(Array($0.utf8)) })
+  }
+
+  /// Calls `body` with the hash of every feature of `text` (repeats included), unigrams and
+  /// bigrams alike.
+  func forEachFeature(in text: String, _ body: (Hash) -> Void) {
+    var text = text
+    text.withUTF8 { bytes in forEachFeature(in: bytes, body) }
+  }
+
+  func forEachFeature(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Hash) -> Void) {
+    var previous: Hash?
+    var word = WordBuffer()
+    var index = 0
+    let count = bytes.count
+    while index < count {
+      let byte = bytes[index]
+      if TextBytes.isWordByte(byte) {
+        word.reset()
+        var isNumber = true
+        while index < count, TextBytes.isWordByte(bytes[index]) {
+          let current = bytes[index]
+          if current &- 48 >= 10 { isNumber = false }
+          word.append(TextBytes.asciiLowercased(current))
+          index += 1
+        }
+        let hash: Hash
+        if isNumber {
+          hash = Self.numberHash
+        } else {
+          if word.count < 2 { continue }
+          if stopWords.contains(word.hash(count: word.count)) { continue }
+          hash = word.stemmedHash()
+        }
+        emit(hash, previous: &previous, body)
+      } else {
+        if Self.isSymbol(byte) {
+          emit(Self.symbolHash(byte), previous: &previous, body)
+        }
+        index += 1
+      }
+    }
+  }
+
+  @inline(__always)
+  private func emit(_ hash: Hash, previous: inout Hash?, _ body: (Hash) -> Void) {
+    body(hash)
+    if let previous {
+      body(Self.combine(previous, hash))
+    }
+    previous = hash
+  }
+
+  // MARK: - Hashing
+
+  static func fnv1a(_ bytes: [UInt8]) -> Hash {
+    var hash: Hash = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+      hash = (hash ^ Hash(byte)) &* 0x100_0000_01b3
+    }
+    return hash
+  }
+
+  /// An order-sensitive mix of two token hashes (a bigram).
+  @inline(__always)
+  static func combine(_ first: Hash, _ second: Hash) -> Hash {
+    var mixed = first &* 0x9E37_79B9_7F4A_7C15 ^ (second &+ 0x632B_E59B_D9B4_E019)
+    mixed ^= mixed >> 29
+    mixed = mixed &* 0xBF58_476D_1CE4_E5B9
+    return mixed ^ (mixed >> 32)
+  }
+
+  private static func isSymbol(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: "^"), UInt8(ascii: "*"),
+      UInt8(ascii: "/"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "%"),
+      UInt8(ascii: "$"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ";"),
+      UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"),
+      UInt8(ascii: "#"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "&"):
+      return true
+    default:
+      return false
+    }
+  }
+
+  private static func symbolHash(_ byte: UInt8) -> Hash {
+    fnv1a([UInt8(ascii: "<"), byte, UInt8(ascii: ">")])
+  }
+
+  /// Common English function words, dropped before features are formed.
+  static let stopWordList = [
+    "a", "about", "am", "an", "and", "any", "are", "as", "at", "be", "been", "being", "but", "by",
+    "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having",
+    "he", "her", "here", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just",
+    "me", "might", "my", "of", "on", "or", "our", "please", "shall", "she", "should", "so",
+    "some", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
+    "those", "to", "us", "was", "we", "were", "what", "when", "where", "which", "who", "whom",
+    "why", "will", "with", "would", "you", "your", "yours", "tell", "explain", "give", "know",
+    "want", "need", "like", "also", "very", "really", "much", "many", "get", "make", "use",
+    "using", "used", "one", "two", "way", "ways", "thing", "things", "something", "someone",
+    "let", "don", "doesn", "isn", "help", "describe", "between",
+    "other", "all", "more", "most", "each", "does", "vs", "versus", "out", "up", "down", "over",
+  ]
+}
+
+/// A reusable buffer holding the current word's lower-cased bytes (bounded; longer words are
+/// hashed on their first 64 bytes).
+private struct WordBuffer {
+  private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+    (0, 0, 0, 0, 0, 0, 0, 0)
+  private(set) var count = 0
+  private static let capacity = 64
+
+  mutating func reset() { count = 0 }
+
+  @inline(__always)
+  mutating func append(_ byte: UInt8) {
+    guard count < Self.capacity else { return }
+    withUnsafeMutableBytes(of: &storage) { $0[count] = byte }
+    count += 1
+  }
+
+  @inline(__always)
+  func byte(at offset: Int) -> UInt8 {
+    withUnsafeBytes(of: storage) { $0[offset] }
+  }
+
+  /// FNV-1a of the first `count` bytes.
+  func hash(count: Int) -> FeatureExtractor.Hash {
+    withUnsafeBytes(of: storage) { raw in
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      for offset in 0..<count {
+        hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
+      }
+      return hash
+    }
+  }
+
+  /// The hash of the word after a light English suffix strip, so inflections share a feature:
+  /// `'s`, plural `-s`/`-es`, `-ing`, `-ed`, `-ly` (only where a stem of 3+ letters remains),
+  /// and a final `-y` or `-ies` both become `-i` (`study`, `studies` → `studi`).
+  func stemmedHash() -> FeatureExtractor.Hash {
+    var length = count
+    func endsWith(_ suffix: StaticString) -> Bool {
+      let suffixCount = suffix.utf8CodeUnitCount
+      guard length >= suffixCount else { return false }
+      for offset in 0..<suffixCount
+      where byte(at: length - suffixCount + offset) != suffix.utf8Start[offset] {
+        return false
+      }
+      return true
+    }
+    if endsWith("'s") { length -= 2 }
+    var finalI = false
+    if length > 4, endsWith("ies") {
+      length -= 3
+      finalI = true
+    } else if length > 4, endsWith("sses") {
+      length -= 2
+    } else if length > 3, endsWith("s"), !endsWith("ss"), !endsWith("us"), !endsWith("is") {
+      length -= 1
+    } else if length > 5, endsWith("ing") {
+      length -= 3
+    } else if length > 4, endsWith("ed") {
+      length -= 2
+    } else if length > 5, endsWith("ly") {
+      length -= 2
+    } else if length > 3, endsWith("y") {
+      length -= 1
+      finalI = true
+    }
+    var hash = self.hash(count: length)
+    if finalI {
+      hash = (hash ^ UInt64(UInt8(ascii: "i"))) &* 0x100_0000_01b3
+    }
+    return hash
+  }
+}

@@ -1,0 +1,196 @@
+/// The router's whole configuration, read from one YAML file (`router-config.yaml`).
+///
+/// The schema contains the snippets of the user documentation (`models`, `default_model`,
+/// `observability.tracing`) and adds what routing needs (`categories`, classifier, cache...).
+/// `deploy/router-config.yaml` documents every key. Load it with `load(path:)` or `parse(yaml:)`.
+public struct RouterConfiguration: Sendable, Equatable {
+  /// The models requests can be routed to, in priority order: for a category, the first model
+  /// that lists it wins.
+  public var models: [ModelConfiguration]
+  /// The model for requests whose category no model serves (and for the fallback category).
+  public var defaultModel: String
+  /// Declared categories; the fallback category is always among them (added when not declared).
+  public var categories: [CategoryConfiguration]
+  /// The category used when nothing matches or the classifier is not confident enough.
+  public var fallbackCategory: String
+  /// Classifier tuning.
+  public var classifier: ClassifierSettings
+  /// Model names that ask the router to choose (`"model": "auto"`).
+  public var autoModelNames: [String]
+  /// Names of the request headers the router sets for Envoy's routing.
+  public var routingHeaders: RoutingHeaderNames
+  /// Largest request body the router accepts; larger bodies get a 413 error.
+  public var maxBodyBytes: Int
+  /// What to do with a request naming a model that is not configured.
+  public var unknownModel: UnknownModelPolicy
+  /// The semantic cache.
+  public var semanticCache: SemanticCacheSettings
+  /// `observability.tracing`, for the tracing layer.
+  public var tracing: TracingSettings
+
+  public init(
+    models: [ModelConfiguration],
+    defaultModel: String,
+    categories: [CategoryConfiguration] = [],
+    fallbackCategory: String = "general",
+    classifier: ClassifierSettings = ClassifierSettings(),
+    autoModelNames: [String] = ["auto"],
+    routingHeaders: RoutingHeaderNames = RoutingHeaderNames(),
+    maxBodyBytes: Int = RouterConfiguration.defaultMaxBodyBytes,
+    unknownModel: UnknownModelPolicy = .reject,
+    semanticCache: SemanticCacheSettings = SemanticCacheSettings(),
+    tracing: TracingSettings = TracingSettings()
+  ) {
+    self.models = models
+    self.defaultModel = defaultModel
+    self.categories = categories
+    if !categories.contains(where: { $0.name == fallbackCategory }) {
+      self.categories.append(CategoryConfiguration(name: fallbackCategory))
+    }
+    self.fallbackCategory = fallbackCategory
+    self.classifier = classifier
+    self.autoModelNames = autoModelNames
+    self.routingHeaders = routingHeaders
+    self.maxBodyBytes = maxBodyBytes
+    self.unknownModel = unknownModel
+    self.semanticCache = semanticCache
+    self.tracing = tracing
+  }
+
+  /// 1 MiB: Envoy's default per-connection buffer limit, and far above any chat prompt.
+  public static let defaultMaxBodyBytes = 1 << 20
+
+  /// The model with this name, if configured.
+  public func model(named name: String) -> ModelConfiguration? {
+    models.first { $0.name == name }
+  }
+
+  /// Every distinct endpoint of every model, in order of first appearance, one per cluster name
+  /// (an endpoint shared by two models appears once). The Envoy config has one cluster each.
+  public var distinctEndpoints: [EndpointConfiguration] {
+    var seen = Set<String>()
+    var result: [EndpointConfiguration] = []
+    for endpoint in models.flatMap(\.endpoints) where seen.insert(endpoint.clusterName).inserted {
+      result.append(endpoint)
+    }
+    return result
+  }
+}
+
+/// A model and the backends that serve it.
+public struct ModelConfiguration: Sendable, Equatable {
+  /// The name clients send in `model` and backends expect.
+  public var name: String
+  /// The categories this model serves (`category:` accepts one name or a list).
+  public var categories: [String]
+  /// The backends serving this model; requests are spread over them by weight.
+  public var endpoints: [EndpointConfiguration]
+
+  public init(name: String, categories: [String], endpoints: [EndpointConfiguration]) {
+    self.name = name
+    self.categories = categories
+    self.endpoints = endpoints
+  }
+}
+
+/// One backend endpoint (`http://host:port`) of a model.
+public struct EndpointConfiguration: Sendable, Equatable {
+  /// The endpoint's name; its Envoy cluster name is derived from it (`ClusterName`).
+  public var name: String
+  /// The address as written, e.g. `http://vllm-1:8000`.
+  public var address: String
+  /// `http` or `https`.
+  public var scheme: String
+  /// Host name or IP address (IPv6 without brackets).
+  public var host: String
+  public var port: Int
+  /// Relative weight for smooth weighted round robin (default 1).
+  public var weight: Int
+
+  public init(name: String, address: String, weight: Int = 1) throws(EndpointAddressError) {
+    let parsed = try EndpointAddress(parsing: address)
+    self.name = name
+    self.address = address
+    self.scheme = parsed.scheme
+    self.host = parsed.host
+    self.port = parsed.port
+    self.weight = weight
+  }
+
+  /// The Envoy cluster that reaches this endpoint.
+  public var clusterName: String { ClusterName.forEndpoint(named: name) }
+}
+
+/// A category requests can be classified into.
+public struct CategoryConfiguration: Sendable, Equatable {
+  public var name: String
+  public var description: String
+  /// Rules checked before the statistical classifier; the first category with a matching rule
+  /// wins with confidence 1.
+  public var keywordRules: [KeywordRule]
+  /// Training examples for the statistical classifier (inline and from `examples_file`).
+  public var examples: [String]
+
+  public init(
+    name: String, description: String = "", keywordRules: [KeywordRule] = [],
+    examples: [String] = []
+  ) {
+    self.name = name
+    self.description = description
+    self.keywordRules = keywordRules
+    self.examples = examples
+  }
+}
+
+/// `classifier:` settings.
+public struct ClassifierSettings: Sendable, Equatable {
+  /// Below this confidence the fallback category applies.
+  public var confidenceThreshold: Double
+
+  public init(confidenceThreshold: Double = 0.45) {
+    self.confidenceThreshold = confidenceThreshold
+  }
+}
+
+/// `routing_headers:`: the request headers Envoy routes on.
+public struct RoutingHeaderNames: Sendable, Equatable {
+  /// Carries the selected model (default `x-selected-model`).
+  public var model: String
+  /// Carries the selected Envoy cluster (default `x-selected-cluster`); the Envoy route uses it
+  /// as `cluster_header`.
+  public var cluster: String
+
+  public init(model: String = "x-selected-model", cluster: String = "x-selected-cluster") {
+    self.model = model
+    self.cluster = cluster
+  }
+}
+
+/// `unknown_model:`: the answer to a request naming a model that is not configured.
+public enum UnknownModelPolicy: String, Sendable, Equatable {
+  /// Answer 404 `model_not_found` in OpenAI's error format.
+  case reject
+  /// Forward it unchanged to Envoy's default route.
+  case passThrough = "pass_through"
+}
+
+/// `semantic_cache:` settings.
+public struct SemanticCacheSettings: Sendable, Equatable {
+  public var enabled: Bool
+  /// Cosine similarity at or above which a cached answer is served.
+  public var similarityThreshold: Double
+  /// The most entries kept; the least recently used goes first.
+  public var maxEntries: Int
+  /// How long an entry may be served.
+  public var ttlSeconds: Int
+
+  public init(
+    enabled: Bool = false, similarityThreshold: Double = 0.95, maxEntries: Int = 1000,
+    ttlSeconds: Int = 3600
+  ) {
+    self.enabled = enabled
+    self.similarityThreshold = similarityThreshold
+    self.maxEntries = maxEntries
+    self.ttlSeconds = ttlSeconds
+  }
+}

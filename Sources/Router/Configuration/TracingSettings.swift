@@ -1,0 +1,108 @@
+/// `observability.tracing` as written in the router config, for the tracing layer to turn into
+/// its own configuration (environment variables such as `OTEL_*` are applied there, not here).
+///
+/// Fields left out of the file are nil, so the tracing layer can tell "not set" from a value and
+/// apply its own defaults and environment overrides.
+public struct TracingSettings: Sendable, Equatable {
+  /// `enabled` (default false).
+  public var enabled: Bool
+  /// `service_name`.
+  public var serviceName: String?
+  /// `deployment_environment` (resource attribute `deployment.environment.name`).
+  public var deploymentEnvironment: String?
+  public var exporter: Exporter
+  public var sampling: Sampling
+  public var batch: Batch
+
+  public init(
+    enabled: Bool = false, serviceName: String? = nil, deploymentEnvironment: String? = nil,
+    exporter: Exporter = Exporter(), sampling: Sampling = Sampling(), batch: Batch = Batch()
+  ) {
+    self.enabled = enabled
+    self.serviceName = serviceName
+    self.deploymentEnvironment = deploymentEnvironment
+    self.exporter = exporter
+    self.sampling = sampling
+    self.batch = batch
+  }
+
+  /// `exporter:`.
+  public struct Exporter: Sendable, Equatable {
+    /// `type`: `otlp` (OTLP/gRPC), `otlp_http` or `stdout`.
+    public var type: ExporterType
+    /// `endpoint`: `host:port` or a URL.
+    public var endpoint: String?
+    /// `insecure`: plaintext instead of TLS.
+    public var insecure: Bool?
+    /// `headers`: extra request metadata (e.g. an API key).
+    public var headers: [String: String]
+    /// `timeout`: per-export timeout.
+    public var timeout: Duration?
+    /// `ca_file`: PEM file of CA certificates for TLS.
+    public var caFile: String?
+
+    public init(
+      type: ExporterType = .otlp, endpoint: String? = nil, insecure: Bool? = nil,
+      headers: [String: String] = [:], timeout: Duration? = nil, caFile: String? = nil
+    ) {
+      self.type = type
+      self.endpoint = endpoint
+      self.insecure = insecure
+      self.headers = headers
+      self.timeout = timeout
+      self.caFile = caFile
+    }
+  }
+
+  /// `exporter.type` values.
+  public enum ExporterType: String, Sendable, Equatable, CaseIterable {
+    case otlp
+    case otlpHTTP = "otlp_http"
+    case stdout
+  }
+
+  /// `sampling:`.
+  public struct Sampling: Sendable, Equatable {
+    /// `type`: `always_on`, `always_off` or `probabilistic`.
+    public var type: SamplingType
+    /// `rate` for `probabilistic`, 0...1 (default 1).
+    public var rate: Double
+    /// `parent_based` (default true): follow a remote parent's sampled flag.
+    public var parentBased: Bool
+
+    public init(type: SamplingType = .alwaysOn, rate: Double = 1.0, parentBased: Bool = true) {
+      self.type = type
+      self.rate = rate
+      self.parentBased = parentBased
+    }
+  }
+
+  /// `sampling.type` values.
+  public enum SamplingType: String, Sendable, Equatable, CaseIterable {
+    case alwaysOn = "always_on"
+    case alwaysOff = "always_off"
+    case probabilistic
+  }
+
+  /// `batch:` (the batch span processor).
+  public struct Batch: Sendable, Equatable {
+    /// `max_queue_size` (OTel default 2048).
+    public var maxQueueSize: Int?
+    /// `max_export_batch_size` (OTel default 512).
+    public var maxExportBatchSize: Int?
+    /// `schedule_delay` (OTel default 5 s).
+    public var scheduleDelay: Duration?
+    /// `export_timeout` (OTel default 30 s).
+    public var exportTimeout: Duration?
+
+    public init(
+      maxQueueSize: Int? = nil, maxExportBatchSize: Int? = nil, scheduleDelay: Duration? = nil,
+      exportTimeout: Duration? = nil
+    ) {
+      self.maxQueueSize = maxQueueSize
+      self.maxExportBatchSize = maxExportBatchSize
+      self.scheduleDelay = scheduleDelay
+      self.exportTimeout = exportTimeout
+    }
+  }
+}

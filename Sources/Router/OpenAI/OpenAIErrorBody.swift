@@ -1,0 +1,39 @@
+/// OpenAI-style error responses: `{"error":{"message":…,"type":…,"code":…}}`.
+public enum OpenAIErrorBody {
+  /// The JSON bytes of an error object.
+  public static func make(message: String, type: String, code: String?) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(64 + message.utf8.count)
+    JSONWriter.appendRaw("{\"error\":{\"message\":", to: &output)
+    JSONWriter.appendString(message, to: &output)
+    JSONWriter.appendRaw(",\"type\":", to: &output)
+    JSONWriter.appendString(type, to: &output)
+    JSONWriter.appendRaw(",\"code\":", to: &output)
+    if let code {
+      JSONWriter.appendString(code, to: &output)
+    } else {
+      JSONWriter.appendRaw("null", to: &output)
+    }
+    JSONWriter.appendRaw("}}", to: &output)
+    return output
+  }
+
+  /// The 400 body for a request the parser rejected.
+  public static func invalidRequest(_ error: OpenAIRequestError) -> [UInt8] {
+    make(message: error.description, type: "invalid_request_error", code: error.code)
+  }
+
+  /// The 404 body for a model that is not configured.
+  public static func modelNotFound(_ model: String) -> [UInt8] {
+    make(
+      message: "The model '\(model)' does not exist or you do not have access to it.",
+      type: "invalid_request_error", code: "model_not_found")
+  }
+
+  /// The 413 body for a request body over the limit.
+  public static func bodyTooLarge(size: Int, limit: Int) -> [UInt8] {
+    make(
+      message: "The request body is \(size) bytes; the limit is \(limit) bytes.",
+      type: "invalid_request_error", code: "request_too_large")
+  }
+}

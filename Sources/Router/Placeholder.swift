@@ -1,1 +1,0 @@
-// Placeholder until the Router layer lands; removed by its first real file.
