@@ -125,14 +125,14 @@ class Plain(stack.ManagedProcess):
     return self
 
 
-def start_processor(setup: str) -> stack.ManagedProcess | None:
+def start_processor(setup: str, router_threads: int | None = None) -> stack.ManagedProcess | None:
   port = stack.free_port()
   if setup == "alone":
     return None
   if setup == "null":
     return Plain("null_extproc", [str(compile_null_processor()), str(port)], port)
   if setup == "router":
-    return stack.Router(port).start()
+    return stack.Router(port, threads=router_threads).start()
   if setup == "python":
     return Plain("python_extproc", [sys.executable, str(BENCH / "python_extproc.py"), str(port)],
                  port)
@@ -140,9 +140,9 @@ def start_processor(setup: str) -> stack.ManagedProcess | None:
 
 
 def run_setup(setup: str, body: Path, requests: int, warmup: int, rss: bool,
-              workdir: Path) -> tuple[LoadResult, dict[str, int]]:
+              workdir: Path, router_threads: int | None) -> tuple[LoadResult, dict[str, int]]:
   """Starts the processor and Envoy, warms up, measures; for the router also RSS samples."""
-  processor = start_processor(setup)
+  processor = start_processor(setup, router_threads)
   rss_samples: dict[str, int] = {}
   try:
     values = {"backend_port": stack.free_port()}
@@ -154,7 +154,8 @@ def run_setup(setup: str, body: Path, requests: int, warmup: int, rss: bool,
       url = f"http://127.0.0.1:{envoy.port}/v1/chat/completions"
       done = h2load(url, body, warmup).requests
       if rss and setup == "router":
-        done += h2load(url, body, max(0, 10_000 - done)).requests
+        if done < 10_000:
+          done += h2load(url, body, 10_000 - done).requests
         rss_samples[f"{done}"] = processor.rss_kib()
       before = (cpu_seconds(envoy.pid), cpu_seconds(processor.pid) if processor else 0.0)
       result = h2load(url, body, requests, workdir / f"{setup}.log")
@@ -204,6 +205,8 @@ def main() -> int:
                       help="rounds over all setups; the table shows the median round")
   parser.add_argument("--setups", default=",".join(SETUPS),
                       help=f"comma-separated subset of {','.join(SETUPS)}")
+  parser.add_argument("--router-threads", type=int,
+                      help="the router's --threads (default: its own, one loop per core)")
   parser.add_argument("--no-rss", action="store_true",
                       help="skip the router RSS samples at 10k and 100k requests")
   args = parser.parse_args()
@@ -227,7 +230,8 @@ def main() -> int:
       print(f"[round {round_index + 1}/{args.rounds}] {LABELS[setup]} ...", file=sys.stderr,
             flush=True)
       want_rss = not args.no_rss and round_index == 0
-      result, samples = run_setup(setup, body, args.requests, args.warmup, want_rss, workdir)
+      result, samples = run_setup(setup, body, args.requests, args.warmup, want_rss, workdir,
+                                  args.router_threads)
       rss_samples.update(samples)
       print(f"  {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
             f"{result.failed} failed", file=sys.stderr, flush=True)
