@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import platform
 import re
@@ -65,7 +66,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
   """Nearest-rank percentile of already sorted values."""
   if not sorted_values:
     return float("nan")
-  rank = max(1, int(round(fraction * len(sorted_values) + 0.5)))
+  rank = max(1, math.ceil(fraction * len(sorted_values)))
   return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
