@@ -1,0 +1,224 @@
+import CGeneratedProtos
+
+/// Encodes span batches as OTLP `ExportTraceServiceRequest` bytes with protobuf-c.
+///
+/// One `ResourceSpans` (the resource attributes) with one `ScopeSpans` (scope
+/// `semantic-router`), built once; per batch the span structs, attribute values and strings
+/// are laid out in an `EncodingArena` and packed into one exact-size byte array. Shared by the
+/// OTLP/HTTP and OTLP/gRPC exporters (the same request message). Not thread-safe: one per
+/// export thread.
+final class OTLPTraceEncoder {
+  typealias KeyValue = Opentelemetry__Proto__Common__V1__KeyValue
+  typealias AnyValue = Opentelemetry__Proto__Common__V1__AnyValue
+  typealias ArrayValue = Opentelemetry__Proto__Common__V1__ArrayValue
+  typealias CSpan = Opentelemetry__Proto__Trace__V1__Span
+  typealias CEvent = Opentelemetry__Proto__Trace__V1__Span__Event
+  typealias CStatus = Opentelemetry__Proto__Trace__V1__Status
+
+  private let arena = EncodingArena()
+  /// Holds the resource and scope, which never change.
+  private let fixedArena = EncodingArena(blockSize: 16 * 1024)
+  private var request = Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest()
+  private let resourceSpans: UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ResourceSpans>
+  private let scopeSpans: UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ScopeSpans>
+
+  // Initialised messages (descriptor set, defaults), copied into the arena per use.
+  private var keyValuePrototype = KeyValue()
+  private var anyValuePrototype = AnyValue()
+  private var arrayValuePrototype = ArrayValue()
+  private var spanPrototype = CSpan()
+  private var eventPrototype = CEvent()
+  private var statusPrototype = CStatus()
+
+  /// `resource` becomes the `Resource` of every request; the scope is `scopeName`/`scopeVersion`.
+  init(resource: [SpanAttribute], scopeName: String, scopeVersion: String) {
+    opentelemetry__proto__common__v1__key_value__init(&keyValuePrototype)
+    opentelemetry__proto__common__v1__any_value__init(&anyValuePrototype)
+    opentelemetry__proto__common__v1__array_value__init(&arrayValuePrototype)
+    opentelemetry__proto__trace__v1__span__init(&spanPrototype)
+    opentelemetry__proto__trace__v1__span__event__init(&eventPrototype)
+    opentelemetry__proto__trace__v1__status__init(&statusPrototype)
+    opentelemetry__proto__collector__trace__v1__export_trace_service_request__init(&request)
+
+    resourceSpans = fixedArena.allocate(Opentelemetry__Proto__Trace__V1__ResourceSpans.self)
+    opentelemetry__proto__trace__v1__resource_spans__init(resourceSpans)
+    let cResource = fixedArena.allocate(Opentelemetry__Proto__Resource__V1__Resource.self)
+    opentelemetry__proto__resource__v1__resource__init(cResource)
+    scopeSpans = fixedArena.allocate(Opentelemetry__Proto__Trace__V1__ScopeSpans.self)
+    opentelemetry__proto__trace__v1__scope_spans__init(scopeSpans)
+    let scope = fixedArena.allocate(Opentelemetry__Proto__Common__V1__InstrumentationScope.self)
+    opentelemetry__proto__common__v1__instrumentation_scope__init(scope)
+
+    let (count, attributes) = keyValues(resource, in: fixedArena)
+    cResource.pointee.n_attributes = count
+    cResource.pointee.attributes = attributes
+    scope.pointee.name = fixedArena.cString(scopeName)
+    scope.pointee.version = fixedArena.cString(scopeVersion)
+    scopeSpans.pointee.scope = scope
+    resourceSpans.pointee.resource = cResource
+    resourceSpans.pointee.n_scope_spans = 1
+    let scopeList = fixedArena.allocate(
+      UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ScopeSpans>?.self)
+    scopeList.pointee = scopeSpans
+    resourceSpans.pointee.scope_spans = scopeList
+    let resourceList = fixedArena.allocate(
+      UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ResourceSpans>?.self)
+    resourceList.pointee = resourceSpans
+    request.n_resource_spans = 1
+    request.resource_spans = resourceList
+  }
+
+  /// The serialised `ExportTraceServiceRequest` for `spans`.
+  func encode(_ spans: [SpanData]) -> [UInt8] {
+    defer {
+      arena.reset()
+      scopeSpans.pointee.n_spans = 0
+      scopeSpans.pointee.spans = nil
+    }
+    let list = arena.allocate(UnsafeMutablePointer<CSpan>?.self, count: spans.count)
+    let structs = arena.allocate(CSpan.self, count: spans.count)
+    for (i, span) in spans.enumerated() {
+      let s = structs + i
+      s.initialize(to: spanPrototype)
+      fill(s, from: span)
+      list[i] = s
+    }
+    scopeSpans.pointee.n_spans = spans.count
+    scopeSpans.pointee.spans = list
+    return withUnsafePointer(to: &request) { req in
+      let size = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(req)
+      return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+        initialized = opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(
+          req, buffer.baseAddress)
+      }
+    }
+  }
+
+  // MARK: - Messages
+
+  private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: SpanData) {
+    s.pointee.trace_id = ProtobufCBinaryData(len: 16, data: arena.traceID(span.context.traceID))
+    s.pointee.span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(span.context.spanID.value))
+    if let parent = span.parentSpanID {
+      s.pointee.parent_span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(parent.value))
+    }
+    if !span.context.traceState.isEmpty {
+      s.pointee.trace_state = arena.cString(span.context.traceState.headerValue)
+    }
+    s.pointee.flags = span.otlpFlags
+    s.pointee.name = arena.cString(span.name)
+    s.pointee.kind = Opentelemetry__Proto__Trace__V1__Span__SpanKind(
+      rawValue: UInt32(span.kind.rawValue))
+    s.pointee.start_time_unix_nano = span.startTimeUnixNanos
+    s.pointee.end_time_unix_nano = span.endTimeUnixNanos
+    let (count, attributes) = keyValues(span.attributes, in: arena)
+    s.pointee.n_attributes = count
+    s.pointee.attributes = attributes
+    s.pointee.dropped_attributes_count = UInt32(clamping: span.droppedAttributesCount)
+    if !span.events.isEmpty {
+      let list = arena.allocate(UnsafeMutablePointer<CEvent>?.self, count: span.events.count)
+      let events = arena.allocate(CEvent.self, count: span.events.count)
+      for (i, event) in span.events.enumerated() {
+        let e = events + i
+        e.initialize(to: eventPrototype)
+        e.pointee.name = arena.cString(event.name)
+        e.pointee.time_unix_nano = event.timeUnixNanos
+        let (n, attrs) = keyValues(event.attributes, in: arena)
+        e.pointee.n_attributes = n
+        e.pointee.attributes = attrs
+        e.pointee.dropped_attributes_count = UInt32(clamping: event.droppedAttributesCount)
+        list[i] = e
+      }
+      s.pointee.n_events = span.events.count
+      s.pointee.events = list
+    }
+    s.pointee.dropped_events_count = UInt32(clamping: span.droppedEventsCount)
+    if span.status != .unset {
+      let status = arena.allocate(CStatus.self)
+      status.initialize(to: statusPrototype)
+      status.pointee.code = Opentelemetry__Proto__Trace__V1__Status__StatusCode(
+        rawValue: UInt32(span.status.code))
+      if case .error(let message) = span.status, !message.isEmpty {
+        status.pointee.message = arena.cString(message)
+      }
+      s.pointee.status = status
+    }
+  }
+
+  private func keyValues(
+    _ attributes: [SpanAttribute], in arena: EncodingArena
+  ) -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<KeyValue>?>?) {
+    guard !attributes.isEmpty else { return (0, nil) }
+    let list = arena.allocate(UnsafeMutablePointer<KeyValue>?.self, count: attributes.count)
+    let pairs = arena.allocate(KeyValue.self, count: attributes.count)
+    let values = arena.allocate(AnyValue.self, count: attributes.count)
+    for (i, attribute) in attributes.enumerated() {
+      let kv = pairs + i
+      kv.initialize(to: keyValuePrototype)
+      kv.pointee.key = arena.cString(attribute.key)
+      let value = values + i
+      value.initialize(to: anyValuePrototype)
+      fill(value, with: attribute.value, in: arena)
+      kv.pointee.value = value
+      list[i] = kv
+    }
+    return (attributes.count, list)
+  }
+
+  private func fill(_ v: UnsafeMutablePointer<AnyValue>, with value: AttributeValue, in arena: EncodingArena) {
+    switch value {
+    case .string(let s): setString(v, s, in: arena)
+    case .bool(let b): setBool(v, b)
+    case .int(let i): setInt(v, i)
+    case .double(let d): setDouble(v, d)
+    case .bytes(let bytes):
+      v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE
+      v.pointee.bytes_value = ProtobufCBinaryData(len: bytes.count, data: arena.bytes(bytes))
+    case .stringArray(let a): setArray(v, a.count, in: arena) { setString($0, a[$1], in: arena) }
+    case .boolArray(let a): setArray(v, a.count, in: arena) { setBool($0, a[$1]) }
+    case .intArray(let a): setArray(v, a.count, in: arena) { setInt($0, a[$1]) }
+    case .doubleArray(let a): setArray(v, a.count, in: arena) { setDouble($0, a[$1]) }
+    }
+  }
+
+  private func setString(_ v: UnsafeMutablePointer<AnyValue>, _ s: String, in arena: EncodingArena) {
+    v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
+    v.pointee.string_value = arena.cString(s)
+  }
+
+  private func setBool(_ v: UnsafeMutablePointer<AnyValue>, _ b: Bool) {
+    v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE
+    v.pointee.bool_value = b ? 1 : 0
+  }
+
+  private func setInt(_ v: UnsafeMutablePointer<AnyValue>, _ i: Int64) {
+    v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE
+    v.pointee.int_value = i
+  }
+
+  private func setDouble(_ v: UnsafeMutablePointer<AnyValue>, _ d: Double) {
+    v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE
+    v.pointee.double_value = d
+  }
+
+  private func setArray(
+    _ v: UnsafeMutablePointer<AnyValue>, _ count: Int, in arena: EncodingArena,
+    _ element: (UnsafeMutablePointer<AnyValue>, Int) -> Void
+  ) {
+    let array = arena.allocate(ArrayValue.self)
+    array.initialize(to: arrayValuePrototype)
+    if count > 0 {
+      let list = arena.allocate(UnsafeMutablePointer<AnyValue>?.self, count: count)
+      let values = arena.allocate(AnyValue.self, count: count)
+      for i in 0..<count {
+        (values + i).initialize(to: anyValuePrototype)
+        element(values + i, i)
+        list[i] = values + i
+      }
+      array.pointee.n_values = count
+      array.pointee.values = list
+    }
+    v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE
+    v.pointee.array_value = array
+  }
+}
