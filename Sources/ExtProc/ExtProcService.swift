@@ -11,7 +11,8 @@ public enum ExtProcService {
 
   /// Makes a call handler per stream, each with a new processor from `processorFactory`.
   public static func handlerFactory(
-    processorFactory: @escaping ProcessorFactory, logger: Logger
+    processorFactory: @escaping ProcessorFactory,
+    logger: Logger = Logger(label: "semantic-router.ext-proc")
   ) -> GRPCCallHandlerFactory {
     { call in
       let context = ProcessorContext(
