@@ -9,7 +9,7 @@ Environment:
   SEMANTIC_ROUTER_URL  where Envoy listens (default http://localhost:8000)
   OTLP_ENDPOINT        OTLP/gRPC collector (default http://localhost:4317)
   OPENAI_API_KEY       sent as the bearer token (default dummy-key-for-local-testing)
-  EXPLICIT_MODEL       the model example 4 names (default llama-3.1-8b)
+  EXPLICIT_MODEL       the model example 4 names (default llama-3.1-70b)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ SERVICE = "openai-client-example"
 ROUTER_URL = os.environ.get("SEMANTIC_ROUTER_URL", "http://localhost:8000").rstrip("/")
 OTLP_ENDPOINT = os.environ.get("OTLP_ENDPOINT", "http://localhost:4317")
 API_KEY = os.environ.get("OPENAI_API_KEY", "dummy-key-for-local-testing")
-EXPLICIT_MODEL = os.environ.get("EXPLICIT_MODEL", "llama-3.1-8b")
+EXPLICIT_MODEL = os.environ.get("EXPLICIT_MODEL", "llama-3.1-70b")
 
 
 def setup_tracing() -> TracerProvider:

