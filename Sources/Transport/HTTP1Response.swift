@@ -1,0 +1,21 @@
+/// A complete HTTP/1.1 response as `HTTP1Client` returns it.
+public struct HTTP1Response: Sendable {
+  /// The status code, e.g. 200.
+  public var status: Int
+  /// Header fields in order, names lower-cased.
+  public var headers: [(name: String, value: String)]
+  /// The body, de-chunked.
+  public var body: [UInt8]
+
+  public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+    self.status = status
+    self.headers = headers
+    self.body = body
+  }
+
+  /// The first value of header `name` (case-insensitive).
+  public func header(_ name: String) -> String? {
+    let lower = name.lowercased()
+    return headers.first { $0.name == lower }?.value
+  }
+}
