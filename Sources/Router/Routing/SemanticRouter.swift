@@ -1,0 +1,80 @@
+/// The routing brain, without any I/O: classifies queries, picks model and endpoint, and owns
+/// the semantic cache. Built once from a validated configuration and shared by every stream and
+/// thread.
+public final class SemanticRouter: Sendable {
+  public let configuration: RouterConfiguration
+  public let classifier: Classifier
+  /// The semantic cache, when `semantic_cache.enabled`.
+  public let cache: SemanticCache?
+  private let balancers: [String: SmoothWeightedRoundRobin]
+  private let autoNames: Set<String>
+  /// For each category, the first model listing it.
+  private let modelForCategory: [String: String]
+
+  /// Trains the classifier and sets up balancers and cache; `clock` drives cache expiry (tests
+  /// inject one).
+  public init(
+    configuration: RouterConfiguration,
+    clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+  ) {
+    self.configuration = configuration
+    self.classifier = Classifier(configuration: configuration)
+    self.cache =
+      configuration.semanticCache.enabled
+      ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
+    var balancers: [String: SmoothWeightedRoundRobin] = [:]
+    var modelForCategory: [String: String] = [:]
+    for model in configuration.models {
+      balancers[model.name] = SmoothWeightedRoundRobin(weights: model.endpoints.map(\.weight))
+      for category in model.categories where modelForCategory[category] == nil {
+        modelForCategory[category] = model.name
+      }
+    }
+    self.balancers = balancers
+    self.modelForCategory = modelForCategory
+    self.autoNames = Set(configuration.autoModelNames)
+  }
+
+  /// Whether `model` asks the router to choose (`auto` by default).
+  public func isAutoModel(_ model: String) -> Bool {
+    autoNames.contains(model)
+  }
+
+  /// Classifies a parsed request: its last user message, with the system prompt as context.
+  public func classify(_ request: OpenAIRequest) -> Classification {
+    let query = request.query
+    return classifier.classify(query.text, context: query.context)
+  }
+
+  /// The model for a category: the first model serving it, else the default model.
+  public func model(forCategory category: String) -> (model: String, reason: RoutingDecision.Reason)
+  {
+    if let model = modelForCategory[category] { return (model, .categoryModel) }
+    return (configuration.defaultModel, .defaultModel)
+  }
+
+  /// Decides where a request for `requestedModel` in `category` goes; for a routed request this
+  /// also advances the model's weighted round robin.
+  public func decide(requestedModel: String, category: String) -> RoutingDecision {
+    let model: String
+    let reason: RoutingDecision.Reason
+    if isAutoModel(requestedModel) {
+      (model, reason) = self.model(forCategory: category)
+    } else if balancers[requestedModel] != nil {
+      (model, reason) = (requestedModel, .explicitModel)
+    } else {
+      switch configuration.unknownModel {
+      case .reject: return .modelNotFound(model: requestedModel)
+      case .passThrough: return .passThrough(model: requestedModel)
+      }
+    }
+    guard let balancer = balancers[model], let modelConfiguration = configuration.model(named: model)
+    else {
+      preconditionFailure("validated configuration has no model '\(model)'")
+    }
+    let endpoint = modelConfiguration.endpoints[balancer.next()]
+    return .route(
+      RoutingDecision.Route(
+        requestedModel: requestedModel, model: model, endpoint: endpoint, reason: reason))
+  }
+}
