@@ -6,7 +6,8 @@ import Testing
 struct CodecTests {
   static let requestHeaders: HTTPHeaders = [
     ":method": "POST", ":path": "/v1/chat/completions", ":authority": "localhost:8000",
-    "content-type": "application/json", "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "content-type": "application/json",
+    "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
   ]
 
   // MARK: - Requests
@@ -164,8 +165,10 @@ struct CodecTests {
     common.headerMutation.set("content-length", "12")
     common.replaceBody(with: body)
     #expect(common.headerMutation.setHeaders == [.init(name: "content-length", value: "1048576")])
-    for sent in [ProcessingResponse(.requestBody(common)), ProcessingResponse(.responseBody(common))]
-    {
+    let responses = [
+      ProcessingResponse(.requestBody(common)), ProcessingResponse(.responseBody(common)),
+    ]
+    for sent in responses {
       let (decoded, facts) = try #require(WireFixtures.decode(sent.encoded()))
       #expect(decoded == sent)
       #expect(!facts.anyLegacyValueSet)

@@ -23,7 +23,8 @@ enum WireFixtures {
     envoy__service__ext_proc__v3__processing_request__init(&message)
     switch request.message {
     case .requestHeaders(let headers):
-      message.request_case = ENVOY__SERVICE__EXT_PROC__V3__PROCESSING_REQUEST__REQUEST_REQUEST_HEADERS
+      message.request_case =
+        ENVOY__SERVICE__EXT_PROC__V3__PROCESSING_REQUEST__REQUEST_REQUEST_HEADERS
       message.request_headers = httpHeaders(headers, values, &arena)
     case .responseHeaders(let headers):
       message.request_case =
@@ -257,8 +258,8 @@ enum WireFixtures {
         HeaderMutation.SetHeader(
           name: String(cString: header.key),
           value: String(
-            decoding: UnsafeBufferPointer(start: header.raw_value.data, count: header.raw_value.len),
-            as: UTF8.self),
+            decoding: UnsafeBufferPointer(
+              start: header.raw_value.data, count: header.raw_value.len), as: UTF8.self),
           append: option.append.map { $0.pointee.value != 0 } ?? false))
     }
     for index in 0..<mutation.n_remove_headers {
