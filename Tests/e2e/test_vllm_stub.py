@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -271,3 +275,35 @@ def test_sigterm_flushes_queued_spans(receiver: OTLPReceiver) -> None:
     assert span.resource["service.instance.id"] == "flush"
   finally:
     stub.stop()
+
+
+def test_concurrent_requests_are_served_in_parallel(receiver: OTLPReceiver) -> None:
+  with VLLMStubProcess(name="slow", latency_ms=300) as stub:
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+      statuses = list(pool.map(
+        lambda _: post(stub, "/v1/chat/completions", chat("x"))[0].status, range(10),
+      ))
+    elapsed = time.monotonic() - started
+  assert statuses == [200] * 10
+  assert elapsed < 1.5, f"10 requests of 300 ms took {elapsed:.2f}s: not served concurrently"
+
+
+def test_client_leaving_mid_stream_ends_the_span_with_an_error(receiver: OTLPReceiver) -> None:
+  trace_id = "77777777777777777777777777777777"
+  with VLLMStubProcess(name="leaver", otlp_url=receiver.url, tokens=50, latency_ms=2000) as stub:
+    sock = socket.create_connection(("127.0.0.1", stub.port), timeout=5)
+    body = json.dumps(chat("x", stream=True)).encode()
+    sock.sendall(
+      b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+      b"traceparent: " + traceparent(trace_id).encode() + b"\r\n"
+      b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()  # RST: the stub's next write fails
+    span = generate_span(receiver, trace_id)
+    assert span.status_code == "ERROR"
+    assert span.status_message == "client closed the stream"
+    # The stub is still healthy afterwards.
+    assert post(stub, "/v1/chat/completions", chat("y"))[0].status == 200

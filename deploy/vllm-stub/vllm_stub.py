@@ -296,7 +296,12 @@ class StubHandler(BaseHTTPRequestHandler):
           chat, completion_id, model, words, finish_reason, usage if include_usage else None,
           latency_ms, span,
         )
-        self._send_sse(events)
+        try:
+          self._send_sse(events)
+        except (BrokenPipeError, ConnectionResetError):
+          # The client (or Envoy) went away mid-stream: nothing more to send on this socket.
+          self.close_connection = True
+          span.set_status(Status(StatusCode.ERROR, "client closed the stream"))
       else:
         time.sleep(latency_ms / 1000)
         self._send_json(HTTPStatus.OK, self._full_response(
