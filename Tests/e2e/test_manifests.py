@@ -349,3 +349,40 @@ def test_stub_dockerfile_copies_the_stub_and_its_pinned_requirements() -> None:
   assert next(args for op, args in reversed(steps) if op == "USER") != "root"
   assert json.loads(next(args for op, args in steps if op == "ENTRYPOINT"))[1] \
     == "/app/vllm_stub.py"
+
+
+# MARK: - Against the router binary
+
+
+def router_binary_with_envoy_config() -> Path:
+  binary = REPO / ".build" / "release" / "semantic-router"
+  if not binary.exists():
+    pytest.skip("no release build of semantic-router (make release)")
+  probe = subprocess.run([binary, "envoy-config", "--help"], capture_output=True, timeout=30)
+  if probe.returncode != 0:
+    pytest.skip("this semantic-router build has no envoy-config subcommand yet")
+  return binary
+
+
+@pytest.mark.parametrize("config_path", [
+  K8S / "router-config.yaml", DEPLOY / "tracing" / "router-config.yaml",
+], ids=lambda p: str(p.relative_to(REPO)))
+def test_router_accepts_the_shipped_configs_and_generates_the_same_backend_clusters(
+  config_path: Path,
+) -> None:
+  binary = router_binary_with_envoy_config()
+  result = subprocess.run(
+    [binary, "envoy-config", "--config", str(config_path)],
+    capture_output=True, text=True, timeout=60,
+  )
+  assert result.returncode == 0, result.stderr
+  generated = envoy_clusters(yaml.safe_load(result.stdout))
+  router_config = load_yaml(config_path)
+  expected = {
+    cluster_name(e["name"]): (urlsplit(e["address"]).hostname, urlsplit(e["address"]).port)
+    for e in endpoints_of(router_config)
+  }
+  assert {n: a for n, a in generated.items() if n.startswith("vsr_")} == expected
+  if config_path.parent == K8S:
+    shipped = envoy_clusters(load_yaml(K8S / "envoy.yaml"))
+    assert {n: a for n, a in shipped.items() if n.startswith("vsr_")} == expected
