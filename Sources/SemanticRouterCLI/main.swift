@@ -1,1 +1,0 @@
-print("semantic-router: under construction")
