@@ -33,8 +33,9 @@ public struct CommonResponse: Sendable, Equatable {
   /// Replaces the body with `bytes` and sets `content-length` to match, as a BUFFERED body
   /// response must when the length changes (else Envoy answers 500).
   ///
-  /// In STREAMED mode header mutations in body responses have no effect: remove
-  /// `content-length` in the headers response instead, before changing chunk sizes.
+  /// Only BUFFERED mode with the headers sent needs this: in STREAMED and BUFFERED_PARTIAL mode
+  /// Envoy removes `content-length` itself once body mutations are possible, and header
+  /// mutations in STREAMED body responses have no effect.
   public mutating func replaceBody(with bytes: [UInt8]) {
     bodyMutation = .replace(bytes)
     headerMutation.setHeaders.removeAll { $0.name == "content-length" }
