@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import Synchronization
+import Transport
+
+/// Exports spans with OTLP/HTTP: `POST /v1/traces`, `Content-Type: application/x-protobuf`.
+///
+/// [OTLP spec, "OTLP/HTTP"](https://opentelemetry.io/docs/specs/otlp/#otlphttp). Keeps one
+/// connection alive and reconnects when it breaks; retries 429/502/503/504 (honouring
+/// `Retry-After`) and connection failures per `OTLPRetryPolicy`, never other codes; logs and
+/// counts a partial success. Plain HTTP only for now: an `https://` endpoint is refused at
+/// construction (TLS would slot in under `HTTP1Client`).
+public final class OTLPHTTPExporter: SpanExporter {
+  private let endpoint: OTLPEndpoint
+  private let headers: [(name: String, value: String)]
+  private let timeout: Duration
+  private let retryPolicy: OTLPRetryPolicy
+  private let metrics: TracingMetrics
+  private let logger: Logger
+  private let sleep: @Sendable (Duration) -> Void
+  private let isShutDown = Atomic<Bool>(false)
+  private let connection: Mutex<Connection>
+
+  /// The export thread's client and encoder.
+  private struct Connection {
+    let client: HTTP1Client
+    let encoder: OTLPTraceEncoder
+  }
+
+  /// - Parameters:
+  ///   - endpoint: the full URL (`http://host:4318/v1/traces`; a URL without a path gets
+  ///     `/v1/traces`).
+  ///   - headers: extra request headers (`OTEL_EXPORTER_OTLP_HEADERS`).
+  ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
+  ///     processor's export deadline also applies.
+  ///   - resource: the resource attributes sent with every batch.
+  ///   - sleep: how retry waits are spent (tests record them instead).
+  public init(
+    endpoint: String, headers: [(name: String, value: String)] = [],
+    timeout: Duration = .seconds(10), resource: [SpanAttribute],
+    scopeVersion: String = TracingConfiguration.defaultServiceVersion,
+    retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
+    logger: Logger = Logger(label: "semantic-router.tracing"),
+    sleep: @escaping @Sendable (Duration) -> Void = { duration in
+      Thread.sleep(
+        forTimeInterval: Double(duration.components.seconds)
+          + Double(duration.components.attoseconds) * 1e-18)
+    }
+  ) throws(TracingConfigurationError) {
+    let parsed = try OTLPEndpoint(url: endpoint)
+    guard parsed.scheme == "http" else {
+      throw TracingConfigurationError(
+        .tlsUnsupported, "\(endpoint): TLS for OTLP/HTTP is not supported yet; use http://")
+    }
+    self.endpoint = parsed
+    self.headers = headers
+    self.timeout = timeout
+    self.retryPolicy = retryPolicy
+    self.metrics = metrics
+    self.logger = logger
+    self.sleep = sleep
+    connection = Mutex(
+      Connection(
+        client: HTTP1Client(host: parsed.host, port: parsed.port),
+        encoder: OTLPTraceEncoder(
+          resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)))
+  }
+
+  public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
+    guard !isShutDown.load(ordering: .acquiring) else {
+      return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
+    }
+    guard !batch.isEmpty else { return .success }
+    let deadline = min(deadline, ContinuousClock.now.advanced(by: timeout))
+    let endpoint = endpoint
+    let requestHeaders = [("Content-Type", "application/x-protobuf")] + headers
+    return connection.withLock { connection in
+      let body = connection.encoder.encode(batch)
+      return retryPolicy.run(deadline: deadline, sleep: sleep) {
+        let response: HTTP1Response
+        do throws(HTTP1ClientError) {
+          response = try connection.client.request(
+            method: "POST", path: endpoint.path, headers: requestHeaders, body: body,
+            deadline: deadline)
+        } catch {
+          if error.reason == .timeout {
+            return .failed(SpanExportFailure(.timeout, error.description))
+          }
+          return .retryable(SpanExportFailure(.connection, error.description), retryAfter: nil)
+        }
+        return outcome(of: response, spans: batch.count)
+      }
+    }
+  }
+
+  public func shutdown() {
+    isShutDown.store(true, ordering: .releasing)
+    connection.withLock { $0.client.close() }
+  }
+
+  private func outcome(of response: HTTP1Response, spans: Int) -> OTLPRetryPolicy.Attempt {
+    switch response.status {
+    case 200..<300:
+      if let partial = OTLPPartialSuccess.decode(response.body), partial.isReported {
+        metrics.partialSuccessRejected(Int(partial.rejectedSpans))
+        logger.warning(
+          "OTLP/HTTP partial success",
+          metadata: [
+            "rejected_spans": "\(partial.rejectedSpans)", "error_message": "\(partial.errorMessage)",
+          ])
+      }
+      return .success
+    case let status where OTLPRetryPolicy.isRetryable(httpStatus: status):
+      let now = Int(SystemTracingClock().nowUnixNanos() / 1_000_000_000)
+      return .retryable(
+        SpanExportFailure(.retriesExhausted, "HTTP \(status)"),
+        retryAfter: OTLPRetryPolicy.retryAfter(response.header("retry-after"), nowUnixSeconds: now))
+    case let status:
+      let detail = String(decoding: response.body.prefix(200), as: UTF8.self)
+      logger.warning(
+        "OTLP/HTTP export rejected",
+        metadata: ["status": "\(status)", "spans": "\(spans)", "body": "\(detail)"])
+      return .failed(SpanExportFailure(.rejected, "HTTP \(status)"))
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/// A tracing configuration that cannot be put to work.
+public struct TracingConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+  public enum Reason: Sendable, Hashable {
+    /// The endpoint is not a usable URL or `host:port`.
+    case invalidEndpoint
+    /// TLS was asked for (`https://` or `insecure: false`), which is not built yet.
+    case tlsUnsupported
+    /// The exporter type has no implementation in this build (OTLP/gRPC until it lands).
+    case exporterUnavailable
+  }
+
+  public var reason: Reason
+  public var message: String
+
+  public init(_ reason: Reason, _ message: String) {
+    self.reason = reason
+    self.message = message
+  }
+
+  public var description: String { message }
+}

@@ -1,0 +1,85 @@
+import Logging
+
+/// Tracing put together from a `TracingConfiguration`: sampler, tracer, batch processor and
+/// exporter sharing one `TracingMetrics`.
+///
+/// Disabled configuration: a `Tracer.disabled()` that passes the parent context through and
+/// records nothing. Call `shutdown` on SIGTERM to flush what is queued.
+public final class TracingPipeline: Sendable {
+  public let configuration: TracingConfiguration
+  public let tracer: Tracer
+  public let processor: any SpanProcessor
+  public let metrics: TracingMetrics
+
+  /// Builds the pipeline. `exporter`, when given, replaces the configured one (tests, or the
+  /// OTLP/gRPC exporter until this layer builds it itself).
+  public init(
+    configuration: TracingConfiguration, exporter: (any SpanExporter)? = nil,
+    logger: Logger = Logger(label: "semantic-router.tracing")
+  ) throws(TracingConfigurationError) {
+    self.configuration = configuration
+    let metrics = TracingMetrics()
+    self.metrics = metrics
+    guard configuration.enabled else {
+      tracer = .disabled()
+      processor = NoopSpanProcessor()
+      return
+    }
+    let chosen: any SpanExporter
+    if let exporter {
+      chosen = exporter
+    } else {
+      chosen = try Self.makeExporter(configuration, metrics: metrics, logger: logger)
+    }
+    let processor = BatchSpanProcessor(
+      exporter: chosen, configuration: configuration.batch, metrics: metrics)
+    self.processor = processor
+    tracer = Tracer(
+      sampler: configuration.sampling.makeSampler(), processor: processor,
+      limits: configuration.limits, metrics: metrics)
+    logger.info(
+      "tracing enabled",
+      metadata: [
+        "exporter": "\(configuration.exporter.type.rawValue)",
+        "endpoint": "\(configuration.exporter.resolvedEndpoint)",
+        "sampler": "\(tracer.sampler.samplerDescription)",
+        "service.name": "\(configuration.serviceName)",
+      ])
+  }
+
+  /// The exporter `configuration` names.
+  static func makeExporter(
+    _ configuration: TracingConfiguration, metrics: TracingMetrics, logger: Logger
+  ) throws(TracingConfigurationError) -> any SpanExporter {
+    let exporter = configuration.exporter
+    switch exporter.type {
+    case .stdout:
+      return StdoutSpanExporter(serviceName: configuration.serviceName)
+    case .otlpHTTP:
+      guard exporter.insecure || exporter.resolvedEndpoint.hasPrefix("https://") else {
+        throw TracingConfigurationError(
+          .tlsUnsupported, "insecure: false needs TLS, which OTLP/HTTP does not support yet")
+      }
+      return try OTLPHTTPExporter(
+        endpoint: exporter.resolvedEndpoint,
+        headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
+        timeout: exporter.timeout, resource: TracingResource.attributes(for: configuration),
+        scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
+    case .otlp:
+      throw TracingConfigurationError(
+        .exporterUnavailable,
+        "the OTLP/gRPC exporter is not built yet; use otlp_http or pass an exporter")
+    }
+  }
+
+  /// Exports everything ended so far.
+  public func forceFlush(timeout: Duration) -> Bool {
+    processor.forceFlush(timeout: timeout)
+  }
+
+  /// Stops intake, flushes the queue within `timeout` (default: the export timeout) and shuts
+  /// the exporter.
+  public func shutdown(timeout: Duration? = nil) -> Bool {
+    processor.shutdown(timeout: timeout ?? configuration.batch.exportTimeout)
+  }
+}
