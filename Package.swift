@@ -62,6 +62,14 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // Counters and histograms, rendered in the Prometheus text format for `/metrics`.
+    .target(name: "Metrics", swiftSettings: swiftSettings),
+    // `semantic-router trace-view`: an OTLP/gRPC receiver that prints finished traces as trees.
+    .target(
+      name: "TraceView",
+      dependencies: ["GRPC", "CGeneratedProtos", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings
+    ),
     // The semantic router: OpenAI bodies, classification, cache, routing decisions, spans.
     .target(
       name: "Router",
@@ -73,7 +81,7 @@ let package = Package(
     .executableTarget(
       name: "SemanticRouterCLI",
       dependencies: [
-        "Router", "ExtProc", "GRPC", "Transport", "Tracing",
+        "Router", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -85,6 +93,10 @@ let package = Package(
       name: "ExtProcTests", dependencies: ["ExtProc", "CGeneratedProtos"],
       swiftSettings: swiftSettings),
     .testTarget(name: "TracingTests", dependencies: ["Tracing"], swiftSettings: swiftSettings),
+    .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "TraceViewTests", dependencies: ["TraceView", "CGeneratedProtos"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "RouterTests", dependencies: ["Router"], swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// Placeholder until the Metrics module lands; removed by its first real file.

@@ -1,0 +1,1 @@
+// Placeholder until the TraceView module lands; removed by its first real file.
