@@ -90,7 +90,7 @@ let package = Package(
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "ExtProcTests", dependencies: ["ExtProc", "CGeneratedProtos"],
+      name: "ExtProcTests", dependencies: ["ExtProc", "GRPC", "CGeneratedProtos"],
       swiftSettings: swiftSettings),
     .testTarget(name: "TracingTests", dependencies: ["Tracing"], swiftSettings: swiftSettings),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
