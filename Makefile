@@ -49,7 +49,7 @@ unit:
 	swift test
 
 integration: release
-	$(PY) -m pytest -q Tests/wire Tests/integration
+	$(PY) -m pytest -q Tests/wire Tests/integration Tests/e2e
 
 bench: setup release
 	bench/run
