@@ -7,10 +7,10 @@ import Synchronization
 /// [OTel SDK "Batching processor"](https://opentelemetry.io/docs/specs/otel/trace/sdk/#batching-processor).
 /// The request path only appends to a bounded array under a mutex: when the queue holds
 /// `maxQueueSize` spans the span is dropped and counted, never waited for. The export thread
-/// takes the whole queue at once (an O(1) swap), exports it in batches of `maxExportBatchSize`,
-/// and runs when a batch is full, when `scheduleDelay` passes, on `forceFlush` and on
-/// `shutdown`. At most `maxQueueSize` spans wait plus those being exported. Call `shutdown` to
-/// stop the thread.
+/// takes the whole queue at once (an O(1) swap) when a batch is full, exporting full batches of
+/// `maxExportBatchSize` and holding a remainder back; when `scheduleDelay` passes, on
+/// `forceFlush` and on `shutdown` it exports everything. At most `maxQueueSize` spans wait in
+/// the queue, besides those the export thread holds. Call `shutdown` to stop the thread.
 public final class BatchSpanProcessor: SpanProcessor {
   public let configuration: BatchSpanProcessorConfiguration
   private let exporter: any SpanExporter
@@ -40,7 +40,8 @@ public final class BatchSpanProcessor: SpanProcessor {
   }
 
   private enum Step {
-    case export
+    /// Take the queue; export every full batch, and the remainder too when `all`.
+    case export(all: Bool)
     case idle([FlushWaiter])
     case wait
     case exit([FlushWaiter])
@@ -121,35 +122,47 @@ public final class BatchSpanProcessor: SpanProcessor {
     return drained
   }
 
+  /// Spans waiting in the queue (not yet taken by the export thread).
+  var queuedCountForTesting: Int { state.withLock { $0.queue.count } }
+
   // MARK: - Export thread
 
   private func run() {
-    var batch: [SpanData] = []
-    batch.reserveCapacity(configuration.maxQueueSize)
+    // Spans taken from the queue and not yet exported: fewer than a batch between exports.
+    var pending: [SpanData] = []
+    var incoming: [SpanData] = []
+    pending.reserveCapacity(configuration.maxQueueSize)
+    incoming.reserveCapacity(configuration.maxQueueSize)
     let maxBatch = configuration.maxExportBatchSize
     var nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay)
     while true {
       let now = ContinuousClock.now
+      let held = pending.count
       let step: Step = state.withLock { s in
-        let due =
-          s.stopping || !s.flushWaiters.isEmpty || s.queue.count >= maxBatch || now >= nextExport
-        if due, !s.queue.isEmpty {
-          swap(&s.queue, &batch)
-          return .export
+        let forced = s.stopping || !s.flushWaiters.isEmpty || now >= nextExport
+        if (forced || s.queue.count + held >= maxBatch) && !(s.queue.isEmpty && held == 0) {
+          swap(&s.queue, &incoming)
+          return .export(all: forced)
         }
-        // Nothing queued and every taken span exported: all waiters are satisfied.
+        // Nothing queued or held, and every taken span exported: all waiters are satisfied.
         let waiters = s.flushWaiters
         s.flushWaiters = []
         if s.stopping {
           s.threadExited = true
           return .exit(waiters)
         }
-        return due ? .idle(waiters) : .wait
+        return forced ? .idle(waiters) : .wait
       }
       switch step {
-      case .export:
-        exportInBatches(&batch)
-        nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay)
+      case .export(let all):
+        if pending.isEmpty {
+          swap(&pending, &incoming)
+        } else {
+          pending.append(contentsOf: incoming)
+          incoming.removeAll(keepingCapacity: true)
+        }
+        exportBatches(&pending, includingPartial: all)
+        if all { nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay) }
       case .idle(let waiters):
         for waiter in waiters { waiter.signal.signal() }
         nextExport = now.advanced(by: configuration.scheduleDelay)
@@ -163,13 +176,15 @@ public final class BatchSpanProcessor: SpanProcessor {
     }
   }
 
-  /// Exports `batch` in slices of `maxExportBatchSize`, then empties it (keeping capacity).
-  private func exportInBatches(_ batch: inout [SpanData]) {
+  /// Exports `spans` in batches of `maxExportBatchSize`; a last partial batch is exported only
+  /// when `includingPartial`, else it stays in `spans` for the next round.
+  private func exportBatches(_ spans: inout [SpanData], includingPartial: Bool) {
     let maxBatch = configuration.maxExportBatchSize
     var start = 0
-    while start < batch.count {
-      let end = min(start + maxBatch, batch.count)
-      let chunk = start == 0 && end == batch.count ? batch : Array(batch[start..<end])
+    while start < spans.count {
+      let end = min(start + maxBatch, spans.count)
+      if end - start < maxBatch && !includingPartial { break }
+      let chunk = start == 0 && end == spans.count ? spans : Array(spans[start..<end])
       let began = ContinuousClock.now
       let result = exporter.export(chunk, deadline: began.advanced(by: configuration.exportTimeout))
       metrics.exportFinished(spans: chunk.count, result: result, latency: began.duration(to: .now))
@@ -184,7 +199,11 @@ public final class BatchSpanProcessor: SpanProcessor {
       for waiter in done { waiter.signal.signal() }
       start = end
     }
-    batch.removeAll(keepingCapacity: true)
+    if start == spans.count {
+      spans.removeAll(keepingCapacity: true)
+    } else if start > 0 {
+      spans.removeSubrange(0..<start)
+    }
   }
 
   private static func dispatchTime(after duration: Duration) -> DispatchTime {
