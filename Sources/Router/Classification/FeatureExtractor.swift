@@ -8,6 +8,7 @@ struct FeatureExtractor: Sendable {
   typealias Hash = UInt64
 
   private static let numberHash = fnv1a(Array("<num>".utf8))
+  private static let prefixMarker: Hash = 0x7F4A_7C15_9E37_79B9
 
   private let stopWords: Set<Hash>
 
@@ -45,6 +46,11 @@ struct FeatureExtractor: Sendable {
           if word.count < 2 { continue }
           if stopWords.contains(word.hash(count: word.count)) { continue }
           hash = word.stemmedHash()
+          if word.count >= 7 {
+            // The first five letters as an extra feature, so relatives such as
+            // differentiate/differentiable or legal/legally share evidence.
+            body(word.hash(count: 5) ^ Self.prefixMarker)
+          }
         }
         emit(hash, previous: &previous, body)
       } else {

@@ -15,7 +15,7 @@ struct TextClassifier: Sendable {
   /// Training hyper-parameters (fixed: the data, not the user, decides the rest).
   struct Training {
     var epochs = 40
-    var learningRate: Float = 0.8
+    var learningRate: Float = 5
     var l2: Float = 1e-5
     /// Shuffle seed, so training is deterministic.
     var seed: UInt64 = 0x5EED

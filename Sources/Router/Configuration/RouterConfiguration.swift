@@ -147,7 +147,7 @@ public struct ClassifierSettings: Sendable, Equatable {
   /// Below this confidence the fallback category applies.
   public var confidenceThreshold: Double
 
-  public init(confidenceThreshold: Double = 0.45) {
+  public init(confidenceThreshold: Double = 0.35) {
     self.confidenceThreshold = confidenceThreshold
   }
 }

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholder_Router_buildsAndLinks() { #expect(Bool(true)) }
