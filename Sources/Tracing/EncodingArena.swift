@@ -10,9 +10,10 @@
 /// carved out of a few large blocks that are reused batch after batch: `reset` rewinds without
 /// freeing, so a steady stream of batches allocates nothing. Confined to the export thread.
 final class EncodingArena {
-  private var blocks: [(base: UnsafeMutableRawPointer, size: Int)] = []
-  private var blockIndex = -1
-  private var offset = 0
+  // Confined to one thread, so dynamic exclusivity checks are pure overhead here.
+  @exclusivity(unchecked) private var blocks: [(base: UnsafeMutableRawPointer, size: Int)] = []
+  @exclusivity(unchecked) private var blockIndex = -1
+  @exclusivity(unchecked) private var offset = 0
   private let blockSize: Int
 
   init(blockSize: Int = 256 * 1024) {

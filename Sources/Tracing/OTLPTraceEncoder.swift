@@ -18,26 +18,27 @@ final class OTLPTraceEncoder {
   private let arena = EncodingArena()
   /// Holds the resource and scope, which never change.
   private let fixedArena = EncodingArena(blockSize: 16 * 1024)
+  @exclusivity(unchecked)
   private var request = Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest()
   private let resourceSpans: UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ResourceSpans>
   private let scopeSpans: UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ScopeSpans>
 
   // Initialised messages (descriptor set, defaults), copied into the arena per use.
-  private var keyValuePrototype = KeyValue()
-  private var anyValuePrototype = AnyValue()
-  private var arrayValuePrototype = ArrayValue()
-  private var spanPrototype = CSpan()
-  private var eventPrototype = CEvent()
-  private var statusPrototype = CStatus()
+  private let keyValuePrototype: KeyValue
+  private let anyValuePrototype: AnyValue
+  private let arrayValuePrototype: ArrayValue
+  private let spanPrototype: CSpan
+  private let eventPrototype: CEvent
+  private let statusPrototype: CStatus
 
   /// `resource` becomes the `Resource` of every request; the scope is `scopeName`/`scopeVersion`.
   init(resource: [SpanAttribute], scopeName: String, scopeVersion: String) {
-    opentelemetry__proto__common__v1__key_value__init(&keyValuePrototype)
-    opentelemetry__proto__common__v1__any_value__init(&anyValuePrototype)
-    opentelemetry__proto__common__v1__array_value__init(&arrayValuePrototype)
-    opentelemetry__proto__trace__v1__span__init(&spanPrototype)
-    opentelemetry__proto__trace__v1__span__event__init(&eventPrototype)
-    opentelemetry__proto__trace__v1__status__init(&statusPrototype)
+    keyValuePrototype = Self.initialized(opentelemetry__proto__common__v1__key_value__init)
+    anyValuePrototype = Self.initialized(opentelemetry__proto__common__v1__any_value__init)
+    arrayValuePrototype = Self.initialized(opentelemetry__proto__common__v1__array_value__init)
+    spanPrototype = Self.initialized(opentelemetry__proto__trace__v1__span__init)
+    eventPrototype = Self.initialized(opentelemetry__proto__trace__v1__span__event__init)
+    statusPrototype = Self.initialized(opentelemetry__proto__trace__v1__status__init)
     opentelemetry__proto__collector__trace__v1__export_trace_service_request__init(&request)
 
     resourceSpans = fixedArena.allocate(Opentelemetry__Proto__Trace__V1__ResourceSpans.self)
@@ -66,6 +67,14 @@ final class OTLPTraceEncoder {
     resourceList.pointee = resourceSpans
     request.n_resource_spans = 1
     request.resource_spans = resourceList
+  }
+
+  /// A message initialised by its protobuf-c `__init` function (descriptor and defaults set).
+  private static func initialized<M>(_ initialize: (UnsafeMutablePointer<M>?) -> Void) -> M {
+    let message = UnsafeMutablePointer<M>.allocate(capacity: 1)
+    defer { message.deallocate() }
+    initialize(message)
+    return message.pointee
   }
 
   /// The serialised `ExportTraceServiceRequest` for `spans`.

@@ -74,10 +74,9 @@ public final class Tracer: Sendable {
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
       parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos())
     let recorder = SpanRecorder(data: data, limits: limits, processor: processor, clock: clock)
-    if !attributes.isEmpty {
-      recorder.data.attributes.reserveCapacity(attributes.count)
-      for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
-    }
+    // One allocation for a typical span's attributes instead of regrowing 1, 2, 4, 8.
+    recorder.data.attributes.reserveCapacity(max(attributes.count, 8))
+    for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
     return Span(context: context, recorder: recorder)
   }
 }
