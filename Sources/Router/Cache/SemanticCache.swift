@@ -1,14 +1,15 @@
 import Synchronization
 
-/// A semantic response cache: answers a query with a stored response for the same model whose
-/// query vector has cosine similarity at or above the threshold.
+/// A semantic response cache: answers a query with a stored response under the same key (the
+/// chosen model, see `SemanticRouter.cacheKey`) whose query vector has cosine similarity at or
+/// above the threshold.
 ///
 /// Bounded by entry count (the least recently used entry is evicted) and by age (an entry older
 /// than the TTL is never served and is dropped when found). Thread-safe; lookups scan the
-/// model's entries under a lock (a 256-float dot product each).
+/// key's entries under a lock (a 256-float dot product each).
 public final class SemanticCache: Sendable {
   private struct Entry {
-    var model: String
+    var key: String
     var vector: QueryVector
     var response: CachedResponse
     var storedAt: ContinuousClock.Instant
@@ -36,8 +37,8 @@ public final class SemanticCache: Sendable {
   /// Number of entries held (expired ones included until they are found).
   public var count: Int { state.withLock { $0.entries.count } }
 
-  /// The most similar fresh response stored for `model`, if similar enough.
-  public func lookup(model: String, vector: QueryVector) -> CachedResponse? {
+  /// The most similar fresh response stored under `key`, if similar enough.
+  public func lookup(key: String, vector: QueryVector) -> CachedResponse? {
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
     let threshold = settings.similarityThreshold
@@ -46,7 +47,7 @@ public final class SemanticCache: Sendable {
       var index = 0
       while index < state.entries.count {
         let entry = state.entries[index]
-        if entry.model == model {
+        if entry.key == key {
           if now - entry.storedAt >= ttl {
             state.entries.swapAt(index, state.entries.count - 1)
             state.entries.removeLast()
@@ -66,9 +67,9 @@ public final class SemanticCache: Sendable {
     }
   }
 
-  /// Stores `response` for `model`; replaces an entry of an equally similar query, else adds
+  /// Stores `response` under `key`; replaces an entry of an equally similar query, else adds
   /// one, evicting an expired or else the least recently used entry when full.
-  public func store(model: String, vector: QueryVector, response: CachedResponse) {
+  public func store(key: String, vector: QueryVector, response: CachedResponse) {
     guard vector.components.contains(where: { $0 != 0 }) else { return }
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
@@ -76,9 +77,9 @@ public final class SemanticCache: Sendable {
     state.withLock { state in
       state.tick += 1
       let entry = Entry(
-        model: model, vector: vector, response: response, storedAt: now, lastUsed: state.tick)
+        key: key, vector: vector, response: response, storedAt: now, lastUsed: state.tick)
       if let same = state.entries.firstIndex(where: {
-        $0.model == model && $0.vector.cosine(vector) >= threshold
+        $0.key == key && $0.vector.cosine(vector) >= threshold
       }) {
         state.entries[same] = entry
         return

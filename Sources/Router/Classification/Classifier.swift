@@ -44,13 +44,14 @@ public final class Classifier: Sendable {
   public var trainedCategories: [String] { model?.labels ?? [] }
 
   /// Classifies `text` (the user's query); `context` (the system prompt) is added at a lower
-  /// weight when the query alone is not conclusive, and always to the cache vector (the same
-  /// question under another system prompt is another question).
+  /// weight when the query alone is not conclusive. The cache vector is the query's alone (the
+  /// cache keys the system prompt exactly, see `SemanticRouter.cacheKey`).
   public func classify(_ text: String, context: String? = nil) -> Classification {
     let context = context.flatMap { $0.isEmpty ? nil : $0 }
     var features = TextClassifier.accumulator(
       forBytes: text.utf8.count + (context?.utf8.count ?? 0))
     addFeatures(of: text, weight: 1, to: &features)
+    let vector = Self.vector(features, model: model)
 
     let keywordCategory = matchKeywords(text)
     var best: (label: String, probability: Double)?
@@ -64,8 +65,6 @@ public final class Classifier: Sendable {
         if withContext.probability > best?.probability ?? 0 { best = withContext }
       }
     }
-    let vector = Self.vector(features, model: model)
-
     if let keywordCategory {
       return Classification(
         category: keywordCategory, confidence: 1, method: .keyword, vector: vector)

@@ -25,7 +25,6 @@ struct TextClassifier: Sendable {
   private let extractor: FeatureExtractor
   private let idf: [Float]
   private let weights: [Float]
-  private let bias: [Float]
 
   /// Trains on `examples` (text, label index into `labels`).
   init(
@@ -54,9 +53,10 @@ struct TextClassifier: Sendable {
       Self.normalizedTFIDF(accumulator, idf: idf)
     }
 
-    // Stochastic gradient descent on the cross-entropy loss.
+    // Stochastic gradient descent on the cross-entropy loss. No bias term: the categories have
+    // similar example counts, and without one a query with no known feature scores every
+    // category alike (so it falls back) instead of following the noise a bias picks up.
     var weights = [Float](repeating: 0, count: Self.dimensions * classCount)
-    var bias = [Float](repeating: 0, count: classCount)
     var order = Array(examples.indices)
     var random = SplitMix64(seed: training.seed)
     var probabilities = [Float](repeating: 0, count: classCount)
@@ -66,11 +66,10 @@ struct TextClassifier: Sendable {
       for position in order {
         let vector = vectors[position]
         let label = examples[position].label
-        Self.scores(vector, weights: weights, bias: bias, classCount: classCount, into: &probabilities)
+        Self.scores(vector, weights: weights, classCount: classCount, into: &probabilities)
         Self.softmax(&probabilities)
         for klass in 0..<classCount {
           let gradient = probabilities[klass] - (klass == label ? 1 : 0)
-          bias[klass] -= rate * gradient
           for (index, value) in vector {
             let slot = index * classCount + klass
             weights[slot] -= rate * (gradient * value + training.l2 * weights[slot])
@@ -79,14 +78,13 @@ struct TextClassifier: Sendable {
       }
     }
     self.weights = weights
-    self.bias = bias
   }
 
   /// Per-class probabilities for a query's summed feature weights.
   func probabilities(of accumulator: SparseAccumulator) -> [Float] {
     let vector = Self.normalizedTFIDF(accumulator, idf: idf)
     var result = [Float](repeating: 0, count: labels.count)
-    Self.scores(vector, weights: weights, bias: bias, classCount: labels.count, into: &result)
+    Self.scores(vector, weights: weights, classCount: labels.count, into: &result)
     Self.softmax(&result)
     return result
   }
@@ -139,10 +137,9 @@ struct TextClassifier: Sendable {
   }
 
   private static func scores(
-    _ vector: [(Int, Float)], weights: [Float], bias: [Float], classCount: Int,
-    into result: inout [Float]
+    _ vector: [(Int, Float)], weights: [Float], classCount: Int, into result: inout [Float]
   ) {
-    for klass in 0..<classCount { result[klass] = bias[klass] }
+    for klass in 0..<classCount { result[klass] = 0 }
     weights.withUnsafeBufferPointer { weights in
       for (index, value) in vector {
         let base = index * classCount

@@ -46,6 +46,16 @@ public final class SemanticRouter: Sendable {
     return classifier.classify(query.text, context: query.context)
   }
 
+  /// The semantic-cache key of a request routed to `model`: the model plus a digest of the
+  /// system prompt, so a cached answer is only served under the same instructions (the query
+  /// itself is matched by similarity).
+  public func cacheKey(model: String, request: OpenAIRequest) -> String {
+    guard let context = request.query.context, !context.isEmpty else { return model }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in context.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return model + "#" + String(hash, radix: 16)
+  }
+
   /// The model for a category: the first model serving it, else the default model.
   public func model(forCategory category: String) -> (model: String, reason: RoutingDecision.Reason)
   {

@@ -1,0 +1,119 @@
+import Router
+import Testing
+
+@Suite struct KeywordRuleTests {
+  @Test func or_matchesAnyKeyword_atWordBoundaries() {
+    let rule = KeywordRule(operator: .or, keywords: ["sum", "machine learning", "c++"])
+    #expect(rule.matches("What is the sum of 2 and 3?"))
+    #expect(rule.matches("SUM, please"))
+    #expect(!rule.matches("Give me a summary"))
+    #expect(!rule.matches("a checksum"))
+    #expect(rule.matches("intro to Machine Learning."))
+    #expect(!rule.matches("machine learnings"))
+    #expect(rule.matches("is c++ hard"))
+    #expect(!rule.matches(""))
+  }
+
+  @Test func and_needsEveryKeyword_nor_needsNone() {
+    let and = KeywordRule(operator: .and, keywords: ["contract", "breach"])
+    #expect(and.matches("Breach of contract remedies"))
+    #expect(!and.matches("contract law"))
+    let nor = KeywordRule(operator: .nor, keywords: ["contract", "breach"])
+    #expect(nor.matches("what is a tort"))
+    #expect(!nor.matches("contract law"))
+  }
+
+  @Test func caseSensitiveRule_matchesExactCaseOnly() {
+    let rule = KeywordRule(operator: .or, keywords: ["Go"], caseSensitive: true)
+    #expect(rule.matches("How do I write Go generics?"))
+    #expect(!rule.matches("where do I go now"))
+  }
+
+  @Test func nonASCIIWords_stayWhole() {
+    let rule = KeywordRule(operator: .or, keywords: ["café"])
+    #expect(rule.matches("un café noir"))
+    #expect(!rule.matches("cafés"))
+  }
+}
+
+@Suite struct ClassifierTests {
+  static let categories = [
+    CategoryConfiguration(
+      name: "math",
+      examples: [
+        "solve the equation for x", "what is the derivative of x squared",
+        "compute the integral of sin x", "probability of rolling a six",
+        "factor the polynomial", "what is the square root of 81",
+      ]),
+    CategoryConfiguration(
+      name: "cooking",
+      keywordRules: [KeywordRule(operator: .or, keywords: ["sourdough"])],
+      examples: [
+        "how long do I bake bread", "recipe for tomato soup", "how to boil an egg",
+        "what spices go with chicken", "how to make pasta sauce", "roast vegetables in the oven",
+      ]),
+    CategoryConfiguration(name: "general"),
+  ]
+
+  static let classifier = Classifier(
+    categories: categories, fallbackCategory: "general", confidenceThreshold: 0.6)
+
+  @Test func statisticalClassifier_picksTheCategoryOfSimilarExamples() {
+    let math = Self.classifier.classify("Find the derivative of this polynomial")
+    #expect(math.category == "math")
+    #expect(math.method == .statistical)
+    #expect(math.confidence >= 0.6)
+    let cooking = Self.classifier.classify("A good recipe for chicken soup?")
+    #expect(cooking.category == "cooking")
+  }
+
+  @Test func keywordRules_comeFirst_withFullConfidence() {
+    let result = Self.classifier.classify("the integral of my sourdough starter")
+    #expect(result.category == "cooking")
+    #expect(result.method == .keyword)
+    #expect(result.confidence == 1)
+  }
+
+  @Test func unknownOrEmptyText_fallsBack() {
+    let unknown = Self.classifier.classify("zebra umbrella")
+    #expect(unknown.category == "general")
+    #expect(unknown.method == .fallback)
+    #expect(unknown.predictedCategory != nil)
+    #expect(unknown.confidence < 0.6)
+    let empty = Self.classifier.classify("")
+    #expect(empty.category == "general")
+    #expect(empty.confidence == 0)
+  }
+
+  @Test func systemPrompt_decidesWhenTheQueryAloneDoesNot() {
+    let alone = Self.classifier.classify("what about this one")
+    #expect(alone.method == .fallback)
+    let withContext = Self.classifier.classify(
+      "what about this one", context: "You solve equations, integrals and derivatives in math")
+    #expect(withContext.category == "math")
+  }
+
+  @Test func queryVectors_areSimilarForSimilarTexts_only() {
+    let a = Self.classifier.classify("What is the derivative of x squared?").vector
+    let b = Self.classifier.classify("what is the derivative of x squared").vector
+    let c = Self.classifier.classify("how to boil an egg").vector
+    #expect(a.components.count == QueryVector.dimensions)
+    #expect(abs(a.cosine(a) - 1) < 1e-5)
+    #expect(a.cosine(b) > 0.99)
+    #expect(a.cosine(c) < 0.5)
+    let withOtherSystemPrompt = Self.classifier.classify(
+      "What is the derivative of x squared?", context: "Answer like a pirate").vector
+    #expect(a.cosine(withOtherSystemPrompt) > 0.999)  // the cache keys the system prompt instead
+  }
+
+  @Test func withoutExamples_onlyKeywordsAndFallbackApply() {
+    let classifier = Classifier(
+      categories: [
+        CategoryConfiguration(name: "law", keywordRules: [KeywordRule(keywords: ["lawsuit"])]),
+        CategoryConfiguration(name: "general"),
+      ], fallbackCategory: "general", confidenceThreshold: 0.5)
+    #expect(classifier.trainedCategories.isEmpty)
+    #expect(classifier.classify("a lawsuit").category == "law")
+    #expect(classifier.classify("anything else").category == "general")
+  }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Router
+import Testing
+
+@Suite struct RouterConfigurationTests {
+  /// The user documentation's snippets, combined, exactly as written there.
+  static let userDocSeed = """
+    models:
+      - name: "llama-3.1-8b"
+        category: "general"
+        endpoints:
+          - name: "backend-1"
+            address: "http://vllm-1:8000"
+            weight: 1
+    default_model: "llama-3.1-8b"
+    observability:
+      tracing:
+        enabled: true
+        exporter: { type: "otlp", endpoint: "jaeger:4317", insecure: true }
+        sampling: { type: "always_on", rate: 1.0 }
+    """
+
+  private func issues(_ yaml: String) -> [ConfigurationIssue] {
+    do {
+      _ = try RouterConfiguration.parse(yaml: yaml)
+      return []
+    } catch {
+      return error.issues
+    }
+  }
+
+  @Test func userDocSeed_parses_withDefaultsForEverythingElse() throws {
+    let configuration = try RouterConfiguration.parse(yaml: Self.userDocSeed)
+    #expect(configuration.models.count == 1)
+    let endpoint = try #require(configuration.models.first?.endpoints.first)
+    #expect(endpoint.host == "vllm-1")
+    #expect(endpoint.port == 8000)
+    #expect(endpoint.weight == 1)
+    #expect(endpoint.clusterName == "vsr_backend-1")
+    #expect(configuration.defaultModel == "llama-3.1-8b")
+    #expect(configuration.fallbackCategory == "general")
+    #expect(configuration.categories.map(\.name) == ["general"])
+    #expect(configuration.autoModelNames == ["auto"])
+    #expect(configuration.routingHeaders == RoutingHeaderNames())
+    #expect(configuration.unknownModel == .reject)
+    #expect(configuration.maxBodyBytes == 1 << 20)
+    #expect(configuration.tracing.enabled)
+    #expect(configuration.tracing.exporter.type == .otlp)
+    #expect(configuration.tracing.exporter.endpoint == "jaeger:4317")
+    #expect(configuration.tracing.exporter.insecure == true)
+    #expect(configuration.tracing.sampling == .init(type: .alwaysOn, rate: 1.0))
+  }
+
+  @Test func shippedConfig_loads_withEightCategoriesAndTwoModelsOfTwoEndpoints() throws {
+    let configuration = try RouterConfiguration.load(path: Repository.defaultConfigPath)
+    #expect(
+      Set(configuration.categories.map(\.name))
+        == ["math", "science", "coding", "business", "health", "law", "history", "general"])
+    #expect(configuration.models.count >= 2)
+    #expect(configuration.models.allSatisfy { $0.endpoints.count >= 2 })
+    #expect(configuration.categories.allSatisfy { $0.examples.count >= 50 })
+    #expect(configuration.semanticCache.enabled)
+  }
+
+  @Test func categoryList_andTracingDetails_areRead() throws {
+    let configuration = try RouterConfiguration.parse(
+      yaml: """
+        models:
+          - name: m
+            category: ["math", "science"]
+            endpoints: [{ name: e, address: "https://[::1]", weight: 3 }]
+        default_model: m
+        categories:
+          - name: math
+            keyword_rules:
+              - { operator: and, keywords: [integral, bounds], case_sensitive: true }
+            examples: ["what is 2+2"]
+          - name: science
+        unknown_model: pass_through
+        routing_headers: { model: x-model, cluster: x-cluster }
+        semantic_cache: { enabled: true, similarity_threshold: 0.9, max_entries: 10, ttl_seconds: 5 }
+        observability:
+          tracing:
+            service_name: router
+            exporter:
+              type: otlp_http
+              headers: { api-key: secret }
+              timeout: 500ms
+            sampling: { type: probabilistic, rate: 0.1, parent_based: false }
+            batch: { max_queue_size: 100, max_export_batch_size: 10, schedule_delay: 2s }
+        """)
+    let model = try #require(configuration.models.first)
+    #expect(model.categories == ["math", "science"])
+    #expect(model.endpoints[0].host == "::1")
+    #expect(model.endpoints[0].port == 443)
+    #expect(model.endpoints[0].weight == 3)
+    let math = try #require(configuration.categories.first)
+    #expect(math.keywordRules == [KeywordRule(operator: .and, keywords: ["integral", "bounds"], caseSensitive: true)])
+    #expect(math.examples == ["what is 2+2"])
+    #expect(configuration.unknownModel == .passThrough)
+    #expect(configuration.routingHeaders == RoutingHeaderNames(model: "x-model", cluster: "x-cluster"))
+    #expect(
+      configuration.semanticCache
+        == SemanticCacheSettings(enabled: true, similarityThreshold: 0.9, maxEntries: 10, ttlSeconds: 5))
+    #expect(configuration.tracing.serviceName == "router")
+    #expect(configuration.tracing.exporter.type == .otlpHTTP)
+    #expect(configuration.tracing.exporter.headers == ["api-key": "secret"])
+    #expect(configuration.tracing.exporter.timeout == .milliseconds(500))
+    #expect(configuration.tracing.sampling == .init(type: .probabilistic, rate: 0.1, parentBased: false))
+    #expect(configuration.tracing.batch.maxQueueSize == 100)
+    #expect(configuration.tracing.batch.scheduleDelay == .seconds(2))
+  }
+
+  @Test func unknownKey_isReportedWithPathLineAndSuggestion() {
+    let found = issues(
+      """
+      models:
+        - name: m
+          category: general
+          endpoint:
+            - { name: e, address: "http://h:1" }
+      default_model: m
+      """)
+    let unknown = found.first { $0.message.contains("unknown key 'endpoint'") }
+    #expect(unknown?.path == "models[0].endpoint")
+    #expect(unknown?.line == 4)
+    #expect(unknown?.message.contains("did you mean 'endpoints'?") == true)
+    // The model then also lacks its endpoints: both problems are reported.
+    #expect(found.contains { $0.path == "models[0].endpoints" })
+  }
+
+  @Test func wrongTypes_areReportedWithLines_andAllAtOnce() {
+    let found = issues(
+      """
+      models:
+        - name: m
+          endpoints:
+            - { name: e, address: "http://h:1", weight: heavy }
+      default_model: m
+      max_body_bytes: "big"
+      semantic_cache:
+        enabled: yes please
+      classifier: { confidence_threshold: 2 }
+      """)
+    let byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+    #expect(byPath["models[0].endpoints[0].weight"]?.line == 4)
+    #expect(byPath["models[0].endpoints[0].weight"]?.message.contains("expected an integer") == true)
+    #expect(byPath["max_body_bytes"]?.line == 6)
+    #expect(byPath["semantic_cache.enabled"]?.line == 8)
+    #expect(byPath["classifier.confidence_threshold"]?.message.contains("between 0") == true)
+    #expect(found.count >= 4)
+  }
+
+  @Test func danglingReferences_areErrors() {
+    let found = issues(
+      """
+      models:
+        - name: a
+          category: [math, poetry]
+          endpoints: []
+        - name: b
+          category: general
+      default_model: c
+      categories:
+        - name: math
+        - name: law
+      auto_model_names: [auto, b]
+      """)
+    func has(_ path: String, _ text: String, line: Int? = nil) -> Bool {
+      found.contains { $0.path == path && $0.message.contains(text) && (line == nil || $0.line == line) }
+    }
+    #expect(has("models[0].endpoints", "at least one endpoint", line: 4))
+    #expect(has("models[1].endpoints", "has no endpoints", line: 5))
+    #expect(has("models[0].category[1]", "'poetry' is not declared", line: 3))
+    #expect(has("default_model", "'c' is not one of the models", line: 7))
+    #expect(has("categories", "no model serves category 'law'", line: 10))
+    #expect(has("auto_model_names", "'b' is also a model name"))
+  }
+
+  @Test func endpointsSharingAClusterName_mustAgree() {
+    let found = issues(
+      """
+      models:
+        - name: a
+          endpoints: [{ name: Backend 1, address: "http://h1:80" }]
+        - name: b
+          endpoints: [{ name: backend_1, address: "http://h2:80" }]
+      default_model: a
+      """)
+    #expect(found.contains { $0.path == "models[1].endpoints[0].name" && $0.message.contains("vsr_backend_1") })
+  }
+
+  @Test(arguments: [
+    ("vllm:8000", "expected http://host:port"),
+    ("ftp://h:21", "scheme must be http or https"),
+    ("http://h:99999", "port must be 1-65535"),
+    ("http://h:80/v1", "only host and port"),
+    ("http://::1:80", "needs brackets"),
+  ])
+  func badAddresses_areRejected(address: String, message: String) {
+    let found = issues(
+      """
+      models:
+        - name: m
+          endpoints: [{ name: e, address: "\(address)" }]
+      default_model: m
+      """)
+    #expect(found.contains { $0.path == "models[0].endpoints[0].address" && $0.message.contains(message) && $0.line == 3 })
+  }
+
+  @Test func yamlSyntaxError_hasALine() {
+    let found = issues("models:\n  - name: [unclosed\ndefault_model: m\n")
+    #expect(found.count == 1)
+    #expect(found.first?.message.hasPrefix("invalid YAML") == true)
+    #expect(found.first?.line != nil)
+  }
+
+  @Test func missingExamplesFile_isAnError() {
+    let found = issues(
+      """
+      models: [{ name: m, category: math, endpoints: [{ name: e, address: "http://h" }] }]
+      default_model: m
+      categories: [{ name: math, examples_file: nowhere/math.txt }]
+      """)
+    #expect(found.contains { $0.path == "categories[0].examples_file" && $0.line == 3 })
+  }
+
+  @Test func load_readsExamplesRelativeToTheFile() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("router-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try "# comment\n\nfirst example\n  second example  \n".write(
+      to: directory.appendingPathComponent("data/math.txt"), atomically: true, encoding: .utf8)
+    let path = directory.appendingPathComponent("config.yaml").path
+    try """
+      models: [{ name: m, category: math, endpoints: [{ name: e, address: "http://h" }] }]
+      default_model: m
+      categories: [{ name: math, examples_file: data/math.txt }]
+      """.write(toFile: path, atomically: true, encoding: .utf8)
+    let configuration = try RouterConfiguration.load(path: path)
+    #expect(configuration.categories.first?.examples == ["first example", "second example"])
+  }
+
+  @Test func errorDescription_namesFileLineAndPath() {
+    let error = RouterConfigurationError(
+      source: "router-config.yaml",
+      issues: [ConfigurationIssue(path: "models[0].name", line: 2, column: 5, message: "bad")])
+    #expect(error.description == "router-config.yaml: line 2, column 5: models[0].name: bad")
+  }
+}
