@@ -1,1 +1,0 @@
-// Placeholder until the Metrics module lands; removed by its first real file.
