@@ -26,6 +26,12 @@ let package = Package(
       pkgConfig: "libnghttp2",
       providers: [.apt(["libnghttp2-dev"])]
     ),
+    // OpenSSL (libssl/libcrypto), for TLS to OTLP collectors. Only Transport imports it.
+    .systemLibrary(
+      name: "COpenSSL",
+      pkgConfig: "openssl",
+      providers: [.apt(["libssl-dev"])]
+    ),
     // protobuf-c code generated from Protos/ by scripts/generate-protos (committed).
     .target(
       name: "CGeneratedProtos",
@@ -35,7 +41,7 @@ let package = Package(
     // Event loop (epoll), sockets, timers and nghttp2 server/client connections.
     .target(
       name: "Transport",
-      dependencies: ["CNGHTTP2", .product(name: "Logging", package: "swift-log")],
+      dependencies: ["CNGHTTP2", "COpenSSL", .product(name: "Logging", package: "swift-log")],
       swiftSettings: swiftSettings
     ),
     // gRPC over Transport: message framing, status trailers, deadlines, method routing,
