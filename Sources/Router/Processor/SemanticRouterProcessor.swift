@@ -1,0 +1,276 @@
+import ExtProc
+import Logging
+
+/// The semantic router on one ext_proc stream (one HTTP exchange): routes OpenAI requests by
+/// their content and passes everything else through.
+///
+/// - Request headers: only `POST /v1/chat/completions` and `POST /v1/completions` are routed;
+///   for every other request Envoy is told to skip the rest of the exchange.
+/// - Request body (BUFFERED): parsed and classified once; the routing headers are set with
+///   `clear_route_cache`, and for "auto" the body's `model` is rewritten (with `content-length`).
+///   A semantic-cache hit is answered at once; bad input gets an OpenAI-style 400/404/413.
+/// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;
+///   `text/event-stream` bodies switch to STREAMED and pass unchanged while the first token and
+///   usage are noted; JSON bodies are read for usage and stored in the cache when successful.
+///
+/// Confined to the stream's loop thread, like every `Processor`.
+public final class SemanticRouterProcessor: Processor {
+  /// Response header naming the category.
+  public static let categoryHeader = "x-vsr-selected-category"
+  /// Response header naming the model that answered.
+  public static let modelHeader = "x-vsr-selected-model"
+  /// Response header marking an answer served from the semantic cache.
+  public static let cacheHitHeader = "x-vsr-cache-hit"
+
+  private let router: SemanticRouter
+  private let observer: (any RequestObserver)?
+  private let logger: Logger
+
+  private var path = ""
+  private var endpoint: OpenAIRequest.Endpoint?
+  private var request: OpenAIRequest?
+  private var classification: Classification?
+  private var route: RoutingDecision.Route?
+  private var record: RoutingRecord?
+  private var cacheKey: String?
+  private var responseStatus = 0
+  private var responseIsEventStream = false
+  private var responseIsJSON = false
+  private var streamObserver: OpenAIStreamObserver?
+
+  /// A processor for one stream; `observer` follows the request for tracing and metrics.
+  public init(router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger) {
+    self.router = router
+    self.observer = observer
+    self.logger = logger
+  }
+
+  /// A factory for `ExtProcService`: one processor per stream, each with the observer
+  /// `makeObserver` returns for the stream (nil: not observed).
+  public static func factory(
+    router: SemanticRouter, logger: Logger,
+    makeObserver: @escaping @Sendable (ProcessorContext) -> (any RequestObserver)? = { _ in nil }
+  ) -> ProcessorFactory {
+    { context in
+      SemanticRouterProcessor(router: router, observer: makeObserver(context), logger: logger)
+    }
+  }
+
+  // MARK: - Request
+
+  public func processRequestHeaders(_ message: HTTPHeadersMessage) -> HeadersDecision {
+    let headers = message.headers
+    let method = headers[":method"] ?? ""
+    let fullPath = headers[":path"] ?? ""
+    path = String(fullPath.prefix { $0 != "?" })
+    if method == "POST" {
+      switch path {
+      case "/v1/chat/completions": endpoint = .chatCompletions
+      case "/v1/completions": endpoint = .completions
+      default: endpoint = nil
+      }
+    }
+    guard endpoint != nil else {
+      // Not ours: have Envoy skip the rest of this exchange.
+      let skipAll = ProcessingMode(
+        requestHeaderMode: .default, responseHeaderMode: .skip, requestBodyMode: .none,
+        responseBodyMode: .none, requestTrailerMode: .skip, responseTrailerMode: .skip)
+      return .respond(CommonResponse(), modeOverride: skipAll)
+    }
+    observer?.requestStarted(method: method, path: fullPath, headers: headers)
+    if message.endOfStream {
+      return .immediate(reject(400, .invalidJSON(offset: 0, reason: "empty body")))
+    }
+    if let length = headers["content-length"].flatMap(Int.init),
+      length > router.configuration.maxBodyBytes
+    {
+      return .immediate(tooLarge(length))
+    }
+    return .passThrough
+  }
+
+  public func processRequestBody(
+    _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
+  ) -> BodyDecision {
+    guard let endpoint, request == nil else { return .passThrough }
+    if mode == .streamed || mode == .fullDuplexStreamed {
+      logger.warning(
+        "request body arrives STREAMED; routing needs request_body_mode BUFFERED",
+        metadata: ["path": "\(path)"])
+      return .passThrough
+    }
+    let bytes = body.bytes
+    guard bytes.count <= router.configuration.maxBodyBytes,
+      mode != .bufferedPartial || body.endOfStream
+    else {
+      return .immediate(tooLarge(bytes.count))
+    }
+    let request: OpenAIRequest
+    do {
+      request = try OpenAIRequest.parse(bytes, endpoint: endpoint)
+    } catch {
+      return .immediate(reject(400, error))
+    }
+    self.request = request
+
+    observer?.classificationStarted()
+    let query = request.query
+    let classification = router.classifier.classify(query.text, context: query.context)
+    self.classification = classification
+    observer?.classificationFinished(classification)
+
+    observer?.routingStarted()
+    let decision = router.decide(requestedModel: request.model, category: classification.category)
+    switch decision {
+    case .modelNotFound(let model):
+      let record = makeRecord(decision)
+      self.record = record
+      logger.info(
+        "rejected request for unknown model", metadata: ["model": "\(model)", "path": "\(path)"])
+      observer?.immediateResponse(status: 404, reason: "model_not_found", record: record)
+      return .immediate(
+        errorResponse(404, OpenAIErrorBody.modelNotFound(model), details: "model_not_found"))
+    case .passThrough:
+      let record = makeRecord(decision)
+      self.record = record
+      _ = observer?.routed(record)
+      return .passThrough
+    case .route(let route):
+      self.route = route
+      let record = makeRecord(decision)
+      self.record = record
+      if let cache = router.cache {
+        let key = router.cacheKey(model: route.model, request: request)
+        cacheKey = key
+        observer?.cacheLookupStarted()
+        let hit = cache.lookup(key: key, vector: classification.vector)
+        observer?.cacheLookupFinished(hit: hit != nil)
+        if let hit, let answer = cachedAnswer(hit, stream: request.stream, route: route) {
+          observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
+          return .immediate(answer)
+        }
+      }
+      var response = CommonResponse(clearRouteCache: true)
+      let headers = router.configuration.routingHeaders
+      response.headerMutation.set(headers.model, route.model)
+      response.headerMutation.set(headers.cluster, route.clusterName)
+      for (name, value) in observer?.routed(record) ?? [] {
+        response.headerMutation.set(name, value)
+      }
+      if route.rewritesModel {
+        response.replaceBody(with: request.rewritingModel(in: bytes, to: route.model))
+      }
+      return .respond(response)
+    }
+  }
+
+  // MARK: - Response
+
+  public func processResponseHeaders(_ message: HTTPHeadersMessage) -> HeadersDecision {
+    guard endpoint != nil, let classification else { return .passThrough }
+    responseStatus = message.headers[":status"].flatMap(Int.init) ?? 0
+    let contentType = (message.headers["content-type"] ?? "").lowercased()
+    responseIsEventStream = contentType.hasPrefix("text/event-stream")
+    responseIsJSON = contentType.hasPrefix("application/json")
+    observer?.responseStarted(status: responseStatus)
+
+    var response = CommonResponse()
+    response.headerMutation.set(Self.categoryHeader, classification.category)
+    response.headerMutation.set(Self.modelHeader, route?.model ?? request?.model ?? "")
+    if message.endOfStream {
+      observer?.responseFinished(OpenAIResponseSummary())
+      return .respond(response)
+    }
+    if responseIsEventStream {
+      streamObserver = OpenAIStreamObserver()
+      // Tokens must reach the client as they come: pass SSE chunks through one by one.
+      return .respond(response, modeOverride: ProcessingMode(responseBodyMode: .streamed))
+    }
+    return .respond(response)
+  }
+
+  public func processResponseBody(
+    _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
+  ) -> BodyDecision {
+    guard endpoint != nil, classification != nil else { return .passThrough }
+    if var stream = streamObserver {
+      if stream.observe(body.bytes) { observer?.firstToken() }
+      streamObserver = stream
+      if body.endOfStream { observer?.responseFinished(stream.summary) }
+      return .passThrough
+    }
+    // BUFFERED: the whole response.
+    let summary = responseIsJSON ? OpenAIResponseSummary.parse(body.bytes) : nil
+    observer?.responseFinished(summary ?? OpenAIResponseSummary())
+    if responseStatus == 200, let summary, summary.hasGeneratedContent, request?.stream == false,
+      let cache = router.cache, let cacheKey, let classification
+    {
+      cache.store(
+        key: cacheKey, vector: classification.vector,
+        response: CachedResponse(body: body.bytes, contentType: "application/json"))
+    }
+    return .passThrough
+  }
+
+  public func streamEnded(_ end: ProcessorStreamEnd) {
+    guard endpoint != nil else { return }
+    observer?.streamEnded(end)
+  }
+
+  // MARK: - Helpers
+
+  private func makeRecord(_ decision: RoutingDecision) -> RoutingRecord {
+    let route: RoutingDecision.Route?
+    if case .route(let chosen) = decision { route = chosen } else { route = nil }
+    return RoutingRecord(
+      category: classification?.category ?? "", confidence: classification?.confidence ?? 0,
+      classifierType: classification?.method.rawValue ?? "", originalModel: request?.model ?? "",
+      selectedModel: route?.model, reason: decision.reason.rawValue,
+      endpointName: route?.endpoint.name, endpointAddress: route?.endpoint.address,
+      stream: request?.stream ?? false)
+  }
+
+  /// The cached answer as an immediate 200, in SSE form when the client asked for a stream.
+  private func cachedAnswer(
+    _ cached: CachedResponse, stream: Bool, route: RoutingDecision.Route
+  ) -> ImmediateResponse? {
+    var body = cached.body
+    var contentType = cached.contentType
+    if stream {
+      guard let events = OpenAIStreamEncoder.eventStream(fromCompletion: cached.body) else {
+        return nil
+      }
+      body = events
+      contentType = "text/event-stream"
+    }
+    var headers = HeaderMutation()
+    headers.set("content-type", contentType)
+    headers.set(Self.cacheHitHeader, "true")
+    headers.set(Self.categoryHeader, classification?.category ?? "")
+    headers.set(Self.modelHeader, route.model)
+    return ImmediateResponse(status: 200, headers: headers, body: body, details: "semantic_cache_hit")
+  }
+
+  private func reject(_ status: Int, _ error: OpenAIRequestError) -> ImmediateResponse {
+    logger.info(
+      "rejected invalid request", metadata: ["path": "\(path)", "error": "\(error.description)"])
+    observer?.immediateResponse(status: status, reason: error.code, record: nil)
+    return errorResponse(status, OpenAIErrorBody.invalidRequest(error), details: error.code)
+  }
+
+  private func tooLarge(_ size: Int) -> ImmediateResponse {
+    let limit = router.configuration.maxBodyBytes
+    logger.info(
+      "rejected oversized request body",
+      metadata: ["path": "\(path)", "bytes": "\(size)", "limit": "\(limit)"])
+    observer?.immediateResponse(status: 413, reason: "request_too_large", record: nil)
+    return errorResponse(
+      413, OpenAIErrorBody.bodyTooLarge(size: size, limit: limit), details: "request_too_large")
+  }
+
+  private func errorResponse(_ status: Int, _ body: [UInt8], details: String) -> ImmediateResponse {
+    var headers = HeaderMutation()
+    headers.set("content-type", "application/json")
+    return ImmediateResponse(status: status, headers: headers, body: body, details: details)
+  }
+}
