@@ -118,8 +118,11 @@ class ManagedProcess:
     return self.log_path.read_text(errors="replace")
 
   def log_tail(self, lines: int = 40) -> str:
-    """The last lines of the log, for assertion messages."""
-    text = self.log().splitlines()[-lines:]
+    """The log for assertion messages: all of it when short, else its first and last lines
+    (a crash report's first lines say what failed; its last lines are register dumps)."""
+    text = [line for line in self.log().splitlines() if line.strip()]
+    if len(text) > lines:
+      text = text[:lines // 2] + ["[...]"] + text[-lines // 4:]
     return f"--- {self.name} log ({self.log_path}) ---\n" + "\n".join(text)
 
   def running(self) -> bool:
@@ -165,7 +168,7 @@ class ManagedProcess:
 class Router(ManagedProcess):
   """The semantic-router binary running `serve` on a loopback port.
 
-  Ready when it has logged "listening on" and a gRPC health Check answers SERVING.
+  Ready when it has logged a line with "listening" and a gRPC health Check answers SERVING.
   """
 
   name = "router"
@@ -212,7 +215,7 @@ class Router(ManagedProcess):
       if not self.running():
         raise StartupError(f"router exited with {self.proc.returncode} before it was ready\n"
                            + self.log_tail())
-      if "listening on" in self.log() and health_status(self.address, timeout=1.0) == "SERVING":
+      if "listening" in self.log() and health_status(self.address, timeout=1.0) == "SERVING":
         return
       time.sleep(0.05)
     self.stop()

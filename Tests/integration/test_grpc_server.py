@@ -82,6 +82,16 @@ def assert_router_header(response: ep.ProcessingResponse) -> None:
   assert entries[0].value == ""
 
 
+def assert_no_mutation(common: ep.CommonResponse) -> None:
+  """A pass-through answer: CONTINUE, nothing set or removed, no body change, route kept."""
+  assert common.status == ep.CommonResponse.CONTINUE, common
+  assert not common.HasField("header_mutation") or (
+    not common.header_mutation.set_headers and not common.header_mutation.remove_headers), common
+  assert not common.HasField("body_mutation"), common
+  assert not common.HasField("trailers"), common
+  assert not common.clear_route_cache, common
+
+
 def full_exchange(channel: grpc.Channel) -> None:
   """Every message kind in order, each answered with the matching kind; ends OK."""
   stream = Stream(channel)
@@ -108,11 +118,12 @@ def test_full_exchange_answers_every_kind_in_order(channel):
     "request_headers", "request_body", "request_trailers",
     "response_headers", "response_body", "response_trailers"]
   assert_router_header(replies[0])
-  assert replies[1].request_body == ep.BodyResponse()
-  assert replies[2].request_trailers == ep.TrailersResponse()
-  assert replies[3].response_headers == ep.HeadersResponse()
-  assert replies[4].response_body == ep.BodyResponse()
-  assert replies[5].response_trailers == ep.TrailersResponse()
+  assert_no_mutation(replies[1].request_body.response)
+  assert not replies[2].request_trailers.HasField("header_mutation")
+  assert_no_mutation(replies[3].response_headers.response)
+  assert_no_mutation(replies[4].response_body.response)
+  assert not replies[5].response_trailers.HasField("header_mutation")
+  assert not any(r.HasField("mode_override") for r in replies)
   assert stream.close() == grpc.StatusCode.OK
 
 
