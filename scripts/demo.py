@@ -22,7 +22,9 @@ import stack  # noqa: E402
 def main() -> int:
   with ExitStack() as running:
     print("starting semantic-router ...", flush=True)
-    router = running.enter_context(stack.Router(50051 if stack.port_is_free(50051) else None))
+    router = stack.Router(50051 if stack.port_is_free(50051) else None)
+    running.callback(router.stop)
+    router.start()
     print(f"  router (ext_proc gRPC) on {router.address}, pid {router.pid}")
     backend = running.enter_context(stack.EchoBackend())
     print(f"  echo backend on 127.0.0.1:{backend.port}")
@@ -54,7 +56,12 @@ def main() -> int:
             file=sys.stderr)
       return 1
     print("\nstopping ...")
-  print("done: router, Envoy and echo backend stopped.")
+  code = router.stop()
+  if code != 0:
+    print(f"FAILED: the router exited with {code} on SIGTERM\n{router.log_tail()}",
+          file=sys.stderr)
+    return 1
+  print("done: Envoy and echo backend stopped; the router drained and exited 0.")
   return 0
 
 
