@@ -1,0 +1,206 @@
+import Glibc
+import Logging
+
+/// One accepted connection of an `HTTP1Server`: reads one request head, answers it, and closes.
+///
+/// States: reading the head → writing the response → lingering (our side shut for writing,
+/// the client's remaining bytes read and dropped until it closes) → closed. Lingering keeps an
+/// unread request body from turning our close into a reset that could destroy the response in
+/// flight. One timer bounds each state, so a slow or stuck client holds a connection for at
+/// most `requestTimeout` (plus `lingerTimeout`). Loop-thread confined.
+final class HTTP1ServerConnection: Selectable {
+  private enum State {
+    case reading
+    case writing(offset: Int)
+    case lingering
+    case closed
+  }
+
+  /// The limits a connection enforces.
+  struct Limits {
+    var maxHeadBytes: Int
+    var requestTimeoutNanoseconds: UInt64
+    var lingerTimeoutNanoseconds: UInt64
+  }
+
+  let fd: Int32
+  private let loop: EventLoop
+  private let limits: Limits
+  private let handler: HTTP1Server.Handler
+  private let peerAddress: String
+  private let logger: Logger
+  private let onClose: (HTTP1ServerConnection) -> Void
+  private var state = State.reading
+  private var input: [UInt8] = []
+  private var output: [UInt8] = []
+  private var timer: TimerID?
+
+  init(
+    fd: Int32, loop: EventLoop, limits: Limits, handler: @escaping HTTP1Server.Handler,
+    peerAddress: String, logger: Logger, onClose: @escaping (HTTP1ServerConnection) -> Void
+  ) {
+    self.fd = fd
+    self.loop = loop
+    self.limits = limits
+    self.handler = handler
+    self.peerAddress = peerAddress
+    self.logger = logger
+    self.onClose = onClose
+  }
+
+  /// Registers with the loop and starts the request timer.
+  func start() throws(SystemError) {
+    try loop.register(fd: fd, handler: self)
+    arm(limits.requestTimeoutNanoseconds)
+  }
+
+  /// Closes the connection at once (server stop, timeouts, errors). Idempotent.
+  func close() {
+    if case .closed = state { return }
+    state = .closed
+    if let timer { loop.cancelTimer(timer) }
+    timer = nil
+    loop.unregister(fd: fd)
+    Syscall.close(fd)
+    onClose(self)
+  }
+
+  // MARK: - Events
+
+  func readable() {
+    switch state {
+    case .reading:
+      readHead()
+    case .writing, .lingering:
+      discardInput()
+    case .closed:
+      return
+    }
+  }
+
+  func writable() {
+    guard case .writing = state else { return }
+    flush()
+  }
+
+  private func readHead() {
+    let room = max(limits.maxHeadBytes + 4 - input.count, 1)
+    let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.readBuffer.prefix(room))
+    let count: Int
+    do {
+      guard case .processed(let read) = try Syscall.read(fd, buffer) else { return }
+      count = read
+    } catch {
+      logger.debug("admin connection read failed: \(error)")
+      close()
+      return
+    }
+    guard count > 0 else {
+      close()  // the client left before sending a whole head
+      return
+    }
+    input.append(contentsOf: buffer.prefix(count))
+    switch HTTP1ServerRequestParser.parse(
+      input, maxHeadBytes: limits.maxHeadBytes, peerAddress: peerAddress)
+    {
+    case .incomplete:
+      return
+    case .invalid(let status, let reason):
+      logger.debug("bad admin request from \(peerAddress): \(reason)")
+      respond(HTTP1ServerResponse(status: status, body: reason + "\n"), includeBody: true)
+    case .complete(let request):
+      respond(to: request)
+    }
+  }
+
+  private func respond(to request: HTTP1ServerRequest) {
+    guard request.method == "GET" || request.method == "HEAD" else {
+      let response = HTTP1ServerResponse(
+        status: 405, body: "method not allowed\n", headers: [("Allow", "GET, HEAD")])
+      respond(response, includeBody: true)
+      return
+    }
+    respond(handler(request), includeBody: request.method != "HEAD")
+  }
+
+  private func respond(_ response: HTTP1ServerResponse, includeBody: Bool) {
+    input = []
+    output = response.serialized(includeBody: includeBody)
+    state = .writing(offset: 0)
+    flush()
+  }
+
+  private func flush() {
+    guard case .writing(var offset) = state else { return }
+    while offset < output.count {
+      let result: IOResult<Int>
+      do {
+        result = try output.withUnsafeBytes { bytes throws(SystemError) in
+          try Syscall.write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        }
+      } catch {
+        logger.debug("admin connection write failed: \(error)")
+        close()
+        return
+      }
+      guard case .processed(let written) = result else {
+        state = .writing(offset: offset)
+        try? loop.setWritable(fd: fd, true)
+        return
+      }
+      offset += written
+    }
+    output = []
+    try? loop.setWritable(fd: fd, false)
+    Syscall.shutdownWrite(fd)
+    state = .lingering
+    arm(limits.lingerTimeoutNanoseconds)
+  }
+
+  /// Reads and drops what the client still sends; closes at its end of stream.
+  private func discardInput() {
+    do {
+      guard case .processed(let count) = try Syscall.read(fd, loop.readBuffer) else { return }
+      if count == 0, case .lingering = state { close() }
+    } catch {
+      close()
+    }
+  }
+
+  // MARK: - Timeouts
+
+  private func arm(_ nanoseconds: UInt64) {
+    if let timer { loop.cancelTimer(timer) }
+    timer = loop.scheduleTimer(afterNanoseconds: nanoseconds) { [unowned self] in
+      timer = nil
+      timedOut()
+    }
+  }
+
+  private func timedOut() {
+    switch state {
+    case .reading:
+      logger.debug("admin request from \(peerAddress) timed out")
+      // Tell the client why, but give the answer only the linger time to leave.
+      timer = nil
+      respond(HTTP1ServerResponse(status: 408, body: "request timeout\n"), includeBody: true)
+      if case .writing = state { arm(limits.lingerTimeoutNanoseconds) }
+    case .writing, .lingering:
+      close()
+    case .closed:
+      return
+    }
+  }
+}
+
+@available(*, unavailable)
+extension HTTP1ServerConnection: Sendable {}
+
+extension Syscall {
+  /// Shuts the sending side of a socket (our FIN) and keeps it open for reading. A failure
+  /// (the peer already reset) is ignored: the connection is closing anyway.
+  @inline(never)
+  static func shutdownWrite(_ fd: Int32) {
+    _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+  }
+}
