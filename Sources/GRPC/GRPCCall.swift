@@ -59,6 +59,16 @@ public protocol GRPCServerCall: AnyObject {
   func send(_ message: [UInt8])
   /// Ends the call with trailers carrying `status`. Later sends are ignored.
   func finish(_ status: GRPCStatus)
+  /// Runs `work` later on the call's loop thread; callable from any thread (hop back here to
+  /// answer after work done elsewhere).
+  func execute(_ work: @escaping @Sendable () -> Void)
+}
+
+extension GRPCServerCall {
+  /// Calls that have no loop (e.g. in-process test doubles) run `work` at once.
+  public func execute(_ work: @escaping @Sendable () -> Void) {
+    work()
+  }
 }
 
 /// Why a call ended without the handler finishing it.

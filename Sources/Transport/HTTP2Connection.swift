@@ -134,7 +134,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     let open = streams
     streams = [:]
     for stream in open.values {
-      stream.closed(errorCode: NGHTTP2_INTERNAL_ERROR.rawValue)
+      stream.closed(reason: .connectionClosed)
     }
     nghttp2_session_del(session)
     session = nil
@@ -261,7 +261,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   func streamClosed(streamID: Int32, errorCode: UInt32) {
     guard let stream = streams.removeValue(forKey: streamID) else { return }
-    stream.closed(errorCode: errorCode)
+    stream.closed(reason: .closed(errorCode: errorCode))
   }
 
   // MARK: - I/O

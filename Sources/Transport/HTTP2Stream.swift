@@ -145,14 +145,14 @@ public final class HTTP2Stream {
   }
 
   /// The stream closed; tells the delegate and drops it (breaking the reference cycle).
-  func closed(errorCode: UInt32) {
+  func closed(reason: HTTP2StreamCloseReason) {
     guard !isClosed else { return }
     isClosed = true
     pending = []
     trailers = nil
     let delegate = self.delegate
     self.delegate = nil
-    delegate?.streamClosed(self, errorCode: errorCode)
+    delegate?.streamClosed(self, reason: reason)
   }
 }
 

@@ -1,0 +1,215 @@
+import Dispatch
+import Logging
+import Synchronization
+import Testing
+
+@testable import Transport
+
+/// A server and a client `HTTP2Connection` talking over a socketpair on one loop.
+@Suite struct HTTP2ConnectionTests {
+  /// What the client saw of one exchange.
+  struct Exchange: Sendable {
+    var responseHeaders: [HTTP2Header] = []
+    var body: [UInt8] = []
+    var trailers: [HTTP2Header] = []
+    var closeReason: HTTP2StreamCloseReason?
+  }
+
+  /// Server side: answers each request with headers, the request body echoed, and trailers.
+  final class EchoServer: HTTP2ConnectionDelegate, HTTP2StreamDelegate {
+    var requestHeaders: [[HTTP2Header]] = []
+    var bodies: [Int32: [UInt8]] = [:]
+    var serverCloseReasons: [HTTP2StreamCloseReason] = []
+    var connectionClosed = false
+
+    func connection(
+      _ connection: HTTP2Connection, openedStream stream: HTTP2Stream, headers: [HTTP2Header],
+      endStream: Bool
+    ) {
+      requestHeaders.append(headers)
+      stream.delegate = self
+      if endStream { streamReceivedEnd(stream) }
+    }
+    func connectionClosed(_ connection: HTTP2Connection) { connectionClosed = true }
+    func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {}
+    func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
+      bodies[stream.id, default: []].append(contentsOf: data)
+    }
+    func streamReceivedEnd(_ stream: HTTP2Stream) {
+      stream.sendHeaders([HTTP2Header(":status", "200")], endStream: false)
+      stream.sendData(bodies[stream.id] ?? [])
+      stream.sendTrailers([HTTP2Header("x-trailer", "done")])
+    }
+    func streamClosed(_ stream: HTTP2Stream, reason: HTTP2StreamCloseReason) {
+      serverCloseReasons.append(reason)
+    }
+  }
+
+  /// Client side: records one exchange and signals when the stream closes.
+  final class Recorder: HTTP2StreamDelegate {
+    var exchange = Exchange()
+    var sawHeaders = false
+    let onClose: (Exchange) -> Void
+    init(onClose: @escaping (Exchange) -> Void) { self.onClose = onClose }
+    func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {
+      if sawHeaders { exchange.trailers = headers } else { exchange.responseHeaders = headers }
+      sawHeaders = true
+    }
+    func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
+      exchange.body.append(contentsOf: data)
+    }
+    func streamReceivedEnd(_ stream: HTTP2Stream) {}
+    func streamClosed(_ stream: HTTP2Stream, reason: HTTP2StreamCloseReason) {
+      exchange.closeReason = reason
+      onClose(exchange)
+    }
+  }
+
+  final class Pair: @unchecked Sendable {
+    // @unchecked Sendable: created and used only on `loop`.
+    let loop: EventLoop
+    let server: HTTP2Connection
+    let client: HTTP2Connection
+    let echo = EchoServer()
+
+    init(loop: EventLoop) throws {
+      self.loop = loop
+      let (a, b) = try Syscall.socketpair()
+      let logger = Logger(label: "test")
+      server = HTTP2Connection(
+        fd: a, role: .server, loop: loop, settings: HTTP2Settings(), peerAddress: "client",
+        logger: logger)
+      client = HTTP2Connection(
+        fd: b, role: .client, loop: loop, settings: HTTP2Settings(), peerAddress: "server",
+        logger: logger)
+      server.delegate = echo
+      try server.start()
+      try client.start()
+    }
+  }
+
+  /// Runs `body` on a fresh loop with a connected pair; waits for `count` signals.
+  func withPair(
+    expecting count: Int, _ body: @escaping @Sendable (Pair, @escaping @Sendable () -> Void) -> Void
+  ) throws {
+    let group = try EventLoopGroup(count: 1)
+    defer {
+      group.stop()
+      group.join()
+    }
+    let loop = group.loops[0]
+    let done = DispatchSemaphore(value: 0)
+    loop.execute {
+      let pair = try! Pair(loop: loop)
+      body(pair) { done.signal() }
+    }
+    for _ in 0..<count {
+      #expect(done.wait(timeout: .now() + 10) == .success)
+    }
+  }
+
+  static func request(path: String) -> [HTTP2Header] {
+    [
+      HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"),
+      HTTP2Header(":path", path), HTTP2Header(":authority", "test"),
+    ]
+  }
+
+  @Test func requestWithBody_isEchoedWithHeadersBodyAndTrailers() throws {
+    let result = Mutex<Exchange?>(nil)
+    let requestHeaders = Mutex<[HTTP2Header]>([])
+    try withPair(expecting: 1) { pair, done in
+      let recorder = Recorder { exchange in
+        result.withLock { $0 = exchange }
+        requestHeaders.withLock { $0 = pair.echo.requestHeaders.first ?? [] }
+        done()
+      }
+      let stream = pair.client.openStream(
+        headers: Self.request(path: "/echo") + [HTTP2Header("x-custom", "v")], endStream: false,
+        delegate: recorder)
+      stream?.sendData(Array("hello ".utf8))
+      stream?.sendData(Array("world".utf8), endStream: true)
+    }
+    let exchange = try #require(result.withLock { $0 })
+    #expect(exchange.responseHeaders == [HTTP2Header(":status", "200")])
+    #expect(exchange.body == Array("hello world".utf8))
+    #expect(exchange.trailers == [HTTP2Header("x-trailer", "done")])
+    #expect(exchange.closeReason == .closed(errorCode: 0))
+    #expect(requestHeaders.withLock { $0 }.contains(HTTP2Header("x-custom", "v")))
+  }
+
+  @Test func oneMebibyteBody_flowsBothWays() throws {
+    let body = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+    let result = Mutex<Exchange?>(nil)
+    try withPair(expecting: 1) { pair, done in
+      let recorder = Recorder { exchange in
+        result.withLock { $0 = exchange }
+        done()
+      }
+      let stream = pair.client.openStream(
+        headers: Self.request(path: "/big"), endStream: false, delegate: recorder)
+      stream?.sendData(body, endStream: true)
+    }
+    let exchange = try #require(result.withLock { $0 })
+    #expect(exchange.body.count == body.count)
+    #expect(exchange.body == body)
+  }
+
+  @Test func manyConcurrentStreams_allComplete() throws {
+    let completed = Mutex(0)
+    try withPair(expecting: 200) { pair, done in
+      for index in 0..<200 {
+        let recorder = Recorder { exchange in
+          if exchange.body == Array("\(index)".utf8) { completed.withLock { $0 += 1 } }
+          done()
+        }
+        let stream = pair.client.openStream(
+          headers: Self.request(path: "/s"), endStream: false, delegate: recorder)
+        stream?.sendData(Array("\(index)".utf8), endStream: true)
+      }
+    }
+    #expect(completed.withLock { $0 } == 200)
+  }
+
+  @Test func peerReset_reachesServerStreamAsCloseWithErrorCode() throws {
+    let reasons = Mutex<[HTTP2StreamCloseReason]>([])
+    try withPair(expecting: 1) { pair, done in
+      let recorder = Recorder { _ in
+        // The client's own view closes first; give the server a tick to see the reset.
+        pair.loop.scheduleTimer(afterNanoseconds: 20_000_000) {
+          reasons.withLock { $0 = pair.echo.serverCloseReasons }
+          done()
+        }
+      }
+      let stream = pair.client.openStream(
+        headers: Self.request(path: "/reset"), endStream: false, delegate: recorder)
+      stream?.sendData(Array("partial".utf8))
+      pair.loop.scheduleTimer(afterNanoseconds: 10_000_000) {
+        stream?.reset(errorCode: 8)  // CANCEL
+      }
+    }
+    #expect(reasons.withLock { $0 } == [.closed(errorCode: 8)])
+  }
+
+  @Test func gracefulShutdown_letsOpenStreamFinish_thenClosesConnection() throws {
+    let outcome = Mutex<(Exchange?, Bool)>((nil, false))
+    try withPair(expecting: 1) { pair, done in
+      let recorder = Recorder { exchange in
+        pair.loop.scheduleTimer(afterNanoseconds: 20_000_000) {
+          outcome.withLock { $0 = (exchange, pair.echo.connectionClosed) }
+          done()
+        }
+      }
+      let stream = pair.client.openStream(
+        headers: Self.request(path: "/drain"), endStream: false, delegate: recorder)
+      stream?.sendData(Array("before".utf8))
+      pair.loop.scheduleTimer(afterNanoseconds: 10_000_000) {
+        pair.server.beginGracefulShutdown()
+        stream?.sendData(Array(" after".utf8), endStream: true)
+      }
+    }
+    let (exchange, closed) = outcome.withLock { $0 }
+    #expect(exchange?.body == Array("before after".utf8))
+    #expect(closed)
+  }
+}
