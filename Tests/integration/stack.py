@@ -87,6 +87,23 @@ def wait_for_tcp(port: int, timeout: float, host: str = "127.0.0.1") -> bool:
   return False
 
 
+def established_connections(port: int) -> int:
+  """How many ESTABLISHED TCP connections on this host have `port` as their remote port
+  (i.e. client connections to a local server on `port`), from /proc/net/tcp and tcp6."""
+  count = 0
+  for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    try:
+      lines = Path(table).read_text().splitlines()[1:]
+    except OSError:
+      continue
+    for line in lines:
+      fields = line.split()
+      remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+      if remote_port == port and fields[3] == "01":
+        count += 1
+  return count
+
+
 class StartupError(RuntimeError):
   """A managed process did not become ready; the message carries its log."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -137,12 +138,13 @@ def test_pipelined_messages_are_answered_in_order(channel):
   assert stream.close() == grpc.StatusCode.OK
 
 
-def test_200_concurrent_streams_on_one_connection(channel):
+def test_200_concurrent_streams_on_one_connection(router, channel):
   streams = [Stream(channel) for _ in range(200)]
   for stream in streams:
     stream.send(REQUEST_HEADERS)
   for stream in streams:
     assert_router_header(stream.recv())
+  assert stack.established_connections(router.port) == 1
   for stream in streams:
     stream.send(RESPONSE_HEADERS)
   for stream in streams:
@@ -152,6 +154,11 @@ def test_200_concurrent_streams_on_one_connection(channel):
 
 
 def test_200_streams_over_several_connections(router):
+  connections: list[int] = []
+  # Every worker has its 25 streams open at this point; one of them counts the connections.
+  all_open = threading.Barrier(
+    8, action=lambda: connections.append(stack.established_connections(router.port)))
+
   def worker(_: int) -> int:
     # A local subchannel pool keeps grpcio from sharing one connection between the channels.
     with grpc.insecure_channel(router.address,
@@ -163,10 +170,12 @@ def test_200_streams_over_several_connections(router):
       for stream in streams:
         assert_router_header(stream.recv())
         assert stream.recv().WhichOneof("response") == "request_body"
+      all_open.wait(timeout=CALL_TIMEOUT)
       return sum(stream.close() == grpc.StatusCode.OK for stream in streams)
 
   with ThreadPoolExecutor(max_workers=8) as pool:
     assert sum(pool.map(worker, range(8))) == 200
+  assert connections == [8]
 
 
 def test_peer_cancelling_mid_stream_leaves_server_serving(router, channel):
