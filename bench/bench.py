@@ -202,8 +202,9 @@ def main() -> int:
   parser.add_argument("--requests", "-n", type=int, default=20_000,
                       help="measured requests per setup and round (default 20000)")
   parser.add_argument("--warmup", type=int, default=2_000, help="warm-up requests (default 2000)")
-  parser.add_argument("--rounds", type=int, default=1,
-                      help="rounds over all setups; the table shows the median round")
+  parser.add_argument("--rounds", type=int, default=3,
+                      help="rounds over all setups, interleaved; the table shows each setup's "
+                      "median round (default 3)")
   parser.add_argument("--setups", default=",".join(SETUPS),
                       help=f"comma-separated subset of {','.join(SETUPS)}")
   parser.add_argument("--router-threads", type=int,
