@@ -1,16 +1,21 @@
 import Glibc
 
-/// A small blocking HTTP/1.1 client for one origin (plain TCP), used by the OTLP/HTTP exporter.
+/// A small blocking HTTP/1.1 client for one origin, over plain TCP or TLS, used by the OTLP/HTTP
+/// exporter.
 ///
 /// Keeps one connection alive between requests and reconnects when it is gone; a request
 /// that finds a reused connection closed before any response byte is sent once more on a new
-/// connection. Every wait is bounded by the request's deadline (non-blocking socket + `poll`).
-/// TLS is not done here: a TLS client would wrap the same connect/send/receive steps.
-/// Confined to one thread (the span export thread).
+/// connection. Every wait, the TLS handshake included, is bounded by the request's deadline
+/// (non-blocking socket + `poll`). With TLS, a `TLSSession` sits between the socket and the
+/// HTTP bytes. Confined to one thread (the span export thread).
 public final class HTTP1Client {
   public let host: String
   public let port: Int
+  /// TLS settings for an `https` origin; nil for plain TCP.
+  public let tls: TLSConfiguration?
   private var fd: Int32 = -1
+  /// The connection's TLS state, when `tls` is set and a connection is open.
+  private var session: TLSSession?
   /// Bytes received after the end of the previous response (normally none).
   private var buffer: [UInt8] = []
 
@@ -18,9 +23,12 @@ public final class HTTP1Client {
   private static let maxHeadBytes = 64 * 1024
   private static let maxBodyBytes = 16 * 1024 * 1024
 
-  public init(host: String, port: Int) {
+  /// A client for `host:port`; with `tls`, every connection is TLS (the name checked is
+  /// `tls.serverName`, else `host`).
+  public init(host: String, port: Int, tls: TLSConfiguration? = nil) {
     self.host = host
     self.port = port
+    self.tls = tls
   }
 
   deinit { close() }
@@ -28,12 +36,22 @@ public final class HTTP1Client {
   /// True while a kept-alive connection is open.
   public var isConnected: Bool { fd >= 0 }
 
-  /// Closes the connection (the next request opens a new one).
+  /// Closes the connection (the next request opens a new one). A TLS connection first gets a
+  /// close_notify alert, sent only if the socket takes it at once.
   public func close() {
+    if let session, fd >= 0 {
+      session.close()
+      let alert = session.takeCiphertextToSend()
+      _ = alert.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+    session = nil
     if fd >= 0 { _ = Glibc.close(fd) }
     fd = -1
     buffer.removeAll()
   }
+
+  /// The ALPN protocol the server chose on the open TLS connection, if any.
+  public var negotiatedALPN: String? { session?.negotiatedALPN }
 
   /// Sends one request and reads the whole response, by `deadline`. `Host` and
   /// `Content-Length` are added; `headers` should not repeat them.
@@ -73,7 +91,7 @@ public final class HTTP1Client {
 
   private var hostHeader: String {
     let h = host.contains(":") ? "[\(host)]" : host
-    return port == 80 ? h : "\(h):\(port)"
+    return port == (tls == nil ? 80 : 443) ? h : "\(h):\(port)"
   }
 
   // MARK: - Connection
@@ -126,9 +144,47 @@ public final class HTTP1Client {
       setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
       fd = s
       buffer.removeAll(keepingCapacity: true)
+      if let tls {
+        do throws(HTTP1ClientError) {
+          try startTLS(tls, deadline: deadline)
+        } catch {
+          close()
+          throw error
+        }
+      }
       return
     }
     throw HTTP1ClientError(.connect, "\(host):\(port): \(lastError)")
+  }
+
+  /// Runs the TLS handshake on the new connection, by `deadline`.
+  private func startTLS(
+    _ configuration: TLSConfiguration, deadline: ContinuousClock.Instant
+  ) throws(HTTP1ClientError) {
+    let session: TLSSession
+    do throws(TLSError) {
+      session = try TLSSession(configuration: configuration, host: host)
+    } catch {
+      throw HTTP1ClientError(.tls, error.message)
+    }
+    self.session = session
+    while true {
+      let progress: TLSSession.HandshakeProgress
+      do throws(TLSError) {
+        progress = try session.handshake()
+      } catch {
+        // Best effort: the peer learns why (the alert OpenSSL queued).
+        try? sendRaw(session.takeCiphertextToSend(), deadline: deadline)
+        throw HTTP1ClientError(.tls, "\(host):\(port): \(error.message)")
+      }
+      try sendRaw(session.takeCiphertextToSend(), deadline: deadline)
+      if progress == .complete { return }
+      var ciphertext: [UInt8] = []
+      guard try receiveRaw(into: &ciphertext, deadline: deadline) else {
+        throw HTTP1ClientError(.connectionClosed, "closed during the TLS handshake")
+      }
+      session.feedCiphertext(ciphertext)
+    }
   }
 
   /// Waits until `socket` is ready for `events` or the deadline passes.
@@ -149,7 +205,19 @@ public final class HTTP1Client {
     }
   }
 
+  /// Sends `bytes` (encrypted first on a TLS connection).
   private func sendAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(HTTP1ClientError) {
+    guard let session else { return try sendRaw(bytes, deadline: deadline) }
+    do throws(TLSError) {
+      try session.write(bytes)
+    } catch {
+      throw HTTP1ClientError(.tls, error.message)
+    }
+    try sendRaw(session.takeCiphertextToSend(), deadline: deadline)
+  }
+
+  /// Sends `bytes` as they are on the socket.
+  private func sendRaw(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(HTTP1ClientError) {
     var sent = 0
     while sent < bytes.count {
       let n = bytes.withUnsafeBytes { raw in
@@ -172,13 +240,39 @@ public final class HTTP1Client {
     }
   }
 
-  /// Receives more bytes into `buffer`; returns false at end of stream.
+  /// Receives more response bytes into `buffer` (decrypted on a TLS connection); returns false
+  /// at end of stream (TLS close_notify or TCP end).
   private func receiveMore(deadline: ContinuousClock.Instant) throws(HTTP1ClientError) -> Bool {
+    guard let session else { return try receiveRaw(into: &buffer, deadline: deadline) }
+    var ciphertext: [UInt8] = []
+    while true {
+      let added: Int
+      do throws(TLSError) {
+        added = try session.readPlaintext(appendingTo: &buffer)
+      } catch {
+        throw HTTP1ClientError(.tls, error.message)
+      }
+      // Reading can queue records for the peer (a TLS 1.3 key update reply).
+      try sendRaw(session.takeCiphertextToSend(), deadline: deadline)
+      if added > 0 { return true }
+      if session.receivedCloseNotify { return false }
+      ciphertext.removeAll(keepingCapacity: true)
+      // A TCP end without close_notify counts as the end too: the HTTP framing (length,
+      // chunks) tells a truncated response apart.
+      guard try receiveRaw(into: &ciphertext, deadline: deadline) else { return false }
+      session.feedCiphertext(ciphertext)
+    }
+  }
+
+  /// Receives the socket's next bytes into `bytes`; returns false at end of stream.
+  private func receiveRaw(
+    into bytes: inout [UInt8], deadline: ContinuousClock.Instant
+  ) throws(HTTP1ClientError) -> Bool {
     var chunk = [UInt8](repeating: 0, count: 16 * 1024)
     while true {
       let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
       if n > 0 {
-        buffer.append(contentsOf: chunk[0..<n])
+        bytes.append(contentsOf: chunk[0..<n])
         return true
       }
       if n == 0 { return false }

@@ -13,6 +13,9 @@ public struct HTTP1ClientError: Error, Sendable, Hashable, CustomStringConvertib
     case io
     /// The response was not valid HTTP/1.1 (or exceeded our size limits).
     case malformedResponse
+    /// TLS failed: configuration, certificate verification, handshake or a bad record. The
+    /// message is OpenSSL's reason (see `TLSError`).
+    case tls
   }
 
   public var reason: Reason
