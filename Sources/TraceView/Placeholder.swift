@@ -1,1 +1,0 @@
-// Placeholder until the TraceView module lands; removed by its first real file.

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholder_TraceView_buildsAndLinks() { #expect(Bool(true)) }

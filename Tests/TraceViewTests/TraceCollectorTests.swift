@@ -1,0 +1,42 @@
+import Testing
+
+@testable import TraceView
+
+@Suite("Trace collector quiet period")
+struct TraceCollectorTests {
+  private func span(_ trace: String, _ id: String, start: UInt64) -> TraceViewSpan {
+    TraceViewSpan(
+      traceID: trace, spanID: id, name: id, service: "s", startTimeUnixNano: start,
+      endTimeUnixNano: start + 1)
+  }
+
+  @Test func trace_isFinishedOnlyAfterAQuietPeriodWithoutNewSpans() {
+    var collector = TraceCollector()
+    let t0 = ContinuousClock.now
+    collector.add([span("a", "1", start: 10)], at: t0)
+    collector.add([span("a", "2", start: 11)], at: t0 + .seconds(1.5))
+    #expect(collector.takeFinished(quietPeriod: .seconds(2), now: t0 + .seconds(3)).isEmpty)
+    let finished = collector.takeFinished(quietPeriod: .seconds(2), now: t0 + .seconds(3.5))
+    #expect(finished.map { $0.map(\.spanID) } == [["1", "2"]])
+    #expect(collector.pendingTraceCount == 0)
+  }
+
+  @Test func finishedTraces_comeOutEarliestStartFirst_andOthersStayPending() {
+    var collector = TraceCollector()
+    let t0 = ContinuousClock.now
+    collector.add([span("late", "1", start: 500), span("early", "2", start: 100)], at: t0)
+    collector.add([span("busy", "3", start: 50)], at: t0 + .seconds(2))
+    let finished = collector.takeFinished(quietPeriod: .seconds(1), now: t0 + .seconds(2.5))
+    #expect(finished.map { $0[0].traceID } == ["early", "late"])
+    #expect(collector.takeAll().map { $0[0].traceID } == ["busy"])
+  }
+
+  @Test func spanArrivingAfterItsTraceWasTaken_startsANewPendingTrace() {
+    var collector = TraceCollector()
+    let t0 = ContinuousClock.now
+    collector.add([span("a", "1", start: 1)], at: t0)
+    #expect(collector.takeAll().count == 1)
+    collector.add([span("a", "2", start: 2)], at: t0 + .seconds(5))
+    #expect(collector.takeAll().map { $0.map(\.spanID) } == [["2"]])
+  }
+}
