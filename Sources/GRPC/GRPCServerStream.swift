@@ -163,7 +163,10 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
 
   // MARK: - Status headers
 
+  private static let okTrailers = [HTTP2Header("grpc-status", "0")]
+
   static func trailers(_ status: GRPCStatus) -> [HTTP2Header] {
+    if status.code == .ok && status.message.isEmpty { return okTrailers }
     var headers = [HTTP2Header("grpc-status", String(status.code.rawValue))]
     if !status.message.isEmpty {
       headers.append(HTTP2Header("grpc-message", GRPCPercentEncoding.encode(status.message)))
