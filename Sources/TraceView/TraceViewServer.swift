@@ -63,6 +63,9 @@ public final class TraceViewServer: Sendable {
     }
   }
 
+  /// The span intake, for tests that feed spans without a network.
+  var sinkForTesting: TraceViewSink { sink }
+
   /// Spans received so far.
   public var receivedSpanCount: UInt64 { sink.receivedSpanCount }
   /// Trees printed so far.
