@@ -18,7 +18,9 @@ public final class MetricFamily<Metric: LabelledMetric>: Sendable {
   private let makeMetric: @Sendable () -> Metric
   private let children = Mutex<[[String]: Metric]>([:])
 
-  init(name: String, help: String, labelNames: [String], makeMetric: @escaping @Sendable () -> Metric) {
+  init(
+    name: String, help: String, labelNames: [String], makeMetric: @escaping @Sendable () -> Metric
+  ) {
     self.name = name
     self.help = help
     self.labelNames = labelNames

@@ -7,8 +7,9 @@ enum OTLPTraceRequestDecoder {
   static func decode(_ message: [UInt8]) -> [TraceViewSpan]? {
     message.withUnsafeBufferPointer { bytes -> [TraceViewSpan]? in
       guard
-        let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-          nil, bytes.count, bytes.baseAddress)
+        let request =
+          opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+            nil, bytes.count, bytes.baseAddress)
       else { return nil }
       defer {
         opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
@@ -67,7 +68,9 @@ enum OTLPTraceRequestDecoder {
   }
 
   private static func attributes(
-    _ base: UnsafeMutablePointer<UnsafeMutablePointer<Opentelemetry__Proto__Common__V1__KeyValue>?>?,
+    _ base: UnsafeMutablePointer<
+      UnsafeMutablePointer<Opentelemetry__Proto__Common__V1__KeyValue>?
+    >?,
     _ count: Int
   ) -> [TraceViewAttribute] {
     elements(base, count).map { keyValue in

@@ -33,7 +33,8 @@ enum SpanJSONLineEncoder {
     case .double(let double):
       double.isNaN
         ? "\"NaN\""
-        : double.isInfinite ? (double > 0 ? "\"Infinity\"" : "\"-Infinity\"") : String(describing: double)
+        : double.isInfinite
+          ? (double > 0 ? "\"Infinity\"" : "\"-Infinity\"") : String(describing: double)
     case .bytes(let bytes): quoted(hexString(bytes))
     case .array(let values): "[" + values.map(Self.value).joined(separator: ",") + "]"
     case .keyValues(let pairs): object(pairs)
@@ -54,7 +55,8 @@ enum SpanJSONLineEncoder {
       case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
       case _ where scalar.value < 0x20:
         let hex = String(scalar.value, radix: 16)
-        out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+        out.append(
+          contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
       default: out.append(scalar)
       }
     }

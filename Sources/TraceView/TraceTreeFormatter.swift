@@ -11,9 +11,8 @@ public enum TraceTreeFormatter {
     let start = spans.lazy.map(\.startTimeUnixNano).min() ?? 0
     let end = spans.lazy.map(\.endTimeUnixNano).max() ?? 0
     let count = spans.count == 1 ? "1 span" : "\(spans.count) spans"
-    var lines = [
-      "Trace \(first.traceID) (\(formatDuration(nanoseconds: end > start ? end - start : 0)), \(count))"
-    ]
+    let duration = formatDuration(nanoseconds: end > start ? end - start : 0)
+    var lines = ["Trace \(first.traceID) (\(duration), \(count))"]
 
     let ordered = spans.sorted(by: startsBefore)
     let ids = Set(ordered.map(\.spanID))
@@ -50,7 +49,8 @@ public enum TraceTreeFormatter {
       lines.append(prefix + (isLast ? "└── " : "├── ") + describe(span, ids: ids))
       let kids = (children[span.spanID] ?? []).filter { !visited[$0] }
       for (position, child) in kids.enumerated() {
-        render(child, prefix: prefix + (isLast ? "    " : "│   "), isLast: position == kids.count - 1)
+        render(
+          child, prefix: prefix + (isLast ? "    " : "│   "), isLast: position == kids.count - 1)
       }
     }
     for (position, root) in roots.enumerated() {
@@ -61,7 +61,8 @@ public enum TraceTreeFormatter {
 
   /// `service  name  duration  [attributes]  (parent not received: id)`.
   static func describe(_ span: TraceViewSpan, ids: Set<String>) -> String {
-    var line = "\(span.service)  \(span.name)  \(formatDuration(nanoseconds: span.durationNanoseconds))"
+    var line =
+      "\(span.service)  \(span.name)  \(formatDuration(nanoseconds: span.durationNanoseconds))"
     let attributes = keyAttributes(of: span)
     if !attributes.isEmpty { line += "  [\(attributes.joined(separator: " "))]" }
     if let parent = span.parentSpanID, !ids.contains(parent) || parent == span.spanID {
@@ -146,13 +147,16 @@ public enum TraceTreeFormatter {
     case .double(let double): String(describing: double)
     case .bytes(let bytes): hexString(bytes)
     case .array(let values): "[" + values.map(text).joined(separator: ",") + "]"
-    case .keyValues(let pairs): "{" + pairs.map { "\($0.key)=\(text($0.value))" }.joined(separator: ",") + "}"
+    case .keyValues(let pairs):
+      "{" + pairs.map { "\($0.key)=\(text($0.value))" }.joined(separator: ",") + "}"
     case .empty: ""
     }
   }
 
   private static func startsBefore(_ a: TraceViewSpan, _ b: TraceViewSpan) -> Bool {
-    if a.startTimeUnixNano != b.startTimeUnixNano { return a.startTimeUnixNano < b.startTimeUnixNano }
+    if a.startTimeUnixNano != b.startTimeUnixNano {
+      return a.startTimeUnixNano < b.startTimeUnixNano
+    }
     if a.name != b.name { return a.name < b.name }
     return a.spanID < b.spanID
   }

@@ -59,8 +59,12 @@ struct PrometheusRenderingTests {
     family.labels("request_headers").observe(.milliseconds(200))
 
     let text = registry.renderPrometheusText()
-    #expect(text.contains(#"ext_proc_message_duration_seconds_bucket{kind="request_headers",le="0.5"} 1"#))
-    #expect(text.contains(#"ext_proc_message_duration_seconds_bucket{kind="request_headers",le="+Inf"} 1"#))
+    #expect(
+      text.contains(#"ext_proc_message_duration_seconds_bucket{kind="request_headers",le="0.5"} 1"#)
+    )
+    #expect(
+      text.contains(
+        #"ext_proc_message_duration_seconds_bucket{kind="request_headers",le="+Inf"} 1"#))
     #expect(text.contains(#"ext_proc_message_duration_seconds_sum{kind="request_headers"} 0.2"#))
     #expect(text.contains(#"ext_proc_message_duration_seconds_count{kind="request_headers"} 1"#))
   }
@@ -162,7 +166,8 @@ struct PrometheusRenderingTests {
   }
 
   @Test(arguments: [
-    (0.0, "0"), (1.0, "1"), (-0.0, "0"), (0.005, "0.005"), (2.5, "2.5"), (1e15, "1000000000000000"), (1e300, "1e+300"),
+    (0.0, "0"), (1.0, "1"), (-0.0, "0"), (0.005, "0.005"), (2.5, "2.5"), (1e15, "1000000000000000"),
+    (1e300, "1e+300"),
     (123456789.0, "123456789"),
   ])
   func values_formatAsPrometheusReadsThem(value: Double, text: String) {

@@ -84,7 +84,8 @@ struct TraceTreeFormatterTests {
       span(
         "00000000000000b2", parent: "00000000000000ff", service: "vllm", name: "late",
         start: 2_000, duration: 1_500_000),
-      span("00000000000000a1", parent: nil, service: "client", name: "root", start: 0, duration: 900),
+      span(
+        "00000000000000a1", parent: nil, service: "client", name: "root", start: 0, duration: 900),
       span(
         "00000000000000c3", parent: "00000000000000a1", service: "client", name: "child",
         start: 100, duration: 200, status: .error, message: "upstream reset"),
@@ -101,8 +102,12 @@ struct TraceTreeFormatterTests {
   @Test func siblingsWithTheSameStart_areOrderedByNameThenID() {
     let spans = [
       span("0000000000000001", parent: nil, service: "s", name: "root", start: 0, duration: 10),
-      span("0000000000000003", parent: "0000000000000001", service: "s", name: "b", start: 5, duration: 1),
-      span("0000000000000002", parent: "0000000000000001", service: "s", name: "a", start: 5, duration: 1),
+      span(
+        "0000000000000003", parent: "0000000000000001", service: "s", name: "b", start: 5,
+        duration: 1),
+      span(
+        "0000000000000002", parent: "0000000000000001", service: "s", name: "a", start: 5,
+        duration: 1),
     ]
     let lines = TraceTreeFormatter.format(spans).split(separator: "\n")
     #expect(lines[2].hasSuffix("s  a  1 ns"))
@@ -111,8 +116,12 @@ struct TraceTreeFormatterTests {
 
   @Test func parentCycle_stillShowsEverySpanOnce() {
     let spans = [
-      span("0000000000000001", parent: "0000000000000002", service: "s", name: "x", start: 0, duration: 1),
-      span("0000000000000002", parent: "0000000000000001", service: "s", name: "y", start: 1, duration: 1),
+      span(
+        "0000000000000001", parent: "0000000000000002", service: "s", name: "x", start: 0,
+        duration: 1),
+      span(
+        "0000000000000002", parent: "0000000000000001", service: "s", name: "y", start: 1,
+        duration: 1),
     ]
     #expect(
       TraceTreeFormatter.format(spans) == """

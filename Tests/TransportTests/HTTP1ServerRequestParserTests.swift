@@ -42,7 +42,8 @@ struct HTTP1ServerRequestParserTests {
   }
 
   @Test func absoluteFormTarget_yieldsItsPath() {
-    guard case .complete(let request) = parse("GET http://h:8080/health?a HTTP/1.1\r\nHost: h\r\n\r\n")
+    guard
+      case .complete(let request) = parse("GET http://h:8080/health?a HTTP/1.1\r\nHost: h\r\n\r\n")
     else {
       Issue.record("not complete")
       return

@@ -136,7 +136,8 @@ struct HTTP1ServerTests {
     try withServer { _, port in
       let bad = try RawClient.exchange(port: port, "GET / HTTP/1.1\r\nno colon\r\n\r\n")
       #expect(bad.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
-      let huge = "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "y", count: 9000) + "\r\n\r\n"
+      let huge =
+        "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "y", count: 9000) + "\r\n\r\n"
       let tooLarge = try RawClient.exchange(port: port, huge)
       #expect(tooLarge.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
     }
