@@ -6,7 +6,9 @@ struct SemanticRouterCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "semantic-router",
     abstract: "An Envoy ext_proc sidecar that routes LLM requests and traces them.",
-    subcommands: [ServeCommand.self],
+    subcommands: [
+      ServeCommand.self, ValidateCommand.self, ClassifyCommand.self, EnvoyConfigCommand.self,
+    ],
     defaultSubcommand: ServeCommand.self
   )
 }
