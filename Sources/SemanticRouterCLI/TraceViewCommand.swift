@@ -1,0 +1,41 @@
+import ArgumentParser
+import Glibc
+import Logging
+import TraceView
+
+/// `semantic-router trace-view`: a local OTLP/gRPC receiver that prints each finished trace as a
+/// tree, for trying the router without Jaeger or Tempo.
+struct TraceViewCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "trace-view",
+    abstract: "Receive OTLP/gRPC spans and print every finished trace as an indented tree."
+  )
+
+  @Option(help: "Address to receive OTLP/gRPC on, HOST:PORT.")
+  var listen = HostAndPort(host: "0.0.0.0", port: 4317)
+
+  @Option(help: "Also append every received span to this file, one JSON object per line.")
+  var json: String?
+
+  @Option(help: "Seconds without a new span before a trace counts as finished.")
+  var quietSeconds: Double = 2
+
+  func run() throws {
+    ShutdownSignals.block()
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    let logger = Logger(label: "semantic-router.trace-view")
+    let view = TraceViewServer(
+      configuration: .init(
+        host: listen.host, port: listen.port,
+        quietPeriod: .milliseconds(Int(quietSeconds * 1000)), jsonPath: json),
+      logger: logger,
+      output: { tree in
+        print(tree + "\n")
+        fflush(nil)  // a pipe reader (make demo) sees each tree at once
+      })
+    let port = try view.start()
+    logger.info("trace-view receiving OTLP/gRPC", metadata: ["address": "\(listen.host):\(port)"])
+    _ = ShutdownSignals.wait()
+    view.stop()
+  }
+}
