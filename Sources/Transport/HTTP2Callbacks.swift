@@ -27,6 +27,7 @@ final class HTTP2Callbacks: @unchecked Sendable {
     nghttp2_session_callbacks_set_on_frame_recv_callback(pointer, onFrameReceived)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(pointer, onDataChunk)
     nghttp2_session_callbacks_set_on_frame_send_callback(pointer, onFrameSent)
+    nghttp2_session_callbacks_set_on_frame_not_send_callback(pointer, onFrameNotSent)
     nghttp2_session_callbacks_set_on_stream_close_callback(pointer, onStreamClose)
     nghttp2_session_callbacks_set_error_callback2(pointer, onError)
   }
@@ -93,11 +94,22 @@ private let onDataChunk: nghttp2_on_data_chunk_recv_callback = {
 
 private let onFrameSent: nghttp2_on_frame_send_callback = { _, frame, userData in
   let frame = frame!.pointee
-  guard frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
   let type = UInt32(frame.hd.type)
   guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
   let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
-  connection.stream(frame.hd.stream_id)?.sentEndStream()
+  guard let stream = connection.stream(frame.hd.stream_id) else { return 0 }
+  if type == NGHTTP2_HEADERS.rawValue { stream.headersWereSent = true }
+  if frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 { stream.sentEndStream() }
+  return 0
+}
+
+private let onFrameNotSent: nghttp2_on_frame_not_send_callback = { _, frame, _, userData in
+  let frame = frame!.pointee
+  // A request whose HEADERS could not go out (e.g. after GOAWAY) never reached the server.
+  guard UInt32(frame.hd.type) == NGHTTP2_HEADERS.rawValue else { return 0 }
+  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  connection.streamClosed(
+    streamID: frame.hd.stream_id, errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
   return 0
 }
 

@@ -56,6 +56,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     self.logger = logger
   }
 
+  /// The nghttp2 session while open (for read-only checks in extensions).
+  var sessionForChecks: OpaquePointer? { session }
+
   /// The number of open streams.
   public var openStreamCount: Int { streams.count }
 
@@ -134,7 +137,12 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     let open = streams
     streams = [:]
     for stream in open.values {
-      stream.closed(reason: .connectionClosed)
+      if role == .client && !stream.headersWereSent {
+        // The request never left: like REFUSED_STREAM, safe to send again elsewhere.
+        stream.closed(reason: .closed(errorCode: NGHTTP2_REFUSED_STREAM.rawValue))
+      } else {
+        stream.closed(reason: .connectionClosed)
+      }
     }
     nghttp2_session_del(session)
     session = nil

@@ -3,11 +3,13 @@ import Glibc
 import Logging
 import Synchronization
 
-/// Accepts h2c (prior knowledge) connections on every loop of a group and drains them on
-/// shutdown.
+/// Accepts h2c (prior knowledge) connections and serves them on every loop of a group; drains
+/// them on shutdown.
 ///
-/// Each loop owns one SO_REUSEPORT listening socket bound to the same address; the kernel
-/// spreads connections over them, and a connection lives on the loop that accepted it.
+/// One listening socket on the first loop accepts, and hands each connection to the loops in
+/// turn, where it then lives. (SO_REUSEPORT sockets per loop would spare the hand-off, but they
+/// let a second server of the same user bind the same port silently and steal connections; the
+/// hand-off costs one task per connection, and Envoy keeps its connections for long.)
 public final class HTTP2Server: Sendable {
   /// Where and how to listen.
   public struct Configuration: Sendable {
@@ -54,30 +56,37 @@ public final class HTTP2Server: Sendable {
   /// Binds one listening socket per loop and starts accepting; returns the bound address.
   @discardableResult
   public func start() throws -> SocketAddress {
-    var address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
-    var loops: [HTTP2ServerLoop] = []
-    do {
-      for loop in group.loops {
-        let serverLoop = try HTTP2ServerLoop(
-          server: self, loop: loop, address: address, backlog: configuration.backlog,
-          settings: configuration.settings, logger: logger, makeDelegate: makeDelegate)
-        if loops.isEmpty {
-          // With port 0 the first socket picks a port; the others must share it.
-          address = try serverLoop.boundAddress()
-        }
-        loops.append(serverLoop)
+    let requested = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
+    let loops = group.loops.map { loop in
+      HTTP2ServerLoop(
+        server: self, loop: loop, settings: configuration.settings, logger: logger,
+        makeDelegate: makeDelegate)
+    }
+    let listener = try TCPListener(
+      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger
+    ) { [group] fd in
+      // Runs on the first loop: pass the connection to the next loop in turn.
+      let target = loops[group.next().index]
+      if target.loop.inEventLoop {
+        target.adopt(fd)
+      } else {
+        target.loop.execute { target.adopt(fd) }
       }
+    }
+    let address: SocketAddress
+    do {
+      address = try listener.localAddress()
     } catch {
-      for serverLoop in loops { serverLoop.discard() }
+      listener.discard()
       throw error
     }
+    loops[0].listener = listener
     state.withLock { state in
       state.loops = loops
       state.address = address
     }
-    for serverLoop in loops {
-      serverLoop.loop.execute { serverLoop.startAccepting() }
-    }
+    let first = loops[0]
+    first.loop.execute { first.startAccepting() }
     return address
   }
 
@@ -113,7 +122,8 @@ public final class HTTP2Server: Sendable {
   }
 }
 
-/// One loop's share of an `HTTP2Server`: its listener and its connections.
+/// One loop's share of an `HTTP2Server`: its connections (and, on the first loop, the
+/// listening socket).
 final class HTTP2ServerLoop: @unchecked Sendable {
   // @unchecked Sendable: created on the starting thread, then touched only on `loop`'s thread.
   let loop: EventLoop
@@ -121,34 +131,20 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   private let settings: HTTP2Settings
   private let logger: Logger
   private let makeDelegate: HTTP2Server.DelegateFactory
-  private var listener: TCPListener?
+  var listener: TCPListener?
   private var connections: [ObjectIdentifier: HTTP2Connection] = [:]
   private var draining = false
   private var drainReported = false
 
   init(
-    server: HTTP2Server, loop: EventLoop, address: SocketAddress, backlog: Int32,
-    settings: HTTP2Settings, logger: Logger, makeDelegate: @escaping HTTP2Server.DelegateFactory
-  ) throws {
+    server: HTTP2Server, loop: EventLoop, settings: HTTP2Settings, logger: Logger,
+    makeDelegate: @escaping HTTP2Server.DelegateFactory
+  ) {
     self.server = server
     self.loop = loop
     self.settings = settings
     self.logger = logger
     self.makeDelegate = makeDelegate
-    listener = nil
-    listener = try TCPListener(address: address, backlog: backlog, loop: loop, logger: logger) {
-      [unowned self] fd in accepted(fd)
-    }
-  }
-
-  func boundAddress() throws -> SocketAddress {
-    try listener!.localAddress()
-  }
-
-  /// Closes the listening socket of a server that failed to start (never registered).
-  func discard() {
-    if let listener { Syscall.close(listener.fd) }
-    listener = nil
   }
 
   func startAccepting() {
@@ -156,11 +152,12 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     do {
       try listener.start()
     } catch {
-      logger.error("cannot accept on loop \(loop.index): \(error)")
+      logger.error("cannot accept connections: \(error)")
     }
   }
 
-  private func accepted(_ fd: Int32) {
+  /// Takes an accepted socket and serves it on this loop.
+  func adopt(_ fd: Int32) {
     if draining {
       Syscall.close(fd)
       return
@@ -178,7 +175,7 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     connections[ObjectIdentifier(connection)] = connection
     do {
       try connection.start()
-      connection.logger.debug("connection accepted")
+      connection.logger.debug("connection accepted", metadata: ["loop": "\(loop.index)"])
     } catch {
       connections.removeValue(forKey: ObjectIdentifier(connection))
       logger.warning("cannot start connection from \(peer): \(error)")

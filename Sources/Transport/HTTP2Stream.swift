@@ -15,6 +15,8 @@ public final class HTTP2Stream {
   /// Whether the stream is closed (nothing more will be sent or received).
   public private(set) var isClosed = false
 
+  /// Our first HEADERS frame went out (a client request the server may have seen).
+  var headersWereSent = false
   /// The header block being received.
   var receivingHeaders: [HTTP2Header] = []
   /// Queued DATA not yet taken by nghttp2, from `pendingOffset` on.

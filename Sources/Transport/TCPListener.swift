@@ -3,10 +3,7 @@ import Glibc
 import Logging
 
 /// A non-blocking listening TCP socket on one loop; hands each accepted socket to `onAccept`.
-///
-/// Every loop of a server has its own listener bound with SO_REUSEPORT to the same address, so
-/// the kernel spreads new connections over the loops and no connection changes thread.
-/// Loop-thread confined.
+/// Loop-thread confined once started.
 final class TCPListener: Selectable {
   let loop: EventLoop
   let fd: Int32
@@ -23,7 +20,6 @@ final class TCPListener: Selectable {
     let fd = try Syscall.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
     do {
       try Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
-      try Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1)
       try Syscall.bind(fd, address)
       try Syscall.listen(fd, backlog: backlog)
     } catch {
@@ -44,6 +40,12 @@ final class TCPListener: Selectable {
   /// Starts accepting on the loop. Loop thread only.
   func start() throws(SystemError) {
     try loop.register(fd: fd, handler: self)
+  }
+
+  /// Closes the socket of a listener that never started.
+  func discard() {
+    isClosed = true
+    Syscall.close(fd)
   }
 
   /// Stops accepting and closes the socket. Loop thread only.

@@ -1,0 +1,125 @@
+import Logging
+import Synchronization
+import Transport
+
+/// A client for unary gRPC calls over one HTTP/2 cleartext connection (prior knowledge), e.g.
+/// the OTLP/gRPC trace exporter. Connects on first use and reconnects after the connection
+/// breaks. Safe to use from any thread.
+public final class GRPCUnaryClient: Sendable {
+  public struct Configuration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The `:authority` sent; `host:port` when nil.
+    public var authority: String?
+    /// How long a connection attempt may take.
+    public var connectTimeout: Duration = .seconds(5)
+    /// Largest response message accepted.
+    public var maxReceiveMessageSize: Int = 4 << 20
+
+    public init(host: String, port: Int) {
+      self.host = host
+      self.port = port
+    }
+  }
+
+  public let configuration: Configuration
+  private let loop: EventLoop
+  /// The group this client made for itself (stopped on `shutdown()`), if any.
+  private let ownGroup: EventLoopGroup?
+  private let channel: Mutex<ChannelBox?>
+  private let address: SocketAddress
+
+  /// Makes a client. Without `eventLoop` it runs its own loop thread. Resolving the host may
+  /// block (call from a background thread when it is a name).
+  public init(
+    configuration: Configuration, eventLoop: EventLoop? = nil, logger: Logger
+  ) throws {
+    self.configuration = configuration
+    address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
+    if let eventLoop {
+      loop = eventLoop
+      ownGroup = nil
+    } else {
+      let group = try EventLoopGroup(count: 1)
+      loop = group.loops[0]
+      ownGroup = group
+    }
+    let authority = configuration.authority ?? "\(configuration.host):\(configuration.port)"
+    let (seconds, attoseconds) = configuration.connectTimeout.components
+    let connectTimeout = Self.nanoseconds(seconds: seconds, attoseconds: attoseconds)
+    channel = Mutex(
+      ChannelBox(
+        GRPCClientChannel(
+          loop: loop, address: address, authority: authority,
+          connectTimeoutNanoseconds: connectTimeout, logger: logger)))
+  }
+
+  /// Calls `path` with one request message; `completion` runs on the client's loop thread with
+  /// the response message or the call's non-OK status.
+  public func call(
+    path: String, request: [UInt8], metadata: [GRPCMetadataField] = [], timeout: Duration,
+    completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void
+  ) {
+    guard let box = channel.withLock({ $0 }) else {
+      completion(.failure(GRPCStatus(.unavailable, "client is shut down")))
+      return
+    }
+    let (seconds, attoseconds) = timeout.components
+    let timeoutNanoseconds = Self.nanoseconds(seconds: seconds, attoseconds: attoseconds)
+    let maxReceiveMessageSize = configuration.maxReceiveMessageSize
+    loop.execute {
+      let call = GRPCClientUnaryCall(
+        path: path, request: request, metadata: metadata, timeoutNanoseconds: timeoutNanoseconds,
+        maxReceiveMessageSize: maxReceiveMessageSize, completion: completion)
+      box.channel.submit(call)
+    }
+  }
+
+  /// Calls `path` and blocks until it completes. Never call it on the client's loop thread.
+  public func call(
+    path: String, request: [UInt8], metadata: [GRPCMetadataField] = [], timeout: Duration
+  ) -> Result<[UInt8], GRPCStatus> {
+    precondition(!loop.inEventLoop, "blocking call on the client's loop thread")
+    let waiter = GRPCResultWaiter<Result<[UInt8], GRPCStatus>>()
+    call(path: path, request: request, metadata: metadata, timeout: timeout) { result in
+      waiter.resolve(result)
+    }
+    return waiter.wait()
+  }
+
+  /// Closes the connection, fails calls still waiting for one, and stops the client's own loop.
+  /// Later calls fail with UNAVAILABLE. Do not call it on the client's loop thread when the
+  /// client owns its loop.
+  public func shutdown() {
+    guard let box = channel.withLock({ value -> ChannelBox? in
+      defer { value = nil }
+      return value
+    }) else { return }
+    let done = GRPCResultWaiter<Void>()
+    loop.execute {
+      box.channel.shutdown()
+      done.resolve(())
+    }
+    if let ownGroup {
+      done.wait()
+      ownGroup.stop()
+      ownGroup.join()
+    }
+  }
+
+  private static func nanoseconds(seconds: Int64, attoseconds: Int64) -> UInt64 {
+    let whole = UInt64(clamping: max(seconds, 0)).multipliedReportingOverflow(by: 1_000_000_000)
+    if whole.overflow { return .max }
+    return whole.partialValue &+ UInt64(clamping: max(attoseconds, 0) / 1_000_000_000)
+  }
+}
+
+/// Carries the loop-confined channel through thread-safe storage; it is only used on the loop.
+private final class ChannelBox: @unchecked Sendable {
+  // @unchecked Sendable: `channel` is only touched inside tasks run on the client's loop.
+  let channel: GRPCClientChannel
+
+  init(_ channel: GRPCClientChannel) {
+    self.channel = channel
+  }
+}

@@ -1,0 +1,98 @@
+import GRPC
+import Logging
+import Testing
+
+/// The unary client against our own server on loopback.
+@Suite struct GRPCUnaryClientTests {
+  static func startServer(port: Int = 0) throws -> GRPCServer {
+    let logger = Logger(label: "test")
+    let server = GRPCServer(
+      configuration: GRPCServer.Configuration(host: "127.0.0.1", port: port, threads: 1),
+      logger: logger)
+    server.register(path: "/test.Echo/Echo") { _ in EchoHandler() }
+    server.register(path: "/test.Echo/Silent") { _ in SilentHandler() }
+    server.register(path: "/test.Echo/Fail") { _ in
+      FailHandler(status: GRPCStatus(.unavailable, "try again \u{2713} 100%"))
+    }
+    try server.start()
+    return server
+  }
+
+  static func stop(_ server: GRPCServer) {
+    server.beginGracefulShutdown(drainTimeout: .milliseconds(200))
+    server.wait()
+  }
+
+  static func client(port: Int) throws -> GRPCUnaryClient {
+    var configuration = GRPCUnaryClient.Configuration(host: "127.0.0.1", port: port)
+    configuration.connectTimeout = .seconds(2)
+    let logger = Logger(label: "client")
+    return try GRPCUnaryClient(configuration: configuration, logger: logger)
+  }
+
+  @Test func call_returnsTheResponseMessage_andErrorStatusesWithDecodedMessages() throws {
+    let server = try Self.startServer()
+    defer { Self.stop(server) }
+    let client = try Self.client(port: try #require(server.localAddress?.port))
+    defer { client.shutdown() }
+
+    let body = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
+    #expect(try client.call(path: "/test.Echo/Echo", request: body, timeout: .seconds(5)).get() == body)
+    #expect(try client.call(path: "/test.Echo/Echo", request: [], timeout: .seconds(5)).get() == [])
+
+    let failed = client.call(path: "/test.Echo/Fail", request: [1], timeout: .seconds(5))
+    #expect(failed == .failure(GRPCStatus(.unavailable, "try again \u{2713} 100%")))
+
+    let unknown = client.call(path: "/no.Such/Method", request: [1], timeout: .seconds(5))
+    guard case .failure(let status) = unknown else {
+      Issue.record("unknown method succeeded")
+      return
+    }
+    #expect(status.code == .unimplemented)
+  }
+
+  @Test func call_pastItsTimeout_isDeadlineExceeded() throws {
+    let server = try Self.startServer()
+    defer { Self.stop(server) }
+    let client = try Self.client(port: try #require(server.localAddress?.port))
+    defer { client.shutdown() }
+    let result = client.call(path: "/test.Echo/Silent", request: [1], timeout: .milliseconds(100))
+    guard case .failure(let status) = result else {
+      Issue.record("silent call succeeded")
+      return
+    }
+    #expect(status.code == .deadlineExceeded)
+  }
+
+  @Test func call_withNoServer_isUnavailable_andReconnectsOnceAServerListens() throws {
+    // Find a free port, then free it again.
+    let probe = try Self.startServer()
+    let port = try #require(probe.localAddress?.port)
+    Self.stop(probe)
+
+    let client = try Self.client(port: port)
+    defer { client.shutdown() }
+    let refused = client.call(path: "/test.Echo/Echo", request: [1], timeout: .seconds(2))
+    guard case .failure(let status) = refused else {
+      Issue.record("call without a server succeeded")
+      return
+    }
+    #expect(status.code == .unavailable)
+
+    let server = try Self.startServer(port: port)
+    #expect(try client.call(path: "/test.Echo/Echo", request: [2], timeout: .seconds(5)).get() == [2])
+    Self.stop(server)
+
+    // The server's drain sent GOAWAY and closed: the next call needs a new connection.
+    let restarted = try Self.startServer(port: port)
+    defer { Self.stop(restarted) }
+    #expect(try client.call(path: "/test.Echo/Echo", request: [3], timeout: .seconds(5)).get() == [3])
+  }
+
+  @Test func callAfterShutdown_failsWithUnavailable() throws {
+    let client = try Self.client(port: 9)
+    client.shutdown()
+    let result = client.call(path: "/x/y", request: [], timeout: .seconds(1))
+    #expect(result == .failure(GRPCStatus(.unavailable, "client is shut down")))
+  }
+}
