@@ -4,12 +4,12 @@ import Foundation
 /// trained in-process from labeled examples: no network, no downloaded model, microseconds per
 /// query.
 ///
-/// Features are stemmed unigrams and bigrams (`FeatureExtractor`) hashed into 2^16 slots,
+/// Features are stemmed unigrams and bigrams (`FeatureExtractor`) hashed into 2^18 slots,
 /// weighted by sublinear term frequency times inverse document frequency and L2-normalized.
 /// Weights are stored feature-major, so scoring a query touches one cache line per feature.
 /// Immutable after training, so one instance serves every thread.
 struct TextClassifier: Sendable {
-  static let dimensionBits = 16
+  static let dimensionBits = 18
   static let dimensions = 1 << dimensionBits
 
   /// Training hyper-parameters (fixed: the data, not the user, decides the rest).

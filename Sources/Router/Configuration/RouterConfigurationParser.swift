@@ -123,9 +123,11 @@ final class RouterConfigurationParser {
       category.examples += reader.stringList(node, at: "\(path).examples") ?? []
     }
     if let node = fields["examples_file"],
-      let file = reader.nonEmptyString(node, at: "\(path).examples_file")
+      let files = reader.stringOrStringList(node, at: "\(path).examples_file")
     {
-      category.examples += readExamples(file, node: node, at: "\(path).examples_file")
+      for file in files {
+        category.examples += readExamples(file, node: node, at: "\(path).examples_file")
+      }
     }
     return (category, nameNode)
   }

@@ -1,0 +1,46 @@
+import Foundation
+import Tracing
+
+extension TracingSettings {
+  /// The tracing layer's configuration for these YAML settings, with the `OTEL_*` variables of
+  /// `environment` applied over them (`TracingConfiguration.applyingEnvironment`).
+  ///
+  /// Fields the file leaves out keep the OpenTelemetry defaults: exporter `otlp` to
+  /// `localhost:4317` in plain text, a 10 s export timeout, `parentbased_always_on` sampling,
+  /// the batch processor's 2048 / 512 / 5 s / 30 s, service name `vllm-semantic-router`.
+  /// `ca_file` is not carried over: neither OTLP exporter speaks TLS yet, and the tracing
+  /// pipeline refuses `insecure: false` with its own error.
+  public func tracingConfiguration(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> TracingConfiguration {
+    var configuration = TracingConfiguration(enabled: enabled)
+    if let serviceName { configuration.serviceName = serviceName }
+    configuration.deploymentEnvironment = deploymentEnvironment
+
+    configuration.exporter.type =
+      switch exporter.type {
+      case .otlp: .otlp
+      case .otlpHTTP: .otlpHTTP
+      case .stdout: .stdout
+      }
+    configuration.exporter.endpoint = exporter.endpoint
+    if let insecure = exporter.insecure { configuration.exporter.insecure = insecure }
+    configuration.exporter.headers = exporter.headers
+    if let timeout = exporter.timeout { configuration.exporter.timeout = timeout }
+
+    let samplingType: TracingConfiguration.SamplingType =
+      switch sampling.type {
+      case .alwaysOn: .alwaysOn
+      case .alwaysOff: .alwaysOff
+      case .probabilistic: .probabilistic
+      }
+    configuration.sampling = TracingConfiguration.Sampling(
+      type: samplingType, rate: sampling.rate, parentBased: sampling.parentBased)
+
+    if let size = batch.maxQueueSize { configuration.batch.maxQueueSize = size }
+    if let size = batch.maxExportBatchSize { configuration.batch.maxExportBatchSize = size }
+    if let delay = batch.scheduleDelay { configuration.batch.scheduleDelay = delay }
+    if let timeout = batch.exportTimeout { configuration.batch.exportTimeout = timeout }
+    return configuration.applyingEnvironment(environment)
+  }
+}
