@@ -57,7 +57,9 @@ let package = Package(
     // the Processor protocol.
     .target(
       name: "ExtProc",
-      dependencies: ["GRPC", "CGeneratedProtos", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "GRPC", "Metrics", "CGeneratedProtos", .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings
     ),
     // W3C trace context, spans, samplers, batch processor, OTLP encoding and exporters.
@@ -80,7 +82,7 @@ let package = Package(
     .target(
       name: "Router",
       dependencies: [
-        "ExtProc", "Tracing", "Yams", .product(name: "Logging", package: "swift-log"),
+        "ExtProc", "Tracing", "Metrics", "Yams", .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -103,7 +105,9 @@ let package = Package(
     .testTarget(
       name: "TraceViewTests", dependencies: ["TraceView", "CGeneratedProtos"],
       swiftSettings: swiftSettings),
-    .testTarget(name: "RouterTests", dependencies: ["Router"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "RouterTests", dependencies: ["Router", "ExtProc", "Metrics"],
+      swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

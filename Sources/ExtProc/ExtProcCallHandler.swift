@@ -1,5 +1,6 @@
 import GRPC
 import Logging
+import Metrics
 
 /// Drives one ext_proc stream: decodes each message, checks it against the stream's state
 /// machine, asks the processor, and sends the encoded answer. Loop-thread confined.
@@ -7,16 +8,20 @@ final class ExtProcCallHandler: GRPCCallHandler {
   private var machine = ExtProcStreamStateMachine()
   private let processor: any Processor
   private let logger: Logger
+  private let metrics: ExtProcMetrics?
   /// Set once the processor was told the stream ended; nothing is handled afterwards.
   private var ended = false
 
-  init(processor: any Processor, logger: Logger) {
+  init(processor: any Processor, logger: Logger, metrics: ExtProcMetrics?) {
     self.processor = processor
     self.logger = logger
+    self.metrics = metrics
   }
 
   func received(message: [UInt8], on call: any GRPCServerCall) {
     guard !ended else { return }
+    let started = ContinuousClock.now
+    defer { metrics?.messageDuration.observe(ContinuousClock.now - started) }
     do throws(ExtProcError) {
       let request = try ProcessingRequest(decoding: message)
       let action = try machine.receive(request)
@@ -35,6 +40,7 @@ final class ExtProcCallHandler: GRPCCallHandler {
         "ext_proc stream closed: \(error.message)",
         metadata: ["peer": "\(call.peerAddress)", "grpc-status": "\(error.grpcStatus.code)"])
       call.finish(error.grpcStatus)
+      metrics?.protocolErrors.increment()
       end(.failed(error.message))
     }
   }
@@ -57,6 +63,7 @@ final class ExtProcCallHandler: GRPCCallHandler {
 
   private func end(_ reason: ProcessorStreamEnd) {
     ended = true
+    metrics?.streamEnded(reason)
     processor.streamEnded(reason)
   }
 

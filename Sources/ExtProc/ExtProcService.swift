@@ -12,13 +12,15 @@ public enum ExtProcService {
   /// Makes a call handler per stream, each with a new processor from `processorFactory`.
   public static func handlerFactory(
     processorFactory: @escaping ProcessorFactory,
-    logger: Logger = Logger(label: "semantic-router.ext-proc")
+    logger: Logger = Logger(label: "semantic-router.ext-proc"),
+    metrics: ExtProcMetrics? = nil
   ) -> GRPCCallHandlerFactory {
     { call in
       let context = ProcessorContext(
         metadata: HTTPHeaders(call.requestMetadata.lazy.map { ($0.name, $0.value) }),
         peerAddress: call.peerAddress)
-      return ExtProcCallHandler(processor: processorFactory(context), logger: logger)
+      return ExtProcCallHandler(
+        processor: processorFactory(context), logger: logger, metrics: metrics)
     }
   }
 }

@@ -1,0 +1,86 @@
+import ExtProc
+import Metrics
+import Router
+import Testing
+
+@Suite struct RouterMetricsTests {
+  /// A real classification (training the classifier once), relabelled per test.
+  private static let sample: Classification = {
+    let configuration = try! RouterConfiguration.load(path: Repository.defaultConfigPath)
+    return SemanticRouter(configuration: configuration).classifier.classify("What is 2 + 2?")
+  }()
+
+  private func classification(_ category: String) -> Classification {
+    var result = Self.sample
+    result.category = category
+    return result
+  }
+
+  private func record(model: String) -> RoutingRecord {
+    RoutingRecord(
+      category: "math", confidence: 0.9, classifierType: "statistical", originalModel: "auto",
+      selectedModel: model, reason: "category_model", endpointName: "a", endpointAddress: "b",
+      stream: false)
+  }
+
+  @Test func routedRequest_isCountedOnceWithCategoryModelAndOutcome() {
+    let registry = MetricsRegistry()
+    let metrics = RouterMetrics(registry: registry)
+    let observer = metrics.makeObserver()
+    observer.classificationStarted()
+    observer.classificationFinished(classification("math"))
+    observer.cacheLookupFinished(hit: false)
+    _ = observer.routed(record(model: "m1"))
+    observer.responseStarted(status: 200)
+    observer.streamEnded(.completed)
+    let text = registry.renderPrometheusText()
+    #expect(
+      text.contains(
+        #"semantic_router_requests_total{category="math",model="m1",outcome="ok"} 1"#))
+    #expect(text.contains("semantic_router_cache_misses_total 1"))
+    #expect(text.contains("semantic_router_cache_hits_total 0"))
+    #expect(text.contains("semantic_router_classification_duration_seconds_count 1"))
+  }
+
+  @Test(arguments: [
+    (200, ProcessorStreamEnd.completed, false, "cache_hit"),
+    (400, ProcessorStreamEnd.completed, false, "rejected"),
+    (503, ProcessorStreamEnd.completed, true, "upstream_error"),
+    (0, ProcessorStreamEnd.cancelled, true, "cancelled"),
+  ])
+  func outcome_followsHowTheRequestEnded(
+    status: Int, end: ProcessorStreamEnd, fromUpstream: Bool, outcome: String
+  ) {
+    let registry = MetricsRegistry()
+    let observer = RouterMetrics(registry: registry).makeObserver()
+    observer.classificationFinished(classification("law"))
+    if fromUpstream {
+      _ = observer.routed(record(model: "m2"))
+      if status > 0 { observer.responseStarted(status: status) }
+    } else {
+      observer.immediateResponse(status: status, reason: "r", record: record(model: "m2"))
+    }
+    observer.streamEnded(end)
+    #expect(
+      registry.renderPrometheusText().contains(
+        "semantic_router_requests_total{category=\"law\",model=\"m2\",outcome=\"\(outcome)\"} 1"))
+  }
+
+  @Test func composite_forwardsEveryHookAndJoinsUpstreamHeaders() {
+    final class Injector: RequestObserver {
+      let header: String
+      var ended = false
+      init(_ header: String) { self.header = header }
+      func routed(_ record: RoutingRecord) -> [(name: String, value: String)] {
+        [(name: header, value: "1")]
+      }
+      func streamEnded(_ end: ProcessorStreamEnd) { ended = true }
+    }
+    let first = Injector("a")
+    let second = Injector("b")
+    let composite = CompositeRequestObserver([first, second])
+    #expect(composite.routed(record(model: "m")).map(\.name) == ["a", "b"])
+    composite.streamEnded(.completed)
+    #expect(first.ended && second.ended)
+  }
+}
