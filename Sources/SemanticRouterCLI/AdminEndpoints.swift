@@ -1,0 +1,82 @@
+import Logging
+import Metrics
+import Synchronization
+import Tracing
+import Transport
+
+/// The router's admin HTTP endpoints: `/health` (the process is alive), `/ready` (config loaded,
+/// listening, not draining) and `/metrics` (Prometheus text).
+final class AdminEndpoints: Sendable {
+  let registry = MetricsRegistry()
+  private let readiness = Readiness()
+  private let server: HTTP1Server
+
+  init(listen: HostAndPort, logger: Logger) {
+    let registry = self.registry
+    let readiness = self.readiness
+    server = HTTP1Server(
+      configuration: .init(host: listen.host, port: listen.port), logger: logger,
+      handler: HTTP1Server.routes([
+        "/health": { _ in .text("ok\n") },
+        "/ready": { _ in
+          readiness.flag.load(ordering: .relaxed)
+            ? .text("ready\n") : .text("not ready\n", status: 503)
+        },
+        "/metrics": { _ in
+          HTTP1ServerResponse(
+            contentType: PrometheusTextFormat.contentType, body: registry.renderPrometheusText())
+        },
+      ]))
+  }
+
+  func start() throws -> SocketAddress { try server.start() }
+
+  /// Ready once the ext_proc server listens; not ready again once draining begins.
+  func setReady(_ value: Bool) { readiness.flag.store(value, ordering: .relaxed) }
+
+  func stop() { server.stop() }
+
+  /// Exposes the tracing pipeline's counters, read at scrape time.
+  func registerTracing(_ metrics: TracingMetrics) {
+    registry.registerCollector {
+      let figures = metrics.snapshot()
+      let failures = SpanExportFailure.Reason.allCases.map { reason in
+        LabelledSample(
+          labels: [MetricLabel("reason", reason.rawValue)],
+          value: Double(figures.exportFailures[reason, default: 0]))
+      }
+      return [
+        .counter(
+          "semantic_router_spans_started_total", help: "Spans started, sampled or not.",
+          value: Double(figures.spansStarted)),
+        .counter(
+          "semantic_router_spans_sampled_total", help: "Spans recorded for export.",
+          value: Double(figures.spansSampled)),
+        .counter(
+          "semantic_router_spans_exported_total", help: "Spans the collector accepted.",
+          value: Double(figures.spansExported)),
+        .counter(
+          "semantic_router_spans_dropped_total",
+          help: "Spans dropped because the export queue was full.",
+          value: Double(figures.spansDroppedQueueFull)),
+        .counter(
+          "semantic_router_spans_failed_total", help: "Spans in failed exports.",
+          value: Double(figures.spansFailedExport)),
+        MetricFamilySnapshot(
+          name: "semantic_router_span_export_failures_total",
+          help: "Failed export calls by reason.", series: .counter(failures)),
+        .histogram(
+          "semantic_router_span_export_duration_seconds", help: "Export call latency.",
+          value: HistogramSnapshot(
+            upperBounds: TracingMetrics.latencyBucketBounds,
+            bucketCounts: figures.exportLatencyBuckets, sum: figures.exportLatencySumSeconds,
+            count: figures.exportLatencyCount)),
+      ]
+    }
+  }
+
+  /// The `/ready` answer, shared with the handler (an `Atomic` cannot be captured by copy).
+  private final class Readiness: Sendable {
+    let flag = Atomic<Bool>(false)
+  }
+}
