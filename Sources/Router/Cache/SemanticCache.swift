@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A semantic response cache: answers a query with a stored response under the same key (the
@@ -5,26 +6,86 @@ import Synchronization
 /// above the threshold.
 ///
 /// Bounded by entry count (the least recently used entry is evicted) and by age (an entry older
-/// than the TTL is never served and is dropped when found). Thread-safe; lookups scan the
-/// key's entries under a lock (a 256-float dot product each).
+/// than the TTL is never served and is dropped when found). Thread-safe.
+///
+/// Lookups stay cheap with a full cache: each entry carries a 64-bit random-hyperplane
+/// signature of its vector (SimHash), and only entries whose signature is within a Hamming
+/// distance that a match at the threshold exceeds with negligible probability (below 1e-6)
+/// get the exact cosine check.
 public final class SemanticCache: Sendable {
-  private struct Entry {
-    var key: String
-    var vector: QueryVector
-    var response: CachedResponse
-    var storedAt: ContinuousClock.Instant
+  /// The entries of one key, in parallel arrays (vectors flattened), so a scan touches only
+  /// signatures until one is close.
+  private struct Bucket {
+    var signatures: [UInt64] = []
+    var vectors: [Float] = []
+    var responses: [CachedResponse] = []
+    var storedAt: [ContinuousClock.Instant] = []
     /// Tick of the last store or hit (higher is more recent).
-    var lastUsed: UInt64
+    var lastUsed: [UInt64] = []
+
+    var count: Int { signatures.count }
+
+    func cosine(_ index: Int, _ vector: QueryVector) -> Double {
+      vectors.withUnsafeBufferPointer { all in
+        let start = index * QueryVector.dimensions
+        return vector.cosine(UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
+      }
+    }
+
+    mutating func append(
+      _ signature: UInt64, _ vector: QueryVector, _ response: CachedResponse,
+      _ now: ContinuousClock.Instant, _ tick: UInt64
+    ) {
+      signatures.append(signature)
+      vectors.append(contentsOf: vector.components)
+      responses.append(response)
+      storedAt.append(now)
+      lastUsed.append(tick)
+    }
+
+    mutating func replace(
+      _ index: Int, _ vector: QueryVector, _ response: CachedResponse,
+      _ now: ContinuousClock.Instant, _ tick: UInt64
+    ) {
+      let start = index * QueryVector.dimensions
+      vectors.replaceSubrange(start..<(start + QueryVector.dimensions), with: vector.components)
+      responses[index] = response
+      storedAt[index] = now
+      lastUsed[index] = tick
+    }
+
+    /// Removes entry `index` by moving the last entry into its place.
+    mutating func remove(_ index: Int) {
+      let last = count - 1
+      if index != last {
+        signatures[index] = signatures[last]
+        responses[index] = responses[last]
+        storedAt[index] = storedAt[last]
+        lastUsed[index] = lastUsed[last]
+        let dimensions = QueryVector.dimensions
+        for offset in 0..<dimensions {
+          vectors[index * dimensions + offset] = vectors[last * dimensions + offset]
+        }
+      }
+      signatures.removeLast()
+      responses.removeLast()
+      storedAt.removeLast()
+      lastUsed.removeLast()
+      vectors.removeLast(QueryVector.dimensions)
+    }
   }
 
   private struct State {
-    var entries: [Entry] = []
+    var buckets: [String: Bucket] = [:]
+    var count = 0
     var tick: UInt64 = 0
   }
 
   public let settings: SemanticCacheSettings
   private let clock: @Sendable () -> ContinuousClock.Instant
   private let state = Mutex(State())
+  /// Signatures further apart than this cannot belong to vectors at the similarity threshold.
+  private let maximumDistance: Int
 
   public init(
     settings: SemanticCacheSettings,
@@ -32,28 +93,39 @@ public final class SemanticCache: Sendable {
   ) {
     self.settings = settings
     self.clock = clock
+    // Two vectors at angle θ differ in each hyperplane bit with probability θ/π; allow the mean
+    // plus 5.5 standard deviations at the threshold's angle.
+    let angle = acos(min(max(settings.similarityThreshold, -1), 1))
+    let p = angle / Double.pi
+    let mean = 64 * p
+    let deviation = (64 * p * (1 - p)).squareRoot()
+    self.maximumDistance = min(64, Int((mean + 5.5 * deviation).rounded(.up)))
   }
 
   /// Number of entries held (expired ones included until they are found).
-  public var count: Int { state.withLock { $0.entries.count } }
+  public var count: Int { state.withLock { $0.count } }
 
   /// The most similar fresh response stored under `key`, if similar enough.
   public func lookup(key: String, vector: QueryVector) -> CachedResponse? {
+    guard vector.components.count == QueryVector.dimensions else { return nil }
+    let signature = vector.signature
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
     let threshold = settings.similarityThreshold
-    return state.withLock { state in
+    let maximumDistance = self.maximumDistance
+    return state.withLock { state -> CachedResponse? in
+      guard var bucket = state.buckets.removeValue(forKey: key) else { return nil }
+      defer { state.buckets[key] = bucket }
       var best: (index: Int, similarity: Double)?
       var index = 0
-      while index < state.entries.count {
-        let entry = state.entries[index]
-        if entry.key == key {
-          if now - entry.storedAt >= ttl {
-            state.entries.swapAt(index, state.entries.count - 1)
-            state.entries.removeLast()
+      while index < bucket.count {
+        if (bucket.signatures[index] ^ signature).nonzeroBitCount <= maximumDistance {
+          if now - bucket.storedAt[index] >= ttl {
+            bucket.remove(index)
+            state.count -= 1
             continue
           }
-          let similarity = entry.vector.cosine(vector)
+          let similarity = bucket.cosine(index, vector)
           if similarity >= threshold, similarity > best?.similarity ?? -1 {
             best = (index, similarity)
           }
@@ -62,45 +134,78 @@ public final class SemanticCache: Sendable {
       }
       guard let best else { return nil }
       state.tick += 1
-      state.entries[best.index].lastUsed = state.tick
-      return state.entries[best.index].response
+      bucket.lastUsed[best.index] = state.tick
+      return bucket.responses[best.index]
     }
   }
 
-  /// Stores `response` under `key`; replaces an entry of an equally similar query, else adds
-  /// one, evicting an expired or else the least recently used entry when full.
+  /// Stores `response` under `key`; replaces the entry of an equally similar query, else adds
+  /// one, evicting expired entries or else the least recently used one when full.
   public func store(key: String, vector: QueryVector, response: CachedResponse) {
-    guard vector.components.contains(where: { $0 != 0 }) else { return }
+    guard vector.components.count == QueryVector.dimensions,
+      vector.components.contains(where: { $0 != 0 })
+    else { return }
+    let signature = vector.signature
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
     let threshold = settings.similarityThreshold
+    let maximumDistance = self.maximumDistance
+    let maxEntries = settings.maxEntries
     state.withLock { state in
       state.tick += 1
-      let entry = Entry(
-        key: key, vector: vector, response: response, storedAt: now, lastUsed: state.tick)
-      if let same = state.entries.firstIndex(where: {
-        $0.key == key && $0.vector.cosine(vector) >= threshold
-      }) {
-        state.entries[same] = entry
-        return
-      }
-      if state.entries.count >= settings.maxEntries {
-        state.entries.removeAll { now - $0.storedAt >= ttl }
-      }
-      if state.entries.count >= settings.maxEntries,
-        let oldest = state.entries.indices.min(by: {
-          state.entries[$0].lastUsed < state.entries[$1].lastUsed
+      if var bucket = state.buckets[key],
+        let same = bucket.signatures.indices.first(where: {
+          (bucket.signatures[$0] ^ signature).nonzeroBitCount <= maximumDistance
+            && bucket.cosine($0, vector) >= threshold
         })
       {
-        state.entries.swapAt(oldest, state.entries.count - 1)
-        state.entries.removeLast()
+        bucket.replace(same, vector, response, now, state.tick)
+        state.buckets[key] = bucket
+        return
       }
-      state.entries.append(entry)
+      if state.count >= maxEntries { Self.removeExpired(&state, now: now, ttl: ttl) }
+      if state.count >= maxEntries { Self.removeLeastRecentlyUsed(&state) }
+      state.buckets[key, default: Bucket()].append(signature, vector, response, now, state.tick)
+      state.count += 1
     }
   }
 
   /// Drops every entry.
   public func removeAll() {
-    state.withLock { $0.entries.removeAll() }
+    state.withLock { state in
+      state.buckets.removeAll()
+      state.count = 0
+    }
+  }
+
+  private static func removeExpired(
+    _ state: inout State, now: ContinuousClock.Instant, ttl: Duration
+  ) {
+    for key in Array(state.buckets.keys) {
+      guard var bucket = state.buckets.removeValue(forKey: key) else { continue }
+      var index = 0
+      while index < bucket.count {
+        if now - bucket.storedAt[index] >= ttl {
+          bucket.remove(index)
+          state.count -= 1
+        } else {
+          index += 1
+        }
+      }
+      if bucket.count > 0 { state.buckets[key] = bucket }
+    }
+  }
+
+  private static func removeLeastRecentlyUsed(_ state: inout State) {
+    var oldest: (key: String, index: Int, tick: UInt64)?
+    for (key, bucket) in state.buckets {
+      for index in 0..<bucket.count where bucket.lastUsed[index] < oldest?.tick ?? .max {
+        oldest = (key, index, bucket.lastUsed[index])
+      }
+    }
+    guard let oldest, var bucket = state.buckets.removeValue(forKey: oldest.key) else { return }
+    bucket.remove(oldest.index)
+    state.count -= 1
+    if bucket.count > 0 { state.buckets[oldest.key] = bucket }
   }
 }

@@ -7,7 +7,7 @@ public final class Classifier: Sendable {
   /// Weight of system-prompt features relative to the user's own words.
   static let contextWeight: Float = 0.5
 
-  private let rules: [(category: String, rules: [KeywordRule])]
+  private let keywords: KeywordMatcher
   private let model: TextClassifier?
   private let extractor = FeatureExtractor()
   public let fallbackCategory: String
@@ -18,7 +18,7 @@ public final class Classifier: Sendable {
   public init(
     categories: [CategoryConfiguration], fallbackCategory: String, confidenceThreshold: Double
   ) {
-    self.rules = categories.filter { !$0.keywordRules.isEmpty }.map { ($0.name, $0.keywordRules) }
+    self.keywords = KeywordMatcher(categories: categories)
     self.fallbackCategory = fallbackCategory
     self.confidenceThreshold = confidenceThreshold
     let trained = categories.filter { !$0.examples.isEmpty }
@@ -45,29 +45,32 @@ public final class Classifier: Sendable {
 
   /// Classifies `text` (the user's query); `context` (the system prompt) is added at a lower
   /// weight when the query alone is not conclusive. The cache vector is the query's alone (the
-  /// cache keys the system prompt exactly, see `SemanticRouter.cacheKey`).
-  public func classify(_ text: String, context: String? = nil) -> Classification {
+  /// cache keys the system prompt exactly, see `SemanticRouter.cacheKey`); `wantsVector: false`
+  /// skips it (no cache) and leaves `Classification.vector` empty.
+  public func classify(
+    _ text: String, context: String? = nil, wantsVector: Bool = true
+  ) -> Classification {
     let context = context.flatMap { $0.isEmpty ? nil : $0 }
-    var features = TextClassifier.accumulator(
-      forBytes: text.utf8.count + (context?.utf8.count ?? 0))
+    var features = TextClassifier.accumulator(forBytes: text.utf8.count)
     addFeatures(of: text, weight: 1, to: &features)
-    let vector = Self.vector(features, model: model)
+    let vector = wantsVector ? Self.vector(features, model: model) : QueryVector.empty
 
-    let keywordCategory = matchKeywords(text)
-    var best: (label: String, probability: Double)?
-    if keywordCategory == nil, let model, !features.isEmpty {
-      best = Self.top(model.probabilities(of: features), labels: model.labels)
-    }
-    if let context {
-      addFeatures(of: context, weight: Self.contextWeight, to: &features)
-      if keywordCategory == nil, let model, (best?.probability ?? 0) < confidenceThreshold {
-        let withContext = Self.top(model.probabilities(of: features), labels: model.labels)
-        if withContext.probability > best?.probability ?? 0 { best = withContext }
-      }
-    }
-    if let keywordCategory {
+    if let keywordCategory = keywords.firstMatch(in: text) {
       return Classification(
         category: keywordCategory, confidence: 1, method: .keyword, vector: vector)
+    }
+    guard let model else {
+      return Classification(
+        category: fallbackCategory, confidence: 0, method: .fallback, vector: vector)
+    }
+    var best: (label: String, probability: Double)?
+    if !features.isEmpty {
+      best = Self.top(model.probabilities(of: features), labels: model.labels)
+    }
+    if let context, (best?.probability ?? 0) < confidenceThreshold {
+      addFeatures(of: context, weight: Self.contextWeight, to: &features)
+      let withContext = Self.top(model.probabilities(of: features), labels: model.labels)
+      if withContext.probability > best?.probability ?? 0 { best = withContext }
     }
     guard let best else {
       return Classification(
@@ -88,24 +91,6 @@ public final class Classifier: Sendable {
   ) {
     extractor.forEachFeature(in: text) { hash in
       accumulator.add(TextClassifier.featureIndex(hash), weight)
-    }
-  }
-
-  /// The first category (in configuration order) with a matching keyword rule.
-  private func matchKeywords(_ text: String) -> String? {
-    guard !rules.isEmpty else { return nil }
-    var text = text
-    return text.withUTF8 { original -> String? in
-      let folded = original.map(TextBytes.asciiLowercased)
-      return folded.withUnsafeBufferPointer { lowercased -> String? in
-        for (category, categoryRules) in rules
-        where categoryRules.contains(where: {
-          $0.matches(original: original, lowercased: lowercased)
-        }) {
-          return category
-        }
-        return nil
-      }
     }
   }
 

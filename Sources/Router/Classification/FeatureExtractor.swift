@@ -10,10 +10,10 @@ struct FeatureExtractor: Sendable {
   private static let numberHash = fnv1a(Array("<num>".utf8))
   private static let prefixMarker: Hash = 0x7F4A_7C15_9E37_79B9
 
-  private let stopWords: Set<Hash>
+  private let stopWords: HashTable64
 
   init() {
-    stopWords = Set(Self.stopWordList.map { Self.fnv1a(Array($0.utf8)) })
+    stopWords = HashTable64(Self.stopWordList.map { (Self.fnv1a(Array($0.utf8)), 0) })
   }
 
   /// Calls `body` with the hash of every feature of `text` (repeats included), unigrams and

@@ -8,6 +8,9 @@ public struct QueryVector: Sendable, Equatable {
   /// The unit-length components (all zero for a text without features).
   public let components: [Float]
 
+  /// No vector (the classifier was asked not to build one); similar to nothing.
+  public static let empty = QueryVector(components: [])
+
   init(components: [Float]) {
     self.components = components
   }
@@ -30,27 +33,56 @@ public struct QueryVector: Sendable, Equatable {
     self.components = components
   }
 
-  /// Cosine similarity with `other` (both are unit length or zero).
+  /// Cosine similarity with `other` (both are unit length or zero); 0 against an empty vector.
   public func cosine(_ other: QueryVector) -> Double {
-    var sum: Float = 0
-    components.withUnsafeBufferPointer { a in
-      other.components.withUnsafeBufferPointer { b in
-        guard a.count == b.count, let pa = a.baseAddress, let pb = b.baseAddress else { return }
-        var index = 0
-        var lanes = SIMD8<Float>()
-        while index + 8 <= a.count {
-          let left = UnsafeRawPointer(pa + index).loadUnaligned(as: SIMD8<Float>.self)
-          let right = UnsafeRawPointer(pb + index).loadUnaligned(as: SIMD8<Float>.self)
-          lanes += left * right
-          index += 8
-        }
-        sum = lanes.sum()
-        while index < a.count {
-          sum += a[index] * b[index]
-          index += 1
+    other.components.withUnsafeBufferPointer { cosine($0) }
+  }
+
+  /// Cosine similarity with unit-length components stored elsewhere (the cache's flat storage).
+  func cosine(_ other: UnsafeBufferPointer<Float>) -> Double {
+    components.withUnsafeBufferPointer { Double(Self.dot($0, other)) }
+  }
+
+  /// 64 bits, one per fixed pseudo-random hyperplane: set when the vector lies on its positive
+  /// side. Two vectors at angle θ differ in each bit with probability θ/π (SimHash), which lets
+  /// the cache skip clearly dissimilar entries without computing their cosine.
+  var signature: UInt64 {
+    var bits: UInt64 = 0
+    components.withUnsafeBufferPointer { vector in
+      Self.hyperplanes.withUnsafeBufferPointer { planes in
+        for bit in 0..<64 {
+          let plane = UnsafeBufferPointer(
+            rebasing: planes[(bit * Self.dimensions)..<((bit + 1) * Self.dimensions)])
+          if Self.dot(vector, plane) > 0 { bits |= 1 << UInt64(bit) }
         }
       }
     }
-    return Double(sum)
+    return bits
+  }
+
+  /// 64 hyperplanes of ±1 components, from a fixed seed (identical in every process).
+  private static let hyperplanes: [Float] = {
+    var random = SplitMix64(seed: 0x51_6E_48_61_73_68)
+    return (0..<(64 * dimensions)).map { _ in random.next() & 1 == 0 ? 1 : -1 }
+  }()
+
+  private static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>)
+    -> Float
+  {
+    guard a.count == b.count, let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
+    var index = 0
+    var lanes = SIMD8<Float>()
+    while index + 8 <= a.count {
+      let left = UnsafeRawPointer(pa + index).loadUnaligned(as: SIMD8<Float>.self)
+      let right = UnsafeRawPointer(pb + index).loadUnaligned(as: SIMD8<Float>.self)
+      lanes += left * right
+      index += 8
+    }
+    var sum = lanes.sum()
+    while index < a.count {
+      sum += a[index] * b[index]
+      index += 1
+    }
+    return sum
   }
 }

@@ -97,8 +97,20 @@ struct TextClassifier: Sendable {
 
   /// The IDF-weighted value of a feature with summed term weight `count` (for query vectors).
   func tfidf(index: Int32, count: Float) -> Float {
-    (1 + log(max(count, 1e-6))) * idf[Int(index)]
+    Self.sublinearTF(count) * idf[Int(index)]
   }
+
+  /// `1 + ln(count)` for counts of 1 and more, `count` below (context features weigh 0.5 per
+  /// occurrence); small whole counts, the usual case, come from a table.
+  @inline(__always)
+  static func sublinearTF(_ count: Float) -> Float {
+    if count < 1 { return count }
+    let whole = Int(count)
+    if whole < logTable.count, Float(whole) == count { return logTable[whole] }
+    return 1 + log(count)
+  }
+
+  private static let logTable: [Float] = (0..<32).map { $0 == 0 ? 0 : 1 + log(Float($0)) }
 
   /// A table sized for the features of a text of `byteCount` bytes.
   static func accumulator(forBytes byteCount: Int) -> SparseAccumulator {
@@ -125,7 +137,7 @@ struct TextClassifier: Sendable {
     var vector: [(Int, Float)] = []
     var norm: Float = 0
     accumulator.forEach { index, count in
-      let tf = count >= 1 ? 1 + log(count) : count
+      let tf = sublinearTF(count)
       let value = tf * idf[Int(index)]
       vector.append((Int(index), value))
       norm += value * value

@@ -114,8 +114,7 @@ public final class SemanticRouterProcessor: Processor {
     self.request = request
 
     observer?.classificationStarted()
-    let query = request.query
-    let classification = router.classifier.classify(query.text, context: query.context)
+    let classification = router.classify(request)
     self.classification = classification
     observer?.classificationFinished(classification)
 

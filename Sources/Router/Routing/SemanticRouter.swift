@@ -41,9 +41,10 @@ public final class SemanticRouter: Sendable {
   }
 
   /// Classifies a parsed request: its last user message, with the system prompt as context.
+  /// The query vector is built only when the cache is on.
   public func classify(_ request: OpenAIRequest) -> Classification {
     let query = request.query
-    return classifier.classify(query.text, context: query.context)
+    return classifier.classify(query.text, context: query.context, wantsVector: cache != nil)
   }
 
   /// The semantic-cache key of a request routed to `model`: the model plus a digest of the
