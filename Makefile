@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/semantic-router
 
-.PHONY: demo test setup apt venv build release generate check-generated unit integration bench clean
+.PHONY: demo test setup apt venv build release generate check-generated unit integration bench \
+  envoy-configs clean
 
 demo: setup release
 	$(PY) scripts/demo.py
@@ -49,7 +50,13 @@ unit:
 	swift test
 
 integration: release
-	$(PY) -m pytest -q Tests/wire Tests/integration Tests/e2e
+	$(PY) -m pytest -q Tests/wire Tests/config Tests/integration Tests/e2e
+
+# envoy/ holds what `envoy-config` prints for the default router config (a test keeps it so).
+envoy-configs: release
+	$(RELEASE_BIN) envoy-config --config deploy/router-config.yaml > envoy/envoy.yaml
+	$(RELEASE_BIN) envoy-config --config deploy/router-config.yaml \
+	  --tracing-collector 127.0.0.1:4317 > envoy/envoy-tracing.yaml
 
 bench: setup release
 	bench/run
