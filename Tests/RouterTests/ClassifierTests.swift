@@ -106,6 +106,21 @@ import Testing
     #expect(a.cosine(withOtherSystemPrompt) > 0.999)  // the cache keys the system prompt instead
   }
 
+  @Test func keywordRules_sharingAFirstWord_orStartingWithPunctuation_allMatch() {
+    let classifier = Classifier(
+      categories: [
+        CategoryConfiguration(
+          name: "ml", keywordRules: [KeywordRule(operator: .and, keywords: ["machine learning", "machine code"])]),
+        CategoryConfiguration(
+          name: "dotnet", keywordRules: [KeywordRule(keywords: [".NET"], caseSensitive: true)]),
+        CategoryConfiguration(name: "general"),
+      ], fallbackCategory: "general", confidenceThreshold: 0.5)
+    #expect(classifier.classify("machine code for machine learning").category == "ml")
+    #expect(classifier.classify("machine learning only").category == "general")
+    #expect(classifier.classify("porting to .NET 8").category == "dotnet")
+    #expect(classifier.classify("porting to .net 8").category == "general")
+  }
+
   @Test func withoutExamples_onlyKeywordsAndFallbackApply() {
     let classifier = Classifier(
       categories: [

@@ -69,6 +69,19 @@ final class ManualClock: Sendable {
     #expect(cache.lookup(key: "m", vector: vector("capital of france")) == response("Paris"))
   }
 
+  @Test func similarQuery_isFound_amongManyDissimilarEntries() {
+    let cache = cache(maxEntries: 2000)
+    let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    for i in 0..<1000 {
+      let text = "\(words[i % 8]) \(words[(i / 8) % 8]) \(String(i * 7919, radix: 36)) item \(String(i, radix: 36))"
+      cache.store(key: "m", vector: vector(text), response: response("filler"))
+    }
+    cache.store(key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
+    #expect(cache.count == 1001)
+    #expect(cache.lookup(key: "m", vector: vector("what is the capital of france")) == response("Paris"))
+    #expect(cache.lookup(key: "m", vector: vector("How do I bake sourdough bread?")) == nil)
+  }
+
   @Test func emptyQueries_areNotStored() {
     let cache = cache()
     cache.store(key: "m", vector: vector(""), response: response("x"))
