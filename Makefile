@@ -52,11 +52,15 @@ unit:
 integration: release
 	$(PY) -m pytest -q Tests/wire Tests/config Tests/integration Tests/e2e
 
-# envoy/ holds what `envoy-config` prints for the default router config (a test keeps it so).
+# Every shipped Envoy config is what `envoy-config` prints for the router config beside it
+# (tests keep them so).
 envoy-configs: release
 	$(RELEASE_BIN) envoy-config --config deploy/router-config.yaml > envoy/envoy.yaml
 	$(RELEASE_BIN) envoy-config --config deploy/router-config.yaml \
 	  --tracing-collector 127.0.0.1:4317 > envoy/envoy-tracing.yaml
+	$(RELEASE_BIN) envoy-config --config deploy/tracing/router-config.yaml > deploy/tracing/envoy.yaml
+	$(RELEASE_BIN) envoy-config --config deploy/kubernetes/router-config.yaml \
+	  > deploy/kubernetes/envoy.yaml
 
 bench: setup release
 	bench/run
