@@ -102,7 +102,8 @@ import Testing
     #expect(a.cosine(b) > 0.99)
     #expect(a.cosine(c) < 0.5)
     let withOtherSystemPrompt = Self.classifier.classify(
-      "What is the derivative of x squared?", context: "Answer like a pirate").vector
+      "What is the derivative of x squared?", context: "Answer like a pirate"
+    ).vector
     #expect(a.cosine(withOtherSystemPrompt) > 0.999)  // the cache keys the system prompt instead
   }
 
@@ -110,7 +111,10 @@ import Testing
     let classifier = Classifier(
       categories: [
         CategoryConfiguration(
-          name: "ml", keywordRules: [KeywordRule(operator: .and, keywords: ["machine learning", "machine code"])]),
+          name: "ml",
+          keywordRules: [
+            KeywordRule(operator: .and, keywords: ["machine learning", "machine code"])
+          ]),
         CategoryConfiguration(
           name: "dotnet", keywordRules: [KeywordRule(keywords: [".NET"], caseSensitive: true)]),
         CategoryConfiguration(name: "general"),

@@ -52,7 +52,8 @@ import Testing
     }
     var options = EnvoyConfigGenerator.Options()
     if withTracing {
-      options.tracing = EnvoyConfigGenerator.Tracing(collectorHost: "127.0.0.1", collectorPort: 4317)
+      options.tracing = EnvoyConfigGenerator.Tracing(
+        collectorHost: "127.0.0.1", collectorPort: 4317)
     }
     var configuration = try shippedConfiguration()
     configuration.models[1].endpoints.append(

@@ -31,7 +31,8 @@ import Testing
     #expect(request.stream)
     #expect(
       request.messages == [
-        .init(role: "system", content: "You are terse."), .init(role: "user", content: "What is 2+2?"),
+        .init(role: "system", content: "You are terse."),
+        .init(role: "user", content: "What is 2+2?"),
       ])
     #expect(request.query.text == "What is 2+2?")
     #expect(request.query.context == "You are terse.")
@@ -39,7 +40,8 @@ import Testing
 
   @Test func escapes_areDecoded_includingSurrogatePairs() throws {
     let request = try parse(
-      #"{"model":"m","messages":[{"role":"user","content":"a\"b\\c\/d\n\t\r\b\f \u00e9 \u4e2d \ud83d\ude00 \ud800x"}]}"#)
+      #"{"model":"m","messages":[{"role":"user","content":"a\"b\\c\/d\n\t\r\b\f \u00e9 \u4e2d \ud83d\ude00 \ud800x"}]}"#
+    )
     #expect(request.messages[0].content == "a\"b\\c/d\n\t\r\u{08}\u{0C} é 中 😀 \u{FFFD}x")
   }
 
@@ -92,33 +94,51 @@ import Testing
     var bytes = Array(#"{"model":"m","messages":[{"role":"user","content":"x"#)
     bytes += [0xFF, 0xFE]
     bytes += Array(#""}]}"#)
-    #expect(throws: OpenAIRequestError.self) { try OpenAIRequest.parse(bytes, endpoint: .chatCompletions) }
+    #expect(throws: OpenAIRequestError.self) {
+      try OpenAIRequest.parse(bytes, endpoint: .chatCompletions)
+    }
   }
 
   @Test func missingAndMistypedFields_haveTypedErrors() {
     #expect(failure(#"{"messages":[{"role":"user","content":"x"}]}"#) == .missingField("model"))
     #expect(failure(#"{"model":"m"}"#) == .missingField("messages"))
     #expect(failure(#"{"model":"m"}"#, .completions) == .missingField("prompt"))
-    #expect(failure(#"{"model":"m","messages":[]}"#) == .invalidValue(field: "messages", reason: "it must not be empty"))
-    #expect(failure(#"{"model":5,"messages":[]}"#) == .wrongType(field: "model", expected: "a string", found: "a number"))
-    #expect(failure(#"{"model":"m","messages":{}}"#) == .wrongType(field: "messages", expected: "an array", found: "an object"))
-    #expect(failure(#"{"model":"m","messages":["hi"]}"#) == .wrongType(field: "messages[0]", expected: "an object", found: "a string"))
-    #expect(failure(#"{"model":"m","messages":[{"content":"x"}]}"#) == .missingField("messages[0].role"))
+    #expect(
+      failure(#"{"model":"m","messages":[]}"#)
+        == .invalidValue(field: "messages", reason: "it must not be empty"))
+    #expect(
+      failure(#"{"model":5,"messages":[]}"#)
+        == .wrongType(field: "model", expected: "a string", found: "a number"))
+    #expect(
+      failure(#"{"model":"m","messages":{}}"#)
+        == .wrongType(field: "messages", expected: "an array", found: "an object"))
+    #expect(
+      failure(#"{"model":"m","messages":["hi"]}"#)
+        == .wrongType(field: "messages[0]", expected: "an object", found: "a string"))
+    #expect(
+      failure(#"{"model":"m","messages":[{"content":"x"}]}"#) == .missingField("messages[0].role"))
     #expect(
       failure(#"{"model":"m","messages":[{"role":"user","content":7}]}"#)
-        == .wrongType(field: "messages[0].content", expected: "a string or an array of content parts", found: "a number"))
-    #expect(failure(#"{"model":"m","stream":"yes","messages":[]}"#) == .wrongType(field: "stream", expected: "a boolean", found: "a string"))
-    #expect(failure("[1,2]") == .wrongType(field: "(body)", expected: "an object", found: "an array"))
+        == .wrongType(
+          field: "messages[0].content", expected: "a string or an array of content parts",
+          found: "a number"))
+    #expect(
+      failure(#"{"model":"m","stream":"yes","messages":[]}"#)
+        == .wrongType(field: "stream", expected: "a boolean", found: "a string"))
+    #expect(
+      failure("[1,2]") == .wrongType(field: "(body)", expected: "an object", found: "an array"))
   }
 
   @Test func rewritingModel_changesOnlyTheModelValue() throws {
     let body = Array(
-      #"{ "messages" : [{"role":"user","content":"\"model\": \"auto\""}], "model" :  "auto" , "x": 1 }"#)
+      #"{ "messages" : [{"role":"user","content":"\"model\": \"auto\""}], "model" :  "auto" , "x": 1 }"#
+    )
     let request = try OpenAIRequest.parse(body, endpoint: .chatCompletions)
     let rewritten = request.rewritingModel(in: body, to: "llama-3.1-8b")
     #expect(
       String(bytes: rewritten)
-        == #"{ "messages" : [{"role":"user","content":"\"model\": \"auto\""}], "model" :  "llama-3.1-8b" , "x": 1 }"#)
+        == #"{ "messages" : [{"role":"user","content":"\"model\": \"auto\""}], "model" :  "llama-3.1-8b" , "x": 1 }"#
+    )
     let reparsed = try OpenAIRequest.parse(rewritten, endpoint: .chatCompletions)
     #expect(reparsed.model == "llama-3.1-8b")
     #expect(reparsed.messages == request.messages)
@@ -136,8 +156,10 @@ import Testing
     let body = OpenAIErrorBody.invalidRequest(.missingField("model"))
     #expect(
       String(bytes: body)
-        == #"{"error":{"message":"Missing required parameter: 'model'.","type":"invalid_request_error","code":"missing_required_parameter"}}"#)
-    #expect(String(bytes: OpenAIErrorBody.modelNotFound("x\"y")).contains(#""code":"model_not_found""#))
+        == #"{"error":{"message":"Missing required parameter: 'model'.","type":"invalid_request_error","code":"missing_required_parameter"}}"#
+    )
+    #expect(
+      String(bytes: OpenAIErrorBody.modelNotFound("x\"y")).contains(#""code":"model_not_found""#))
     #expect(String(bytes: OpenAIErrorBody.modelNotFound("x\"y")).contains(#"'x\"y'"#))
   }
 }

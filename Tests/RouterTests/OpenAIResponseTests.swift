@@ -25,7 +25,8 @@ import Testing
     #expect(summary.completionTokens == 5)
     #expect(summary.hasGeneratedContent)
     #expect(OpenAIResponseSummary.parse(Array("not json")) == nil)
-    #expect(OpenAIResponseSummary.parse(Array(#"{"usage":{"prompt_tokens":1.5}}"#))?.promptTokens == nil)
+    #expect(
+      OpenAIResponseSummary.parse(Array(#"{"usage":{"prompt_tokens":1.5}}"#))?.promptTokens == nil)
   }
 
   private func events(splitting bytes: [UInt8], at cuts: [Int]) -> [ServerSentEventParser.Event] {
@@ -82,7 +83,8 @@ import Testing
   }
 
   @Test func streamEncoder_turnsACompletionIntoAnEquivalentStream() throws {
-    let stream = try #require(OpenAIStreamEncoder.eventStream(fromCompletion: Array(Self.completion)))
+    let stream = try #require(
+      OpenAIStreamEncoder.eventStream(fromCompletion: Array(Self.completion)))
     var parser = ServerSentEventParser()
     var datas: [String] = []
     parser.feed(stream) { datas.append(String(bytes: $0.data)) }
@@ -90,7 +92,8 @@ import Testing
     #expect(datas.count == 4)
     #expect(datas[0].contains(#""delta":{"role":"assistant","content":"Four. \"Exactly\" 4 ✓"}"#))
     #expect(datas[1].contains(#""finish_reason":"stop""#))
-    #expect(datas[2].contains(#""usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}"#))
+    #expect(
+      datas[2].contains(#""usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}"#))
     var observer = OpenAIStreamObserver()
     let sawFirst = observer.observe(stream)
     #expect(sawFirst)

@@ -95,18 +95,24 @@ import Testing
     #expect(model.endpoints[0].port == 443)
     #expect(model.endpoints[0].weight == 3)
     let math = try #require(configuration.categories.first)
-    #expect(math.keywordRules == [KeywordRule(operator: .and, keywords: ["integral", "bounds"], caseSensitive: true)])
+    #expect(
+      math.keywordRules == [
+        KeywordRule(operator: .and, keywords: ["integral", "bounds"], caseSensitive: true)
+      ])
     #expect(math.examples == ["what is 2+2"])
     #expect(configuration.unknownModel == .passThrough)
-    #expect(configuration.routingHeaders == RoutingHeaderNames(model: "x-model", cluster: "x-cluster"))
+    #expect(
+      configuration.routingHeaders == RoutingHeaderNames(model: "x-model", cluster: "x-cluster"))
     #expect(
       configuration.semanticCache
-        == SemanticCacheSettings(enabled: true, similarityThreshold: 0.9, maxEntries: 10, ttlSeconds: 5))
+        == SemanticCacheSettings(
+          enabled: true, similarityThreshold: 0.9, maxEntries: 10, ttlSeconds: 5))
     #expect(configuration.tracing.serviceName == "router")
     #expect(configuration.tracing.exporter.type == .otlpHTTP)
     #expect(configuration.tracing.exporter.headers == ["api-key": "secret"])
     #expect(configuration.tracing.exporter.timeout == .milliseconds(500))
-    #expect(configuration.tracing.sampling == .init(type: .probabilistic, rate: 0.1, parentBased: false))
+    #expect(
+      configuration.tracing.sampling == .init(type: .probabilistic, rate: 0.1, parentBased: false))
     #expect(configuration.tracing.batch.maxQueueSize == 100)
     #expect(configuration.tracing.batch.scheduleDelay == .seconds(2))
   }
@@ -144,7 +150,8 @@ import Testing
       """)
     let byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     #expect(byPath["models[0].endpoints[0].weight"]?.line == 4)
-    #expect(byPath["models[0].endpoints[0].weight"]?.message.contains("expected an integer") == true)
+    #expect(
+      byPath["models[0].endpoints[0].weight"]?.message.contains("expected an integer") == true)
     #expect(byPath["max_body_bytes"]?.line == 6)
     #expect(byPath["semantic_cache.enabled"]?.line == 8)
     #expect(byPath["classifier.confidence_threshold"]?.message.contains("between 0") == true)
@@ -167,7 +174,9 @@ import Testing
       auto_model_names: [auto, b]
       """)
     func has(_ path: String, _ text: String, line: Int? = nil) -> Bool {
-      found.contains { $0.path == path && $0.message.contains(text) && (line == nil || $0.line == line) }
+      found.contains {
+        $0.path == path && $0.message.contains(text) && (line == nil || $0.line == line)
+      }
     }
     #expect(has("models[0].endpoints", "at least one endpoint", line: 4))
     #expect(has("models[1].endpoints", "has no endpoints", line: 5))
@@ -187,7 +196,10 @@ import Testing
           endpoints: [{ name: backend_1, address: "http://h2:80" }]
       default_model: a
       """)
-    #expect(found.contains { $0.path == "models[1].endpoints[0].name" && $0.message.contains("vsr_backend_1") })
+    #expect(
+      found.contains {
+        $0.path == "models[1].endpoints[0].name" && $0.message.contains("vsr_backend_1")
+      })
   }
 
   @Test(arguments: [
@@ -205,7 +217,10 @@ import Testing
           endpoints: [{ name: e, address: "\(address)" }]
       default_model: m
       """)
-    #expect(found.contains { $0.path == "models[0].endpoints[0].address" && $0.message.contains(message) && $0.line == 3 })
+    #expect(
+      found.contains {
+        $0.path == "models[0].endpoints[0].address" && $0.message.contains(message) && $0.line == 3
+      })
   }
 
   @Test func yamlSyntaxError_hasALine() {
@@ -235,10 +250,10 @@ import Testing
       to: directory.appendingPathComponent("data/math.txt"), atomically: true, encoding: .utf8)
     let path = directory.appendingPathComponent("config.yaml").path
     try """
-      models: [{ name: m, category: math, endpoints: [{ name: e, address: "http://h" }] }]
-      default_model: m
-      categories: [{ name: math, examples_file: data/math.txt }]
-      """.write(toFile: path, atomically: true, encoding: .utf8)
+    models: [{ name: m, category: math, endpoints: [{ name: e, address: "http://h" }] }]
+    default_model: m
+    categories: [{ name: math, examples_file: data/math.txt }]
+    """.write(toFile: path, atomically: true, encoding: .utf8)
     let configuration = try RouterConfiguration.load(path: path)
     #expect(configuration.categories.first?.examples == ["first example", "second example"])
   }

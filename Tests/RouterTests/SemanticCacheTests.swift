@@ -19,21 +19,27 @@ final class ManualClock: Sendable {
     CachedResponse(body: Array(text), contentType: "application/json")
   }
 
-  private func cache(maxEntries: Int = 10, ttl: Int = 60, clock: ManualClock = ManualClock()) -> SemanticCache {
+  private func cache(maxEntries: Int = 10, ttl: Int = 60, clock: ManualClock = ManualClock())
+    -> SemanticCache
+  {
     SemanticCache(
-      settings: SemanticCacheSettings(enabled: true, similarityThreshold: 0.9, maxEntries: maxEntries, ttlSeconds: ttl),
+      settings: SemanticCacheSettings(
+        enabled: true, similarityThreshold: 0.9, maxEntries: maxEntries, ttlSeconds: ttl),
       clock: { clock.read() })
   }
 
   @Test func similarQuery_forTheSameModel_hits() {
     let cache = cache()
-    cache.store(key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
-    #expect(cache.lookup(key: "m", vector: vector("what is the capital of france")) == response("Paris"))
+    cache.store(
+      key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
+    #expect(
+      cache.lookup(key: "m", vector: vector("what is the capital of france")) == response("Paris"))
   }
 
   @Test func otherQueryOrOtherModel_misses() {
     let cache = cache()
-    cache.store(key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
+    cache.store(
+      key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
     #expect(cache.lookup(key: "m", vector: vector("How do I bake sourdough bread?")) == nil)
     #expect(cache.lookup(key: "other", vector: vector("What is the capital of France?")) == nil)
   }
@@ -52,7 +58,8 @@ final class ManualClock: Sendable {
   @Test func full_evictsTheLeastRecentlyUsed() {
     let cache = cache(maxEntries: 2)
     cache.store(key: "m", vector: vector("capital of France"), response: response("Paris"))
-    cache.store(key: "m", vector: vector("tallest mountain on earth"), response: response("Everest"))
+    cache.store(
+      key: "m", vector: vector("tallest mountain on earth"), response: response("Everest"))
     #expect(cache.lookup(key: "m", vector: vector("capital of France")) != nil)  // now most recent
     cache.store(key: "m", vector: vector("largest ocean"), response: response("Pacific"))
     #expect(cache.count == 2)
@@ -73,12 +80,15 @@ final class ManualClock: Sendable {
     let cache = cache(maxEntries: 2000)
     let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
     for i in 0..<1000 {
-      let text = "\(words[i % 8]) \(words[(i / 8) % 8]) \(String(i * 7919, radix: 36)) item \(String(i, radix: 36))"
+      let text =
+        "\(words[i % 8]) \(words[(i / 8) % 8]) \(String(i * 7919, radix: 36)) item \(String(i, radix: 36))"
       cache.store(key: "m", vector: vector(text), response: response("filler"))
     }
-    cache.store(key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
+    cache.store(
+      key: "m", vector: vector("What is the capital of France?"), response: response("Paris"))
     #expect(cache.count == 1001)
-    #expect(cache.lookup(key: "m", vector: vector("what is the capital of france")) == response("Paris"))
+    #expect(
+      cache.lookup(key: "m", vector: vector("what is the capital of france")) == response("Paris"))
     #expect(cache.lookup(key: "m", vector: vector("How do I bake sourdough bread?")) == nil)
   }
 

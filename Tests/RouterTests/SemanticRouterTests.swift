@@ -55,7 +55,8 @@ import Testing
   }
 
   @Test func explicitKnownModel_goesThere_unchanged() throws {
-    let decision = try #require(route(try router().decide(requestedModel: "also-math", category: "general")))
+    let decision = try #require(
+      route(try router().decide(requestedModel: "also-math", category: "general")))
     #expect(decision.model == "also-math")
     #expect(decision.endpoint.name == "c1")
     #expect(decision.reason == .explicitModel)
@@ -63,9 +64,12 @@ import Testing
   }
 
   @Test func unknownModel_isRejected_orPassedThroughWhenConfigured() throws {
-    #expect(try router().decide(requestedModel: "gpt-9", category: "math") == .modelNotFound(model: "gpt-9"))
+    #expect(
+      try router().decide(requestedModel: "gpt-9", category: "math")
+        == .modelNotFound(model: "gpt-9"))
     let passing = try router("unknown_model: pass_through")
-    #expect(passing.decide(requestedModel: "gpt-9", category: "math") == .passThrough(model: "gpt-9"))
+    #expect(
+      passing.decide(requestedModel: "gpt-9", category: "math") == .passThrough(model: "gpt-9"))
   }
 
   @Test func endpoints_followSmoothWeightedRoundRobin() throws {
@@ -74,7 +78,8 @@ import Testing
       route(router.decide(requestedModel: "big", category: "math"))?.endpoint.name ?? "-"
     }
     // nginx's smooth sequence for weights 5, 1, 1, twice.
-    #expect(picks == ["a1", "a1", "a2", "a1", "a3", "a1", "a1", "a1", "a1", "a2", "a1", "a3", "a1", "a1"])
+    #expect(
+      picks == ["a1", "a1", "a2", "a1", "a3", "a1", "a1", "a1", "a1", "a2", "a1", "a3", "a1", "a1"])
   }
 
   @Test func endpoints_keepTheirShares_underConcurrentPicks() async throws {
@@ -84,13 +89,17 @@ import Testing
         group.addTask {
           var counts: [String: Int] = [:]
           for _ in 0..<700 {
-            let name = Self.route(router.decide(requestedModel: "big", category: "math"))?.endpoint.name ?? "-"
+            let name =
+              Self.route(router.decide(requestedModel: "big", category: "math"))?.endpoint.name
+              ?? "-"
             counts[name, default: 0] += 1
           }
           return counts
         }
       }
-      return await group.reduce(into: [:]) { total, counts in total.merge(counts, uniquingKeysWith: +) }
+      return await group.reduce(into: [:]) { total, counts in
+        total.merge(counts, uniquingKeysWith: +)
+      }
     }
     // 2800 picks = 400 rounds of 7: exact shares whatever the interleaving.
     #expect(counts == ["a1": 2000, "a2": 400, "a3": 400])
@@ -119,7 +128,9 @@ import Testing
   @Test func classify_usesTheLastUserMessage() throws {
     let router = try router()
     let request = try OpenAIRequest.parse(
-      Array(#"{"model":"auto","messages":[{"role":"user","content":"hello there"},{"role":"assistant","content":"hi"},{"role":"user","content":"solve the equation 2x = 4"}]}"#),
+      Array(
+        #"{"model":"auto","messages":[{"role":"user","content":"hello there"},{"role":"assistant","content":"hi"},{"role":"user","content":"solve the equation 2x = 4"}]}"#
+      ),
       endpoint: .chatCompletions)
     #expect(router.classify(request).category == "math")
   }

@@ -28,7 +28,8 @@ public final class SemanticCache: Sendable {
     func cosine(_ index: Int, _ vector: QueryVector) -> Double {
       vectors.withUnsafeBufferPointer { all in
         let start = index * QueryVector.dimensions
-        return vector.cosine(UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
+        return vector.cosine(
+          UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
       }
     }
 

@@ -54,7 +54,8 @@ public struct KeywordRule: Sendable, Equatable {
   private func evaluate(in text: UnsafeBufferPointer<UInt8>) -> Bool {
     switch self.operator {
     case .or: return needles.contains { TextBytes.containsWord($0, in: text) }
-    case .and: return !needles.isEmpty && needles.allSatisfy { TextBytes.containsWord($0, in: text) }
+    case .and:
+      return !needles.isEmpty && needles.allSatisfy { TextBytes.containsWord($0, in: text) }
     case .nor: return !needles.contains { TextBytes.containsWord($0, in: text) }
     }
   }

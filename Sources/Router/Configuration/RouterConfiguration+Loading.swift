@@ -47,7 +47,8 @@ extension RouterConfiguration {
       .composer(let context, let problem, let mark, _):
       let detail = context.map { "\($0.text) " } ?? ""
       return ConfigurationIssue(
-        path: "", line: mark.line, column: mark.column, message: "invalid YAML: \(detail)\(problem)")
+        path: "", line: mark.line, column: mark.column, message: "invalid YAML: \(detail)\(problem)"
+      )
     default:
       return ConfigurationIssue(path: "", line: nil, column: nil, message: "invalid YAML: \(error)")
     }

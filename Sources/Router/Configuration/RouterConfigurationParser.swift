@@ -372,7 +372,8 @@ final class RouterConfigurationParser {
         exporter.headers[name] = text
       }
     } else if let node = fields["headers"] {
-      reader.fail("\(path).headers", node, "expected a mapping, found \(YAMLNodeReader.kind(of: node))")
+      reader.fail(
+        "\(path).headers", node, "expected a mapping, found \(YAMLNodeReader.kind(of: node))")
     }
     if let node = fields["timeout"] {
       exporter.timeout = reader.duration(node, at: "\(path).timeout")

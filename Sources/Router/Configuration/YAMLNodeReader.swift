@@ -37,7 +37,9 @@ final class YAMLNodeReader {
       let childPath = Self.join(path, name)
       guard allowed.contains(name) else {
         var message = "unknown key '\(name)'"
-        if let guess = Self.closest(to: name, in: allowed) { message += " (did you mean '\(guess)'?)" }
+        if let guess = Self.closest(to: name, in: allowed) {
+          message += " (did you mean '\(guess)'?)"
+        }
         fail(childPath, key, message)
         continue
       }

@@ -151,7 +151,8 @@ public struct EnvoyConfigGenerator: Sendable {
     out.line(5, "- name: envoy.filters.http.ext_proc")
     out.line(6, "typed_config:")
     out.line(
-      7, "\"@type\": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor")
+      7,
+      "\"@type\": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor")
     out.line(7, "grpc_service:")
     out.line(8, "envoy_grpc: { cluster_name: \(ClusterName.extProc) }")
     out.line(7, "# Fail closed: a request that skipped the router would miss its routing and")
@@ -219,7 +220,8 @@ public struct EnvoyConfigGenerator: Sendable {
         model.endpoints.contains { $0.clusterName == endpoint.clusterName }
       }.map(\.name)
       out.line(
-        1, "# Endpoint \(endpoint.name) (\(endpoint.address)) of \(models.joined(separator: ", ")).")
+        1, "# Endpoint \(endpoint.name) (\(endpoint.address)) of \(models.joined(separator: ", "))."
+      )
       cluster(
         &out, name: endpoint.clusterName, host: endpoint.host, port: endpoint.port, http2: false,
         connectTimeout: "5s", tls: endpoint.scheme == "https")
@@ -249,7 +251,8 @@ public struct EnvoyConfigGenerator: Sendable {
       out.line(3, "typed_config:")
       out.line(
         4,
-        "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext")
+        "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+      )
       out.line(4, "sni: \(YAMLText.quoted(host))")
     }
     out.line(2, "load_assignment:")
@@ -281,10 +284,11 @@ public struct EnvoyConfigGenerator: Sendable {
   static func isIPLiteral(_ host: String) -> Bool {
     if host.contains(":") { return true }
     let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-    return parts.count == 4 && parts.allSatisfy { part in
-      guard let value = Int(part), !part.isEmpty, part.count <= 3 else { return false }
-      return (0...255).contains(value)
-    }
+    return parts.count == 4
+      && parts.allSatisfy { part in
+        guard let value = Int(part), !part.isEmpty, part.count <= 3 else { return false }
+        return (0...255).contains(value)
+      }
   }
 }
 

@@ -212,8 +212,7 @@ private struct RequestParser {
 
   /// The wrong-type error for the value about to be read; the value is skipped first, so a
   /// syntax error inside it is reported as invalid JSON rather than as a type error.
-  private mutating func wrongType(_ field: String, expected: String) throws -> OpenAIRequestError
-  {
+  private mutating func wrongType(_ field: String, expected: String) throws -> OpenAIRequestError {
     let found = scanner.nextValueKind()
     try scanner.skipValue(depth: 1)
     return .wrongType(field: field, expected: expected, found: found)

@@ -247,7 +247,8 @@ public final class SemanticRouterProcessor: Processor {
     headers.set(Self.cacheHitHeader, "true")
     headers.set(Self.categoryHeader, classification?.category ?? "")
     headers.set(Self.modelHeader, route.model)
-    return ImmediateResponse(status: 200, headers: headers, body: body, details: "semantic_cache_hit")
+    return ImmediateResponse(
+      status: 200, headers: headers, body: body, details: "semantic_cache_hit")
   }
 
   private func reject(_ status: Int, _ error: OpenAIRequestError) -> ImmediateResponse {

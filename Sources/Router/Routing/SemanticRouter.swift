@@ -79,7 +79,8 @@ public final class SemanticRouter: Sendable {
       case .passThrough: return .passThrough(model: requestedModel)
       }
     }
-    guard let balancer = balancers[model], let modelConfiguration = configuration.model(named: model)
+    guard let balancer = balancers[model],
+      let modelConfiguration = configuration.model(named: model)
     else {
       preconditionFailure("validated configuration has no model '\(model)'")
     }

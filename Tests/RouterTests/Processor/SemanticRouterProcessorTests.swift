@@ -60,17 +60,21 @@ final class RecordingObserver: RequestObserver {
   private let logger = Logger(label: "test")
 
   private func headers(
-    _ method: String = "POST", _ path: String = "/v1/chat/completions", extra: [(String, String)] = [],
+    _ method: String = "POST", _ path: String = "/v1/chat/completions",
+    extra: [(String, String)] = [],
     endOfStream: Bool = false
   ) -> HTTPHeadersMessage {
     HTTPHeadersMessage(
-      headers: HTTPHeaders([(":method", method), (":path", path), ("content-type", "application/json")] + extra),
+      headers: HTTPHeaders(
+        [(":method", method), (":path", path), ("content-type", "application/json")] + extra),
       endOfStream: endOfStream)
   }
 
   private func chat(_ model: String, _ question: String, stream: Bool = false) -> HTTPBody {
     HTTPBody(
-      bytes: Array(#"{"model":"\#(model)","messages":[{"role":"user","content":"\#(question)"}],"stream":\#(stream)}"#),
+      bytes: Array(
+        #"{"model":"\#(model)","messages":[{"role":"user","content":"\#(question)"}],"stream":\#(stream)}"#
+      ),
       endOfStream: true)
   }
 
@@ -89,12 +93,14 @@ final class RecordingObserver: RequestObserver {
   }
 
   static let completion = Array(
-    #"{"id":"x","object":"chat.completion","created":1,"model":"math-model","choices":[{"index":0,"message":{"role":"assistant","content":"x = 2"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":3}}"#)
+    #"{"id":"x","object":"chat.completion","created":1,"model":"math-model","choices":[{"index":0,"message":{"role":"assistant","content":"x = 2"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":3}}"#
+  )
 
   @Test func autoRequest_isRoutedByCategory_withBodyRewrittenAndHeadersSet() throws {
     let observer = RecordingObserver()
     let processor = SemanticRouterProcessor(router: router, observer: observer, logger: logger)
-    #expect(processor.processRequestHeaders(headers(extra: [("traceparent", "00-abc")])) == .passThrough)
+    #expect(
+      processor.processRequestHeaders(headers(extra: [("traceparent", "00-abc")])) == .passThrough)
     let body = chat("auto", "solve the equation 2x = 4")
     let answer = try #require(response(processor.processRequestBody(body, mode: .buffered)))
     #expect(answer.clearRouteCache)
@@ -113,7 +119,9 @@ final class RecordingObserver: RequestObserver {
 
     let responseHeaders = HTTPHeadersMessage(
       headers: [":status": "200", "content-type": "application/json"])
-    guard case .respond(let headerAnswer, let override) = processor.processResponseHeaders(responseHeaders)
+    guard
+      case .respond(let headerAnswer, let override) = processor.processResponseHeaders(
+        responseHeaders)
     else {
       Issue.record("expected a headers answer")
       return
@@ -121,7 +129,9 @@ final class RecordingObserver: RequestObserver {
     #expect(override == nil)
     #expect(header(headerAnswer.headerMutation, "x-vsr-selected-category") == "math")
     #expect(header(headerAnswer.headerMutation, "x-vsr-selected-model") == "math-model")
-    #expect(processor.processResponseBody(HTTPBody(bytes: Self.completion, endOfStream: true), mode: .buffered) == .passThrough)
+    #expect(
+      processor.processResponseBody(
+        HTTPBody(bytes: Self.completion, endOfStream: true), mode: .buffered) == .passThrough)
     processor.streamEnded(.completed)
     #expect(
       observer.events == [
@@ -133,7 +143,8 @@ final class RecordingObserver: RequestObserver {
   @Test func explicitModel_keepsTheBody() throws {
     let processor = SemanticRouterProcessor(router: router, logger: logger)
     _ = processor.processRequestHeaders(headers())
-    let answer = try #require(response(processor.processRequestBody(chat("chat-model", "solve x"), mode: .buffered)))
+    let answer = try #require(
+      response(processor.processRequestBody(chat("chat-model", "solve x"), mode: .buffered)))
     #expect(header(answer.headerMutation, "x-selected-model") == "chat-model")
     #expect(header(answer.headerMutation, "x-selected-cluster") == "vsr_c1")
     #expect(answer.bodyMutation == .none)
@@ -141,7 +152,9 @@ final class RecordingObserver: RequestObserver {
 
   @Test func otherPaths_areSkipped() {
     let processor = SemanticRouterProcessor(router: router, logger: logger)
-    guard case .respond(let answer, let override) = processor.processRequestHeaders(headers("GET", "/v1/models"))
+    guard
+      case .respond(let answer, let override) = processor.processRequestHeaders(
+        headers("GET", "/v1/models"))
     else {
       Issue.record("expected pass-through")
       return
@@ -154,7 +167,9 @@ final class RecordingObserver: RequestObserver {
   @Test func badInput_getsOpenAIErrors() throws {
     func run(_ body: HTTPBody, headers extra: [(String, String)] = []) -> ImmediateResponse? {
       let processor = SemanticRouterProcessor(router: router, logger: logger)
-      if case .immediate(let early) = processor.processRequestHeaders(headers(extra: extra)) { return early }
+      if case .immediate(let early) = processor.processRequestHeaders(headers(extra: extra)) {
+        return early
+      }
       return immediate(processor.processRequestBody(body, mode: .buffered))
     }
     let invalid = try #require(run(HTTPBody(bytes: Array("{nope"), endOfStream: true)))
@@ -178,14 +193,18 @@ final class RecordingObserver: RequestObserver {
     let first = SemanticRouterProcessor(router: router, logger: logger)
     _ = first.processRequestHeaders(headers())
     _ = first.processRequestBody(chat("auto", "solve the equation 2x = 4"), mode: .buffered)
-    _ = first.processResponseHeaders(HTTPHeadersMessage(headers: [":status": "200", "content-type": "application/json"]))
-    _ = first.processResponseBody(HTTPBody(bytes: Self.completion, endOfStream: true), mode: .buffered)
+    _ = first.processResponseHeaders(
+      HTTPHeadersMessage(headers: [":status": "200", "content-type": "application/json"]))
+    _ = first.processResponseBody(
+      HTTPBody(bytes: Self.completion, endOfStream: true), mode: .buffered)
     #expect(router.cache?.count == 1)
 
     let observer = RecordingObserver()
     let second = SemanticRouterProcessor(router: router, observer: observer, logger: logger)
     _ = second.processRequestHeaders(headers())
-    let hit = try #require(immediate(second.processRequestBody(chat("auto", "Solve the equation 2x = 4!"), mode: .buffered)))
+    let hit = try #require(
+      immediate(
+        second.processRequestBody(chat("auto", "Solve the equation 2x = 4!"), mode: .buffered)))
     #expect(hit.status == 200)
     #expect(hit.body == Self.completion)
     #expect(header(hit.headers, "x-vsr-cache-hit") == "true")
@@ -194,7 +213,10 @@ final class RecordingObserver: RequestObserver {
 
     let streaming = SemanticRouterProcessor(router: router, logger: logger)
     _ = streaming.processRequestHeaders(headers())
-    let sse = try #require(immediate(streaming.processRequestBody(chat("auto", "solve the equation 2x = 4", stream: true), mode: .buffered)))
+    let sse = try #require(
+      immediate(
+        streaming.processRequestBody(
+          chat("auto", "solve the equation 2x = 4", stream: true), mode: .buffered)))
     #expect(header(sse.headers, "content-type") == "text/event-stream")
     #expect(String(bytes: sse.body).hasSuffix("data: [DONE]\n\n"))
   }
@@ -204,8 +226,11 @@ final class RecordingObserver: RequestObserver {
     let processor = SemanticRouterProcessor(router: router, observer: observer, logger: logger)
     _ = processor.processRequestHeaders(headers())
     _ = processor.processRequestBody(chat("auto", "tell me a joke", stream: true), mode: .buffered)
-    guard case .respond(_, let override) = processor.processResponseHeaders(
-      HTTPHeadersMessage(headers: [":status": "200", "content-type": "text/event-stream; charset=utf-8"]))
+    guard
+      case .respond(_, let override) = processor.processResponseHeaders(
+        HTTPHeadersMessage(headers: [
+          ":status": "200", "content-type": "text/event-stream; charset=utf-8",
+        ]))
     else {
       Issue.record("expected a headers answer")
       return
