@@ -11,8 +11,7 @@ public final class TracingPipeline: Sendable {
   public let processor: any SpanProcessor
   public let metrics: TracingMetrics
 
-  /// Builds the pipeline. `exporter`, when given, replaces the configured one (tests, or the
-  /// OTLP/gRPC exporter until this layer builds it itself).
+  /// Builds the pipeline. `exporter`, when given, replaces the configured one (tests).
   public init(
     configuration: TracingConfiguration, exporter: (any SpanExporter)? = nil,
     logger: Logger = Logger(label: "semantic-router.tracing")
@@ -66,9 +65,11 @@ public final class TracingPipeline: Sendable {
         timeout: exporter.timeout, resource: TracingResource.attributes(for: configuration),
         scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
     case .otlp:
-      throw TracingConfigurationError(
-        .exporterUnavailable,
-        "the OTLP/gRPC exporter is not built yet; use otlp_http or pass an exporter")
+      return try OTLPGRPCExporter(
+        endpoint: exporter.resolvedEndpoint, insecure: exporter.insecure,
+        headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
+        timeout: exporter.timeout, resource: TracingResource.attributes(for: configuration),
+        scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
     }
   }
 

@@ -116,11 +116,13 @@ struct TracingConfigurationTests {
     #expect(!TracingResource.currentHostName().isEmpty)
   }
 
-  @Test func pipeline_disabledPassesContextThrough_andOTLPGRPCIsNotBuiltYet() throws {
+  @Test func pipeline_disabledPassesContextThrough_andOTLPGRPCRefusesTLS() throws {
     let disabled = try TracingPipeline(configuration: TracingConfiguration())
     #expect(!disabled.tracer.isEnabled)
-    #expect(throws: TracingConfigurationError.self) {
-      try TracingPipeline(configuration: TracingConfiguration(enabled: true))
+    let tls = TracingConfiguration(
+      enabled: true, exporter: .init(type: .otlp, endpoint: "https://127.0.0.1:4317"))
+    #expect(throws: TracingConfigurationError(.tlsUnsupported, "https://127.0.0.1:4317: TLS for OTLP/gRPC is not supported yet; use http:// or insecure: true")) {
+      try TracingPipeline(configuration: tls)
     }
     let exporter = RecordingExporter()
     let custom = try TracingPipeline(

@@ -1,0 +1,178 @@
+import Foundation
+import GRPC
+import Logging
+import Synchronization
+
+/// Exports spans with OTLP/gRPC: unary `opentelemetry.proto.collector.trace.v1.TraceService/Export`
+/// over our own HTTP/2 client.
+///
+/// [OTLP spec, "OTLP/gRPC"](https://opentelemetry.io/docs/specs/otlp/#otlpgrpc). One connection,
+/// made on first use and made again after the collector closes it or restarts. Retries only
+/// CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS (a collector
+/// that cannot be reached is UNAVAILABLE) per `OTLPRetryPolicy`, never other codes; logs and
+/// counts a partial success without retrying. Plain-text h2c only: the gRPC client has no TLS
+/// yet, so an `https://` endpoint or `insecure: false` is refused at construction.
+public final class OTLPGRPCExporter: SpanExporter {
+  /// The method every OTLP/gRPC trace collector serves.
+  public static let exportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+  /// The port used when the endpoint names none.
+  public static let defaultPort = 4317
+
+  private let client: GRPCUnaryClient
+  private let metadata: [GRPCMetadataField]
+  private let timeout: Duration
+  private let retryPolicy: OTLPRetryPolicy
+  private let metrics: TracingMetrics
+  private let logger: Logger
+  private let sleep: @Sendable (Duration) -> Void
+  private let isShutDown = Atomic<Bool>(false)
+  /// The export thread's encoder (one export at a time).
+  private let encoder: Mutex<OTLPTraceEncoder>
+
+  /// - Parameters:
+  ///   - endpoint: `host:port`, or `http://host:port` (a path is ignored, as the OTLP exporter
+  ///     spec says for gRPC); the port defaults to 4317.
+  ///   - insecure: plain text for a `host:port` endpoint; must be true (no TLS yet).
+  ///   - headers: request metadata (`OTEL_EXPORTER_OTLP_HEADERS`); names are lower-cased.
+  ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
+  ///     processor's export deadline also applies.
+  ///   - resource: the resource attributes sent with every batch.
+  ///   - sleep: how retry waits are spent (tests record them instead).
+  public init(
+    endpoint: String, insecure: Bool = true, headers: [(name: String, value: String)] = [],
+    timeout: Duration = .seconds(10), resource: [SpanAttribute],
+    scopeVersion: String = TracingConfiguration.defaultServiceVersion,
+    retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
+    logger: Logger = Logger(label: "semantic-router.tracing"),
+    sleep: @escaping @Sendable (Duration) -> Void = { duration in
+      Thread.sleep(
+        forTimeInterval: Double(duration.components.seconds)
+          + Double(duration.components.attoseconds) * 1e-18)
+    }
+  ) throws(TracingConfigurationError) {
+    let target = try Target(endpoint: endpoint)
+    guard target.scheme != "https", insecure || target.scheme == "http" else {
+      throw TracingConfigurationError(
+        .tlsUnsupported,
+        "\(endpoint): TLS for OTLP/gRPC is not supported yet; use http:// or insecure: true")
+    }
+    var configuration = GRPCUnaryClient.Configuration(host: target.host, port: target.port)
+    configuration.connectTimeout = min(timeout, .seconds(5))
+    do {
+      client = try GRPCUnaryClient(configuration: configuration, logger: logger)
+    } catch {
+      throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): \(error)")
+    }
+    metadata = headers.map { GRPCMetadataField(name: $0.name.lowercased(), value: $0.value) }
+    self.timeout = timeout
+    self.retryPolicy = retryPolicy
+    self.metrics = metrics
+    self.logger = logger
+    self.sleep = sleep
+    encoder = Mutex(
+      OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion))
+  }
+
+  public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
+    guard !isShutDown.load(ordering: .acquiring) else {
+      return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
+    }
+    guard !batch.isEmpty else { return .success }
+    let deadline = min(deadline, ContinuousClock.now.advanced(by: timeout))
+    return encoder.withLock { encoder in
+      let request = encoder.encode(batch)
+      return retryPolicy.run(deadline: deadline, sleep: sleep) {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else {
+          return .failed(SpanExportFailure(.timeout, "export deadline passed"))
+        }
+        let result = client.call(
+          path: Self.exportPath, request: request, metadata: metadata, timeout: remaining)
+        return outcome(of: result, spans: batch.count, deadline: deadline)
+      }
+    }
+  }
+
+  public func shutdown() {
+    guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    client.shutdown()
+  }
+
+  private func outcome(
+    of result: Result<[UInt8], GRPCStatus>, spans: Int, deadline: ContinuousClock.Instant
+  ) -> OTLPRetryPolicy.Attempt {
+    switch result {
+    case .success(let response):
+      if let partial = OTLPPartialSuccess.decode(response), partial.isReported {
+        metrics.partialSuccessRejected(Int(partial.rejectedSpans))
+        logger.warning(
+          "OTLP/gRPC partial success",
+          metadata: [
+            "rejected_spans": "\(partial.rejectedSpans)", "error_message": "\(partial.errorMessage)",
+          ])
+      }
+      return .success
+    case .failure(let status) where status.code == .deadlineExceeded && ContinuousClock.now >= deadline:
+      return .failed(SpanExportFailure(.timeout, "DEADLINE_EXCEEDED: \(status.message)"))
+    case .failure(let status) where OTLPRetryPolicy.isRetryable(grpcStatus: status.code):
+      let reason: SpanExportFailure.Reason =
+        status.code == .unavailable ? .connection : .retriesExhausted
+      return .retryable(
+        SpanExportFailure(reason, "gRPC \(status.code): \(status.message)"), retryAfter: nil)
+    case .failure(let status):
+      logger.warning(
+        "OTLP/gRPC export rejected",
+        metadata: ["grpc_status": "\(status.code)", "message": "\(status.message)", "spans": "\(spans)"])
+      return .failed(SpanExportFailure(.rejected, "gRPC \(status.code): \(status.message)"))
+    }
+  }
+
+  /// Where the collector listens: `host:port` or an `http(s)://` URL.
+  struct Target: Sendable, Hashable {
+    /// `http`, `https`, or nil for a bare `host:port`.
+    var scheme: String?
+    var host: String
+    var port: Int
+
+    init(endpoint: String) throws(TracingConfigurationError) {
+      var rest = Substring(endpoint.trimmingCharacters(in: .whitespaces))
+      if let schemeEnd = rest.range(of: "://") {
+        let scheme = rest[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else {
+          throw TracingConfigurationError(
+            .invalidEndpoint, "\(endpoint): scheme must be http or https")
+        }
+        self.scheme = scheme
+        rest = rest[schemeEnd.upperBound...]
+      } else {
+        scheme = nil
+      }
+      let authority = rest.prefix { $0 != "/" && $0 != "?" }
+      var hostPart = authority
+      var portText: Substring?
+      if hostPart.hasPrefix("[") {
+        guard let close = hostPart.firstIndex(of: "]") else {
+          throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): unclosed IPv6 bracket")
+        }
+        let after = hostPart[hostPart.index(after: close)...]
+        if after.hasPrefix(":") { portText = after.dropFirst() }
+        hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
+      } else if let colon = hostPart.lastIndex(of: ":") {
+        portText = hostPart[hostPart.index(after: colon)...]
+        hostPart = hostPart[..<colon]
+      }
+      guard !hostPart.isEmpty else {
+        throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): no host")
+      }
+      host = String(hostPart)
+      if let portText {
+        guard let p = Int(portText), (1...65535).contains(p) else {
+          throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): bad port")
+        }
+        port = p
+      } else {
+        port = OTLPGRPCExporter.defaultPort
+      }
+    }
+  }
+}
