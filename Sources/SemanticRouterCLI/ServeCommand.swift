@@ -3,6 +3,7 @@ import ExtProc
 import GRPC
 import Logging
 import Router
+import Tracing
 
 /// `semantic-router serve`: the ext_proc gRPC server Envoy talks to.
 struct ServeCommand: ParsableCommand {
@@ -36,7 +37,7 @@ struct ServeCommand: ParsableCommand {
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
     let logger = Logger(label: "semantic-router")
 
-    let processor = try makeProcessorFactory(logger: logger)
+    let processor = try makeProcessor(logger: logger)
     var configuration = GRPCServer.Configuration(
       host: listen.host, port: listen.port, maxReceiveMessageSize: maxMessageBytes)
     if let threads { configuration.threads = threads }
@@ -51,12 +52,35 @@ struct ServeCommand: ParsableCommand {
     logger.info("shutting down", metadata: ["signal": "\(signal)"])
     server.beginGracefulShutdown(drainTimeout: .milliseconds(Int(drainTimeout * 1000)))
     server.wait()
+    if let pipeline = processor.tracing {
+      // Streams are drained: every span has ended. Flush the queue within the export timeout.
+      let flushed = pipeline.shutdown()
+      let figures = pipeline.metrics.snapshot()
+      logger.info(
+        "tracing flushed",
+        metadata: [
+          "complete": "\(flushed)", "spans_exported": "\(figures.spansExported)",
+          "spans_dropped": "\(figures.spansDroppedQueueFull)",
+          "spans_failed": "\(figures.spansFailedExport)",
+        ])
+    }
     logger.info("semantic-router stopped")
   }
 
-  /// The semantic router for `--config`, else the pass-through processor.
-  private func makeProcessorFactory(logger: Logger) throws -> (name: String, factory: ProcessorFactory) {
-    guard let config else { return ("pass-through", PassThroughProcessor.factory) }
+  /// What `serve` runs: the processor factory, its name for logs, and the tracing pipeline to
+  /// flush on shutdown (nil when tracing is off).
+  private struct ProcessorSetup {
+    var name: String
+    var factory: ProcessorFactory
+    var tracing: TracingPipeline?
+  }
+
+  /// The semantic router for `--config` (traced when `observability.tracing.enabled`, with the
+  /// `OTEL_*` environment applied), else the pass-through processor.
+  private func makeProcessor(logger: Logger) throws -> ProcessorSetup {
+    guard let config else {
+      return ProcessorSetup(name: "pass-through", factory: PassThroughProcessor.factory)
+    }
     let configuration: RouterConfiguration
     do {
       configuration = try RouterConfiguration.load(path: config)
@@ -71,6 +95,26 @@ struct ServeCommand: ParsableCommand {
         "file": "\(config)", "models": "\(configuration.models.count)",
         "categories": "\(configuration.categories.count)",
       ])
-    return ("semantic-router", SemanticRouterProcessor.factory(router: router, logger: logger))
+
+    let tracingConfiguration = configuration.tracing.tracingConfiguration()
+    guard tracingConfiguration.enabled else {
+      logger.info("tracing disabled")
+      return ProcessorSetup(
+        name: "semantic-router",
+        factory: SemanticRouterProcessor.factory(router: router, logger: logger))
+    }
+    let pipeline: TracingPipeline
+    do {
+      // Logs the start-up line: "tracing enabled" with exporter, endpoint and sampler.
+      pipeline = try TracingPipeline(configuration: tracingConfiguration, logger: logger)
+    } catch {
+      logger.critical("invalid tracing config, not starting", metadata: ["error": "\(error)"])
+      throw ExitCode(2)
+    }
+    let tracing = RouterTracing(pipeline: pipeline)
+    let factory = SemanticRouterProcessor.factory(router: router, logger: logger) { context in
+      tracing.makeObserver(context)
+    }
+    return ProcessorSetup(name: "semantic-router", factory: factory, tracing: pipeline)
   }
 }
