@@ -43,6 +43,8 @@ public final class TracingRequestObserver: RequestObserver {
   private var routingEndTime: UInt64?
   private var upstream: Span?
   private var baggage = Baggage()
+  /// The client sent `tracestate`: the upstream request must get ours in its place, even empty.
+  private var replacesTracestate = false
   private var rootStartTime: UInt64 = 0
   /// `gen_ai.operation.name`: `chat` or `text_completion`, by path.
   private var operationName = "chat"
@@ -62,6 +64,7 @@ public final class TracingRequestObserver: RequestObserver {
   public func requestStarted(method: String, path: String, headers: HTTPHeaders) {
     let (parent, baggage) = Self.parentContext(metadata: streamMetadata, headers: headers)
     self.baggage = baggage
+    replacesTracestate = headers.contains(TraceContextPropagator.tracestateHeader)
     rootStartTime = tracer.now()
     let root = tracer.startSpan(
       Self.requestSpanName, kind: .server, parent: parent, startTime: rootStartTime)
@@ -123,7 +126,14 @@ public final class TracingRequestObserver: RequestObserver {
         upstream.setAttribute("endpoint.address", address)
       }
     }
-    return TraceContextPropagator.inject(upstream.context, baggage: baggage)
+    var headers = TraceContextPropagator.inject(upstream.context, baggage: baggage)
+    if replacesTracestate, upstream.context.traceState.isEmpty {
+      // The header mutation can only set headers: an empty list stands for "no tracestate"
+      // where the client's would otherwise reach the backend (e.g. after an invalid
+      // traceparent, W3C Trace Context §3.3.1.1).
+      headers.append((TraceContextPropagator.tracestateHeader, ""))
+    }
+    return headers
   }
 
   public func immediateResponse(status: Int, reason: String, record: RoutingRecord?) {
