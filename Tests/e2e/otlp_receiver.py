@@ -14,6 +14,7 @@ check trace ids, parent links, names, attributes and resources on plain Python v
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from concurrent import futures
@@ -208,7 +209,8 @@ class OTLPReceiver:
           return matching
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-          seen = ", ".join(f"{s.service_name}/{s.name}" for s in self._spans) or "nothing"
+          counts = collections.Counter(f"{s.service_name}/{s.name}" for s in self._spans)
+          seen = ", ".join(f"{n} x{c}" for n, c in sorted(counts.items())) or "nothing"
           raise TimeoutError(
             f"waited {timeout}s for {count} matching spans, got {len(matching)}; "
             f"received: {seen}"
