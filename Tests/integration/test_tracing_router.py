@@ -51,7 +51,8 @@ def traced_stack(tmp_path, receiver, backends):
   """`start(tracing=..., tracing_collector=None) -> (router, envoy)`: the router with that
   `observability.tracing` (default: OTLP/gRPC to `receiver`, 100 ms batches) behind Envoy."""
   with contextlib.ExitStack() as cleanup:
-    def start(tracing: dict | None = None, tracing_collector: str | None = None):
+    def start(tracing: dict | None = None, tracing_collector: str | None = None,
+              env: dict[str, str] | None = None):
       settings = tracing or {
         "enabled": True,
         "exporter": {"type": "otlp", "endpoint": receiver.endpoint},
@@ -59,7 +60,7 @@ def traced_stack(tmp_path, receiver, backends):
       }
       config = ts.write_router_config(
         tmp_path, {name: stub.url for name, stub in backends.items()}, settings)
-      router = cleanup.enter_context(stack.Router(config=str(config)).start())
+      router = cleanup.enter_context(stack.Router(config=str(config), env=env).start())
       envoy = ts.envoy_for(config, router.port, tmp_path, tracing_collector)
       cleanup.enter_context(envoy.start())
       return router, envoy
@@ -352,3 +353,25 @@ def test_otlp_http_exporter_sends_the_same_tree(traced_stack):
     export = http_receiver.exports[0]
     assert export.path == "/v1/traces"
     assert export.headers["content-type"] == "application/x-protobuf"
+
+
+# MARK: - OTEL_* environment
+
+
+def test_otel_environment_overrides_the_config_file(traced_stack, receiver):
+  router, envoy = traced_stack(
+    tracing={"enabled": True, "service_name": "from-file",
+             "exporter": {"type": "otlp_http", "endpoint": f"http://127.0.0.1:{stack.free_port()}"},
+             "sampling": {"type": "always_off"}},
+    env={"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+         "OTEL_EXPORTER_OTLP_HEADERS": "x-tenant=blue", "OTEL_SERVICE_NAME": "from-env",
+         "OTEL_TRACES_SAMPLER": "parentbased_always_on", "OTEL_BSP_SCHEDULE_DELAY": "100"})
+  trace_id = new_trace_id()
+  assert ts.post(envoy.port, ts.math_question(),
+                 {"traceparent": ts.traceparent(trace_id)}).status == 200
+  spans = receiver.wait_for_trace(trace_id, ts.ROUTER_SPANS)
+  assert {s.service_name for s in spans if s.name in ts.ROUTER_SPANS} == {"from-env"}
+  assert any(call.metadata.get("x-tenant") == "blue" for call in receiver.export_calls)
+  startup = next(line for line in router.log().splitlines() if "tracing enabled" in line)
+  assert f"endpoint={receiver.url}" in startup and "exporter=otlp " in startup
+  assert "sampler=ParentBased{root:AlwaysOnSampler}" in startup
