@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -131,6 +132,7 @@ def run(options: argparse.Namespace) -> int:
           f"(tracing {tracer})")
     print(f"  router config: {config}")
     print(f"  envoy config:  {routed.envoy.config_path}")
+    print("  (logs and configs are removed at exit unless KEEP_STACK_LOGS=1)")
 
     section(f"Client: {EXAMPLE.relative_to(REPO_ROOT)} against Envoy")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
@@ -145,6 +147,14 @@ def run(options: argparse.Namespace) -> int:
       return 1
 
     section("Traces (printed by semantic-router trace-view)")
+    envoy_on = not options.no_envoy_tracing
+    print(textwrap.fill(
+      "Each tree: the example's span > openai.chat (the OpenAI instrumentation) > "
+      + ("Envoy's ingress span > Envoy's ext_proc call > " if envoy_on else "")
+      + "the router's semantic_router.* spans. vllm.generate hangs under the span named by the "
+      "traceparent the backend received: "
+      + ("Envoy's ingress span (Envoy's router filter sets it)." if envoy_on
+         else "the router's upstream span."), WIDTH) + "\n")
     trace_ids = _TRACE_ID_LINE.findall(client.stdout)
     wanted = ["openai.chat", e2e_stack.ROOT_SPAN, *e2e_stack.CHILD_SPANS, e2e_stack.BACKEND_SPAN]
     trees = wait_for_trees(view, trace_ids, wanted, options.timeout)

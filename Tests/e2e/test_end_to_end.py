@@ -41,7 +41,9 @@ from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 
 import e2e_stack  # noqa: E402
-from e2e_stack import BACKEND_SPAN, CHILD_SPANS, ROOT_SPAN, ROUTER_SPANS, UPSTREAM_SPAN  # noqa: E402
+from e2e_stack import (  # noqa: E402
+  BACKEND_SPAN, CHILD_SPANS, ROOT_SPAN, ROUTER_SPANS, UPSTREAM_SPAN,
+)
 from otlp_receiver import OTLPReceiver, ReceivedSpan  # noqa: E402
 
 TOKENS = 12
@@ -206,7 +208,8 @@ def assert_connected_tree(spans: list[ReceivedSpan]) -> ReceivedSpan:
   assert len(ids) == len(spans), "duplicate span ids"
   roots = [s for s in spans if s.is_root]
   assert len(roots) == 1, f"roots: {[(s.service_name, s.name) for s in roots]}"
-  orphans = [(s.service_name, s.name) for s in spans if not s.is_root and s.parent_span_id not in ids]
+  orphans = [(s.service_name, s.name) for s in spans
+             if not s.is_root and s.parent_span_id not in ids]
   assert not orphans, f"spans whose parent is not in the trace: {orphans}"
   return roots[0]
 
@@ -226,7 +229,8 @@ def check_routed_request(
   top = assert_connected_tree(spans)
   assert top.name == "e2e.request"
   client = only(spans, CLIENT_SPAN)
-  root, upstream, backend = only(spans, ROOT_SPAN), only(spans, UPSTREAM_SPAN), only(spans, BACKEND_SPAN)
+  root, upstream = only(spans, ROOT_SPAN), only(spans, UPSTREAM_SPAN)
+  backend = only(spans, BACKEND_SPAN)
   by_id = {s.span_id: s for s in spans}
 
   # Parent links: client → (Envoy ingress → ext_proc egress →) router root → four children.
