@@ -50,6 +50,8 @@ TOKENS = 12
 CLIENT_SERVICE = "e2e-openai-client"
 ROUTER_SERVICE = "vllm-semantic-router"
 CLIENT_SPAN = "openai.chat"
+#: Envoy's spans when its tracer is on: the request, and its ext_proc call to the router.
+ENVOY_SPANS = ("ingress", "async envoy.service.ext_proc.v3.ExternalProcessor.Process egress")
 EXAMPLE = e2e_stack.REPO_ROOT / "deploy" / "tracing" / "openai_client_tracing.py"
 
 #: (prompt, category the router must pick) for "auto" requests, both models covered.
@@ -224,7 +226,7 @@ def check_routed_request(
   """Asserts the whole trace of one routed request; returns its spans by name."""
   wanted = ["e2e.request", CLIENT_SPAN, *ROUTER_SPANS, BACKEND_SPAN]
   if envoy_tracing:
-    wanted.append("ingress")
+    wanted += ENVOY_SPANS
   spans = receiver.wait_for_trace(sent.trace_id, wanted)
   top = assert_connected_tree(spans)
   assert top.name == "e2e.request"
@@ -238,7 +240,7 @@ def check_routed_request(
   assert root.service_name == ROUTER_SERVICE and root.kind == "SERVER"
   if envoy_tracing:
     egress = by_id[root.parent_span_id]
-    assert egress.service_name == "envoy" and "ExternalProcessor.Process egress" in egress.name
+    assert egress.service_name == "envoy" and egress.name == ENVOY_SPANS[1]
     ingress = by_id[egress.parent_span_id]
     assert ingress.service_name == "envoy" and ingress.name == "ingress"
     assert ingress.parent_span_id == client.span_id
@@ -347,7 +349,7 @@ def test_envoy_spans_join_the_same_tree(
     assert len(trace_ids) == 5, result.stdout
     for trace_id in trace_ids:
       spans = receiver.wait_for_trace(
-        trace_id, [CLIENT_SPAN, "ingress", *ROUTER_SPANS, BACKEND_SPAN])
+        trace_id, [CLIENT_SPAN, *ENVOY_SPANS, *ROUTER_SPANS, BACKEND_SPAN])
       top = assert_connected_tree(spans)
       assert top.service_name == "openai-client-example" and top.name.startswith("example_")
       assert sum(1 for s in spans if s.service_name == ROUTER_SERVICE) == 5
@@ -554,6 +556,7 @@ def test_metrics_match_what_was_sent(tmp_path_factory, receiver, backends, model
     assert total == len(PROMPTS) + 1
     assert delta("semantic_router_cache_hits_total") == 1
     assert delta("semantic_router_cache_misses_total") == len(PROMPTS)
+    assert delta("semantic_router_classification_duration_seconds_count") == len(PROMPTS) + 1
     exported = len(receiver.spans(from_router))
     assert metric(after, "semantic_router_spans_exported_total") == exported
     assert metric(after, "semantic_router_spans_dropped_total") == 0
