@@ -95,6 +95,16 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // bench/run's in-process benchmarks: the router's CPU per request through the ext_proc
+    // handler, and the tracing span cost. Not a product; `make test` does not run it.
+    .executableTarget(
+      name: "RouterBenchmarks",
+      dependencies: [
+        "Router", "Tracing", "ExtProc", "GRPC", .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "bench/Sources/RouterBenchmarks",
+      swiftSettings: swiftSettings
+    ),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(

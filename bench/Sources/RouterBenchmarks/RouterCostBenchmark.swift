@@ -1,0 +1,87 @@
+import ExtProc
+import Foundation
+import Logging
+import Router
+
+/// The router's CPU cost per request without the network: each request is one ext_proc stream
+/// driven through the same handler `serve` registers (`ExtProcService.handlerFactory` over
+/// `SemanticRouterProcessor`), fed the wire bytes Envoy sends: request headers, the BUFFERED
+/// request body, response headers and the BUFFERED response body, then the end of the stream.
+/// That covers protobuf decoding, the stream state machine, OpenAI parsing, classification,
+/// routing, the semantic-cache lookup and store, the body rewrite and response encoding.
+///
+/// The cache is the config's, kept full: requests cycle through more distinct bodies than it
+/// holds, so every lookup scans a full cache and misses, and every response is stored (evicting
+/// the least recently used entry), which is what a miss costs in steady state. An untimed pass
+/// first checks that every request is routed and none is a cache hit.
+struct RouterCostBenchmark {
+  let configPath: String
+  let wordFiles: [String]
+  let sizes: [Int]
+  /// Timed requests for a 2 KB body; larger bodies get proportionally fewer.
+  let requests: Int
+  let rounds: Int
+
+  init(arguments: BenchmarkArguments) throws(BenchmarkArguments.Failure) {
+    configPath = try arguments.string("config")
+    wordFiles = arguments.values("words")
+    guard !wordFiles.isEmpty else { throw BenchmarkArguments.Failure("--words is required") }
+    sizes = try arguments.ints("sizes", default: [2048, 32768])
+    requests = try arguments.int("requests", default: 40_000)
+    rounds = try arguments.int("rounds", default: 3)
+  }
+
+  func run() throws {
+    let configuration = try RouterConfiguration.load(path: configPath)
+    let bodies = try RequestBodies(files: wordFiles)
+    let logger = Logger(label: "semantic-router")
+    for size in sizes {
+      // A fresh router (and cache) per size.
+      let router = SemanticRouter(configuration: configuration)
+      let capacity = router.cache?.settings.maxEntries ?? 0
+      let distinct = max(capacity + capacity / 5, 64)
+      let exchanges = EnvoyExchanges(bodies: try bodies.make(count: distinct, size: size, seed: 42))
+
+      // Untimed: two passes over every body with a tally, then the same with the real
+      // factory as warm-up; the cache is full from here on.
+      let tally = RoutingTally()
+      let checked = SemanticRouterProcessor.factory(router: router, logger: logger) { _ in tally }
+      let checkOutcome = try exchanges.run(2 * distinct, factory: checked, startingAt: 0)
+      guard tally.routed == 2 * distinct, tally.cacheHits == 0, tally.immediateResponses == 0,
+        checkOutcome.immediateResponses == 0
+      else {
+        throw BenchmarkArguments.Failure(
+          "\(size)-byte bodies: routed \(tally.routed) of \(2 * distinct), cache hits "
+            + "\(tally.cacheHits), immediate answers \(tally.immediateResponses)")
+      }
+      let factory = SemanticRouterProcessor.factory(router: router, logger: logger)
+      let measured = max(requests * 2048 / size, 2 * distinct)
+      var next = try exchanges.run(distinct, factory: factory, startingAt: 0).next
+
+      var perRequest: [Double] = []
+      for _ in 0..<rounds {
+        let start = CPUTime.now()
+        let outcome = try exchanges.run(measured, factory: factory, startingAt: next)
+        perRequest.append(CPUTime.now().since(start) / Double(measured))
+        next = outcome.next
+        guard outcome.immediateResponses == 0 else {
+          throw BenchmarkArguments.Failure("\(size)-byte bodies: a request was answered at once")
+        }
+      }
+      let median = perRequest.sorted()[perRequest.count / 2]
+      // On a separate router, so the stage figures do not disturb the cache measured above.
+      let stages = try RouterStageCosts(
+        router: SemanticRouter(configuration: configuration), bodies: exchanges.bodies
+      ).measure(measured)
+      let result: [String: Any] = [
+        "benchmark": "router", "body_bytes": size, "requests": measured, "rounds": rounds,
+        "cpu_us_per_request": median, "cpu_us_per_kib": median / (Double(size) / 1024),
+        "round_cpu_us_per_request": perRequest, "distinct_bodies": distinct,
+        "cache_entries": router.cache?.count ?? 0, "cache_capacity": capacity,
+        "check_routed": tally.routed, "check_cache_hits": tally.cacheHits,
+        "categories": tally.categories, "stage_cpu_us_per_request": stages,
+      ]
+      try ResultLine.write(result)
+    }
+  }
+}

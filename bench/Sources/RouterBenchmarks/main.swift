@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+
+// RouterBenchmarks: in-process benchmarks for bench/run, one JSON object per result on stdout.
+//
+//   RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] [--requests N]
+//   RouterBenchmarks spans --endpoint HOST:PORT [--spans N]
+//
+// `router`: CPU per request of the whole router path through the ext_proc handler (protobuf
+// decode, state machine, OpenAI parse, classification, routing, cache lookup and store, body
+// rewrite, response encode) for each body size. `spans`: CPU per span of the tracing pipeline
+// (create, 12 attributes, end, batch, OTLP encode, OTLP/gRPC export to the receiver at
+// HOST:PORT).
+
+LoggingSystem.bootstrap { label in
+  var handler = StreamLogHandler.standardError(label: label)
+  handler.logLevel = .warning
+  return handler
+}
+
+do {
+  let arguments = BenchmarkArguments(Array(CommandLine.arguments.dropFirst()))
+  switch arguments.command {
+  case "router":
+    try RouterCostBenchmark(arguments: arguments).run()
+  case "spans":
+    try SpanCostBenchmark(arguments: arguments).run()
+  default:
+    throw BenchmarkArguments.Failure(
+      "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
+        + "[--requests N] | spans --endpoint HOST:PORT [--spans N]")
+  }
+} catch {
+  FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))
+  exit(2)
+}
