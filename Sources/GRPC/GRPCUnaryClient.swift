@@ -91,10 +91,12 @@ public final class GRPCUnaryClient: Sendable {
   /// Later calls fail with UNAVAILABLE. Do not call it on the client's loop thread when the
   /// client owns its loop.
   public func shutdown() {
-    guard let box = channel.withLock({ value -> ChannelBox? in
-      defer { value = nil }
-      return value
-    }) else { return }
+    guard
+      let box = channel.withLock({ value -> ChannelBox? in
+        defer { value = nil }
+        return value
+      })
+    else { return }
     let done = GRPCResultWaiter<Void>()
     loop.execute {
       box.channel.shutdown()

@@ -50,10 +50,12 @@ public final class EventLoopGroup: Sendable {
   /// joins; later callers return at once. Never call it from a loop thread.
   public func join() {
     precondition(!loops.contains { $0.inEventLoop }, "join() called on a loop thread")
-    guard let threads = threads.withLock({ value -> [pthread_t]? in
-      defer { value = nil }
-      return value
-    }) else { return }
+    guard
+      let threads = threads.withLock({ value -> [pthread_t]? in
+        defer { value = nil }
+        return value
+      })
+    else { return }
     for thread in threads {
       pthread_join(thread, nil)
     }

@@ -35,7 +35,8 @@ struct HTTP2HeaderBlock {
   private func copy(_ text: String, into bytes: UnsafeMutableBufferPointer<UInt8>, at offset: Int)
     -> Int
   {
-    let (_, end) = UnsafeMutableBufferPointer(rebasing: bytes[offset...]).initialize(from: text.utf8)
+    let (_, end) = UnsafeMutableBufferPointer(rebasing: bytes[offset...]).initialize(
+      from: text.utf8)
     return offset + end
   }
 }

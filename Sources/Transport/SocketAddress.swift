@@ -24,7 +24,8 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     var storage = sockaddr_storage()
     withUnsafeMutableBytes(of: &storage) { destination in
       destination.copyMemory(
-        from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        from: UnsafeRawBufferPointer(
+          start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
     }
     return SocketAddress(storage: storage)
   }

@@ -22,7 +22,9 @@ import Testing
     #expect(GRPCPercentEncoding.encode(printable) == printable.replacingPercent())
   }
 
-  @Test(arguments: [("%", "%"), ("%4", "%4"), ("%zz", "%zz"), ("a%41b", "aAb"), ("%e2%9c%93", "\u{2713}")])
+  @Test(arguments: [
+    ("%", "%"), ("%4", "%4"), ("%zz", "%zz"), ("a%41b", "aAb"), ("%e2%9c%93", "\u{2713}"),
+  ])
   func decode_keepsMalformedSequences(encoded: String, decoded: String) {
     #expect(GRPCPercentEncoding.decode(encoded) == decoded)
   }

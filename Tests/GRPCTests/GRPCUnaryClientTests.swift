@@ -37,7 +37,8 @@ import Testing
     defer { client.shutdown() }
 
     let body = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
-    #expect(try client.call(path: "/test.Echo/Echo", request: body, timeout: .seconds(5)).get() == body)
+    #expect(
+      try client.call(path: "/test.Echo/Echo", request: body, timeout: .seconds(5)).get() == body)
     #expect(try client.call(path: "/test.Echo/Echo", request: [], timeout: .seconds(5)).get() == [])
 
     let failed = client.call(path: "/test.Echo/Fail", request: [1], timeout: .seconds(5))
@@ -80,7 +81,8 @@ import Testing
     #expect(status.code == .unavailable)
 
     let server = try Self.startServer(port: port)
-    #expect(try client.call(path: "/test.Echo/Echo", request: [2], timeout: .seconds(5)).get() == [2])
+    #expect(
+      try client.call(path: "/test.Echo/Echo", request: [2], timeout: .seconds(5)).get() == [2])
     Self.stop(server)
 
     // The server's drain sent GOAWAY and closed. A call racing with that close may still go out
@@ -93,7 +95,8 @@ import Testing
     {
       #expect(status.code == .unavailable)
     }
-    #expect(try client.call(path: "/test.Echo/Echo", request: [4], timeout: .seconds(5)).get() == [4])
+    #expect(
+      try client.call(path: "/test.Echo/Echo", request: [4], timeout: .seconds(5)).get() == [4])
   }
 
   @Test func callAfterShutdown_failsWithUnavailable() throws {
