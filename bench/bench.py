@@ -1,17 +1,27 @@
-"""Throughput and latency through Envoy (one worker) for four setups, in one run.
+"""The project's benchmarks, in one run, written to bench/results/latest.md.
 
-Setups: Envoy alone; Envoy + the null processor (`../shared/bench/null_extproc.c`, compiled at
-run time into bench/results/, the limit); Envoy + the semantic-router pass-through; Envoy + a
-pass-through processor on Python grpcio (bench/python_extproc.py). Each runs h2load over HTTP/1.1
-(16 connections, the same 2 KB chat-completion body) against a fresh Envoy whose backend is a
-direct_response listener on the same Envoy. Also measures the router's RSS after 10k and 100k
-requests. Prints a markdown table and writes it to bench/results/latest.md.
+1. Throughput and latency through Envoy (one worker) for: Envoy alone; Envoy + the null
+   processor (`../shared/bench/null_extproc.c`, compiled at run time into bench/results/, the
+   limit); Envoy + the semantic-router pass-through; Envoy + the full semantic router
+   (`serve --config`, the shipped deploy/router-config.yaml with its endpoints on the benchmark
+   backend: requests are classified, routed on x-selected-cluster and rewritten); the same with
+   tracing on (always_on, OTLP/gRPC to bench/otlp_sink.py); Envoy + a pass-through processor on
+   Python grpcio (bench/python_extproc.py). Each runs h2load over HTTP/1.1 (16 connections, the
+   same 2 KB chat-completion body) against a fresh Envoy whose backend is a direct_response
+   listener on the same Envoy. Also the router's RSS after 10k and 100k requests.
+2. The router's CPU per request without the network (RouterBenchmarks `router`: the ext_proc
+   handler fed Envoy's wire messages, full semantic cache), for 2 KB and 32 KB bodies.
+3. CPU per exported span of our tracing pipeline (RouterBenchmarks `spans`) beside the
+   OpenTelemetry Python SDK (bench/otel_python_spans.py), both exporting OTLP/gRPC to
+   bench/otlp_sink.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import http.client
+import json
 import math
 import os
 import platform
@@ -30,17 +40,30 @@ REPO_ROOT = BENCH.parent
 sys.path.insert(0, str(REPO_ROOT / "Tests" / "integration"))
 
 import stack  # noqa: E402
+import yaml  # noqa: E402
 
 RESULTS = BENCH / "results"
 TEMPLATES = BENCH / "envoy"
-SETUPS = ["alone", "null", "router", "python"]
+DEPLOY_CONFIG = REPO_ROOT / "deploy" / "router-config.yaml"
+CLASSIFIER_DIR = REPO_ROOT / "deploy" / "classifier"
+SETUPS = ["alone", "null", "router", "full", "traced", "python"]
 LABELS = {
   "alone": "Envoy alone",
   "null": "Envoy + null processor (C, limit)",
   "router": "Envoy + semantic-router (pass-through)",
+  "full": "Envoy + semantic-router (full router)",
+  "traced": "Envoy + semantic-router (full router, tracing always_on)",
   "python": "Envoy + Python grpcio pass-through",
 }
+#: Setups that run the full router (`serve --config`) behind bench/envoy/router.yaml.
+FULL_ROUTER = ("full", "traced")
+PARTS = ["envoy", "router-cpu", "spans"]
 CONNECTIONS = 16
+#: Requests that fill the router's semantic cache (its max_entries in the shipped config)
+#: before the measurement, so measured requests look up a full cache and miss.
+CACHE_FILL = 1000
+#: Spans the router records per routed request.
+SPANS_PER_REQUEST = 5
 
 
 @dataclass
@@ -54,6 +77,15 @@ class LoadResult:
   p99_ms: float
   envoy_cpu_us: float = float("nan")
   processor_cpu_us: float = float("nan")
+  #: Full router: requests Envoy sent to the router's clusters / requests sent in all.
+  routed: int = 0
+  sent: int = 0
+  #: Traced: spans the receiver got, spans expected (5 per routed request), spans the router
+  #: dropped, and the receiver's CPU per request.
+  spans_received: int = 0
+  spans_expected: int = 0
+  spans_dropped: int = 0
+  sink_cpu_us: float = float("nan")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -126,7 +158,101 @@ class Plain(stack.ManagedProcess):
     return self
 
 
-def start_processor(setup: str, router_threads: int | None = None) -> stack.ManagedProcess | None:
+def write_router_config(workdir: Path, setup: str, backend_port: int,
+                        sink_port: int | None) -> Path:
+  """The shipped router config with every endpoint on the benchmark backend, `examples_file`
+  paths made absolute, and tracing on (always_on, OTLP/gRPC to the sink) when `sink_port`."""
+  config = yaml.safe_load(DEPLOY_CONFIG.read_text())
+  for model in config["models"]:
+    for endpoint in model["endpoints"]:
+      endpoint["address"] = f"http://127.0.0.1:{backend_port}"
+  for category in config["categories"]:
+    files = category.get("examples_file")
+    if files is not None:
+      listed = files if isinstance(files, list) else [files]
+      category["examples_file"] = [str(DEPLOY_CONFIG.parent / name) for name in listed]
+  tracing = config.setdefault("observability", {}).setdefault("tracing", {})
+  tracing["enabled"] = sink_port is not None
+  if sink_port is not None:
+    tracing["exporter"] = {"type": "otlp", "endpoint": f"127.0.0.1:{sink_port}", "insecure": True}
+    tracing["sampling"] = {"type": "always_on"}
+  path = workdir / f"router-config-{setup}.yaml"
+  path.write_text(yaml.safe_dump(config, sort_keys=False))
+  return path
+
+
+def router_clusters(config: Path, backend_port: int) -> str:
+  """Envoy clusters named as the router names them (`vsr_` + endpoint name), all on the
+  benchmark backend."""
+  names = []
+  for model in yaml.safe_load(config.read_text())["models"]:
+    for endpoint in model["endpoints"]:
+      name = "vsr_" + re.sub(r"[^a-z0-9_.-]", "_", endpoint["name"].lower())
+      if name not in names:
+        names.append(name)
+  return "\n".join(
+    f"  - name: {name}\n"
+    "    type: STATIC\n"
+    "    connect_timeout: 1s\n"
+    "    load_assignment:\n"
+    f"      cluster_name: {name}\n"
+    "      endpoints:\n"
+    "      - lb_endpoints:\n"
+    "        - endpoint:\n"
+    "            address:\n"
+    f"              socket_address: {{address: 127.0.0.1, port_value: {backend_port}}}"
+    for name in names)
+
+
+def vocabulary_phrases() -> list[str]:
+  """Phrases of the classifier's WordNet vocabulary files (deploy/classifier/lexicon)."""
+  phrases = []
+  for path in sorted((CLASSIFIER_DIR / "lexicon").glob("*.txt")):
+    for line in path.read_text().splitlines():
+      if not line.startswith("#"):
+        phrases += [p.strip() for p in line.split(",") if p.strip().isascii() and p.strip()]
+  return phrases
+
+
+def fill_cache(port: int, count: int) -> None:
+  """Sends `count` distinct requests (random vocabulary phrases, so no two are alike) marked
+  `x-bench-fill`, whose answers have content: the router stores every one in its cache."""
+  import random
+  chooser = random.Random(7)
+  phrases = vocabulary_phrases()
+  conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+  try:
+    for _ in range(count):
+      words = " ".join(chooser.choice(phrases) for _ in range(40))
+      body = json.dumps({"model": "auto", "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": words}]}).encode()
+      conn.request("POST", "/v1/chat/completions", body=body,
+                   headers={"content-type": "application/json", "x-bench-fill": "1"})
+      response = conn.getresponse()
+      response.read()
+      if response.status != 200:
+        raise RuntimeError(f"cache fill request answered {response.status}")
+  finally:
+    conn.close()
+
+
+def sink_count(sink: "Plain") -> int:
+  """Stops the OTLP sink and returns the spans it received."""
+  sink.stop()
+  found = re.search(r"spans=(\d+)", sink.log())
+  if not found:
+    raise RuntimeError(f"the OTLP sink reported no count\n{sink.log_tail()}")
+  return int(found.group(1))
+
+
+def start_sink() -> "Plain":
+  port = stack.free_port()
+  return Plain("otlp_sink", [sys.executable, str(BENCH / "otlp_sink.py"), str(port)], port)
+
+
+def start_processor(setup: str, router_threads: int | None = None,
+                    config: Path | None = None) -> stack.ManagedProcess | None:
   port = stack.free_port()
   if setup == "alone":
     return None
@@ -134,6 +260,8 @@ def start_processor(setup: str, router_threads: int | None = None) -> stack.Mana
     return Plain("null_extproc", [str(compile_null_processor()), str(port)], port)
   if setup == "router":
     return stack.Router(port, threads=router_threads).start()
+  if setup in FULL_ROUTER:
+    return stack.Router(port, threads=router_threads, config=str(config)).start()
   if setup == "python":
     return Plain("python_extproc", [sys.executable, str(BENCH / "python_extproc.py"), str(port)],
                  port)
@@ -142,41 +270,78 @@ def start_processor(setup: str, router_threads: int | None = None) -> stack.Mana
 
 def run_setup(setup: str, body: Path, requests: int, warmup: int, rss: bool,
               workdir: Path, router_threads: int | None) -> tuple[LoadResult, dict[str, int]]:
-  """Starts the processor and Envoy, warms up, measures; for the router also RSS samples."""
-  processor = start_processor(setup, router_threads)
+  """Starts the processor and Envoy, warms up, measures; for the pass-through router also RSS
+  samples. The full router gets a full cache first and is checked to have routed every request;
+  the traced one is checked to have exported five spans per request, none dropped."""
+  backend_port = stack.free_port()
+  sink = start_sink() if setup == "traced" else None
+  config = None
+  if setup in FULL_ROUTER:
+    config = write_router_config(workdir, setup, backend_port, sink.port if sink else None)
+  processor = None
   rss_samples: dict[str, int] = {}
   try:
-    values = {"backend_port": stack.free_port()}
+    processor = start_processor(setup, router_threads, config)
+    values: dict[str, object] = {"backend_port": backend_port}
     template = TEMPLATES / "alone.yaml"
     if processor is not None:
       values["processor_port"] = processor.port
       template = TEMPLATES / "extproc.yaml"
+    if config is not None:
+      values["router_clusters"] = router_clusters(config, backend_port)
+      template = TEMPLATES / "router.yaml"
     with stack.Envoy(template, values).start() as envoy:
       url = f"http://127.0.0.1:{envoy.port}/v1/chat/completions"
+      sent = 0
+      if config is not None:
+        fill_cache(envoy.port, CACHE_FILL)
+        sent += CACHE_FILL
       done = h2load(url, body, warmup).requests
       if rss and setup == "router":
         if done < 10_000:
           done += h2load(url, body, 10_000 - done).requests
         rss_samples[f"{done}"] = processor.rss_kib()
-      before = (cpu_seconds(envoy.pid), cpu_seconds(processor.pid) if processor else 0.0)
+      before = (cpu_seconds(envoy.pid), cpu_seconds(processor.pid) if processor else 0.0,
+                cpu_seconds(sink.pid) if sink else 0.0)
       result = h2load(url, body, requests, workdir / f"{setup}.log")
       result.envoy_cpu_us = (cpu_seconds(envoy.pid) - before[0]) / result.requests * 1e6
       if processor is not None:
         result.processor_cpu_us = (cpu_seconds(processor.pid) - before[1]) / result.requests * 1e6
+      if sink is not None:
+        result.sink_cpu_us = (cpu_seconds(sink.pid) - before[2]) / result.requests * 1e6
       done += result.requests
       if rss and setup == "router":
         if done < 100_000:
           done += h2load(url, body, 100_000 - done).requests
         rss_samples[f"{done}"] = processor.rss_kib()
+      sent += done
       if processor is not None:
         failed = envoy.counters("ext_proc.streams_failed")
         if any(failed.values()):
           print(f"  note: Envoy counted failed ext_proc streams: {failed}", file=sys.stderr)
+      if config is not None:
+        result.sent = sent
+        # cluster.<name>.upstream_rq_2xx only (Envoy also keeps e.g. `.external.` copies).
+        result.routed = sum(v for k, v in envoy.counters("cluster.vsr_").items()
+                            if re.fullmatch(r"cluster\.vsr_[a-z0-9_-]+\.upstream_rq_2xx", k))
       if processor is not None and not processor.running():
         raise RuntimeError(f"{setup} processor died\n{processor.log_tail()}")
+    if sink is not None:
+      # SIGTERM flushes the router's span queue; then the sink's count is final.
+      processor.stop(timeout=30)
+      exported = re.search(r"spans_exported=(\d+)", processor.log().replace('"', ""))
+      dropped = re.search(r"spans_dropped=(\d+)", processor.log().replace('"', ""))
+      if not exported:
+        print("  note: the router logged no 'tracing flushed' line (spans not exported?)",
+              file=sys.stderr)
+      result.spans_dropped = int(dropped.group(1)) if dropped else -1
+      result.spans_expected = SPANS_PER_REQUEST * result.routed
+      result.spans_received = sink_count(sink)
   finally:
     if processor is not None:
       processor.stop()
+    if sink is not None:
+      sink.stop()
   return result, rss_samples
 
 
@@ -197,34 +362,28 @@ def machine_line() -> str:
           f"(`--concurrency 1`); {h2load_version}.")
 
 
-def main() -> int:
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument("--requests", "-n", type=int, default=20_000,
-                      help="measured requests per setup and round (default 20000)")
-  parser.add_argument("--warmup", type=int, default=2_000, help="warm-up requests (default 2000)")
-  parser.add_argument("--rounds", type=int, default=3,
-                      help="rounds over all setups, interleaved; the table shows each setup's "
-                      "median round (default 3)")
-  parser.add_argument("--setups", default=",".join(SETUPS),
-                      help=f"comma-separated subset of {','.join(SETUPS)}")
-  parser.add_argument("--router-threads", type=int,
-                      help="the router's --threads (default: its own, one loop per core)")
-  parser.add_argument("--no-rss", action="store_true",
-                      help="skip the router RSS samples at 10k and 100k requests")
-  args = parser.parse_args()
-  setups = [s for s in args.setups.split(",") if s]
-  unknown = set(setups) - set(SETUPS)
-  if unknown:
-    parser.error(f"unknown setups: {sorted(unknown)}")
-  for tool in ("h2load", "cc"):
-    if shutil.which(tool) is None:
-      parser.error(f"{tool} not found (apt: nghttp2-client, build-essential)")
+def build(scratch: Path) -> Path:
+  """Release builds of the router and RouterBenchmarks in `scratch`; returns the bin dir."""
+  for product in ("semantic-router", "RouterBenchmarks"):
+    print(f"building {product} (release, {scratch}) ...", file=sys.stderr, flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", str(scratch),
+                    "--product", product], cwd=REPO_ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+  return scratch / "release"
 
-  RESULTS.mkdir(parents=True, exist_ok=True)
-  workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+
+def ratio(numerator: float, denominator: float | None, digits: int = 2) -> str:
+  if not denominator or math.isnan(numerator) or math.isnan(denominator):
+    return "-"
+  return f"{numerator / denominator:.{digits}f}"
+
+
+# MARK: - 1. Envoy throughput
+
+
+def run_envoy(args, setups: list[str], workdir: Path) -> list[str]:
   body = workdir / "body2k.json"
   body.write_bytes(stack.chat_completion_body(2048))
-
   rounds: dict[str, list[LoadResult]] = {s: [] for s in setups}
   rss_samples: dict[str, int] = {}
   for round_index in range(args.rounds):
@@ -235,52 +394,271 @@ def main() -> int:
       result, samples = run_setup(setup, body, args.requests, args.warmup, want_rss, workdir,
                                   args.router_threads)
       rss_samples.update(samples)
+      extra = ""
+      if setup in FULL_ROUTER:
+        extra = f", routed {result.routed}/{result.sent}"
+      if setup == "traced":
+        extra += (f", spans {result.spans_received}/{result.spans_expected} received, "
+                  f"{result.spans_dropped} dropped")
       print(f"  {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
-            f"{result.failed} failed", file=sys.stderr, flush=True)
+            f"{result.failed} failed{extra}", file=sys.stderr, flush=True)
       rounds[setup].append(result)
 
   chosen = {s: sorted(rs, key=lambda r: r.rps)[len(rs) // 2] for s, rs in rounds.items()}
   null_rps = chosen["null"].rps if "null" in chosen else None
+  passthrough_rps = chosen["router"].rps if "router" in chosen else None
   lines = [
+    "### Throughput through Envoy",
+    "",
     f"Envoy 1.40 one worker; `h2load --h1 -c {CONNECTIONS} -n {args.requests}` (after "
-    f"{args.warmup} warm-up requests), 2,048-byte chat-completion body; ext_proc: request and "
-    "response headers SEND, bodies BUFFERED; backend: direct_response listener on the same "
-    f"Envoy. Median of {args.rounds} round(s). CPU columns: CPU time the process used during "
-    f"the measured run divided by its requests (steadier than req/s on a shared machine). "
+    f"{args.warmup} warm-up requests), 2,048-byte chat-completion body (model \"auto\"); "
+    "ext_proc: request and response headers SEND, bodies BUFFERED; backend: direct_response "
+    "listener on the same Envoy. Full router: `serve --config` with deploy/router-config.yaml "
+    "(endpoints on the benchmark backend), Envoy routing on `x-selected-cluster` (an unrouted "
+    f"request fails); its semantic cache is filled with {CACHE_FILL:,} distinct requests first, "
+    "and measured answers have no content so they are not stored: every measured request is "
+    "classified, misses a full cache, is routed and has its body rewritten. Tracing: "
+    "always_on, the router's five spans per request, OTLP/gRPC to bench/otlp_sink.py (a Python "
+    "grpcio receiver that only decodes and counts; its CPU per request is shown so it is seen "
+    "not to be the bottleneck). "
+    f"Median of {args.rounds} round(s). CPU columns: CPU time the process used during the "
+    "measured run divided by its requests (steadier than req/s on a shared machine). "
     f"{datetime.date.today().isoformat()}.",
     "",
-    "| setup | req/s | ratio vs null | p50 ms | p99 ms | failed | Envoy CPU µs/req "
-    "| processor CPU µs/req |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| setup | req/s | ratio vs null | ratio vs pass-through | p50 ms | p99 ms | failed "
+    "| Envoy CPU µs/req | processor CPU µs/req |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ]
   for setup in setups:
     r = chosen[setup]
-    ratio = f"{r.rps / null_rps:.2f}" if null_rps else "-"
     processor_cpu = "-" if setup == "alone" else f"{r.processor_cpu_us:.0f}"
-    lines.append(f"| {LABELS[setup]} | {r.rps:,.0f} | {ratio} | {r.p50_ms:.2f} | "
-                 f"{r.p99_ms:.2f} | {r.failed} | {r.envoy_cpu_us:.0f} | {processor_cpu} |")
+    lines.append(f"| {LABELS[setup]} | {r.rps:,.0f} | {ratio(r.rps, null_rps)} | "
+                 f"{ratio(r.rps, passthrough_rps)} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
+                 f"{r.failed} | {r.envoy_cpu_us:.0f} | {processor_cpu} |")
   lines.append("")
   if rss_samples:
     items = sorted(rss_samples.items(), key=lambda kv: int(kv[0]))
     text = ", ".join(f"{int(n):,} requests: {kib / 1024:.1f} MiB" for n, kib in items)
     first, last = items[0][1], items[-1][1]
     change = (last - first) / first * 100
-    lines.append(f"Router RSS (VmRSS) after {text} ({change:+.1f}%).")
+    lines.append(f"Pass-through router RSS (VmRSS) after {text} ({change:+.1f}%).")
+  checks = []
+  for setup in FULL_ROUTER:
+    if setup in chosen:
+      r = chosen[setup]
+      checks.append(f"{LABELS[setup]}: {r.routed:,} of {r.sent:,} requests reached a router "
+                    "cluster (x-selected-cluster)")
+  if "traced" in chosen:
+    r = chosen["traced"]
+    checks.append(f"spans received {r.spans_received:,} of {r.spans_expected:,} expected, "
+                  f"{r.spans_dropped} dropped by the router; receiver CPU "
+                  f"{r.sink_cpu_us:.0f} µs/request")
+  if checks:
+    lines.append("Checks: " + "; ".join(checks) + ".")
+  goals = []
   if "router" in chosen:
-    goals = []
     if null_rps:
-      goals.append(f"router/null = {chosen['router'].rps / null_rps:.2f} (goal >= 0.9)")
+      goals.append(f"pass-through/null = {ratio(chosen['router'].rps, null_rps)} (goal >= 0.9)")
     if "python" in chosen:
-      goals.append(f"router/python = {chosen['router'].rps / chosen['python'].rps:.1f} "
-                   "(goal >= 4)")
-    goals.append(f"router failed = {chosen['router'].failed} (goal 0)")
-    lines.append("Goals: " + "; ".join(goals) + ".")
+      goals.append(f"pass-through/python = {ratio(chosen['router'].rps, chosen['python'].rps, 1)}"
+                   " (goal >= 4)")
+  if "full" in chosen and passthrough_rps:
+    goals.append(f"full/pass-through = {ratio(chosen['full'].rps, passthrough_rps)} "
+                 "(goal >= 0.8)")
+  if "full" in chosen and "traced" in chosen:
+    cost = (1 - chosen["traced"].rps / chosen["full"].rps) * 100
+    cpu_cost = (chosen["traced"].processor_cpu_us / chosen["full"].processor_cpu_us - 1) * 100
+    goals.append(f"tracing on costs {cost:.1f}% of the full router's req/s (goal <= 10%; "
+                 f"router CPU per request {cpu_cost:+.0f}%)")
+  failed = {s: chosen[s].failed for s in setups if chosen[s].failed}
+  goals.append(f"failed requests: {failed or 0} (goal 0)")
+  lines.append("Goals: " + "; ".join(goals) + ".")
+  return lines
+
+
+# MARK: - 2. Router CPU per request
+
+
+def run_router_cpu(args, bin_dir: Path) -> list[str]:
+  print("router CPU per request (RouterBenchmarks router) ...", file=sys.stderr, flush=True)
+  words = sorted(str(p) for p in CLASSIFIER_DIR.glob("*.txt"))
+  out = subprocess.run(
+    [str(bin_dir / "RouterBenchmarks"), "router", "--config", str(DEPLOY_CONFIG),
+     "--words", *words, "--sizes", "2048,32768", "--requests", str(args.cpu_requests),
+     "--rounds", str(args.cpu_rounds)],
+    capture_output=True, text=True, timeout=900)
+  if out.returncode != 0:
+    raise RuntimeError(f"RouterBenchmarks router failed:\n{out.stderr}")
+  results = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+  lines = [
+    "### Router CPU per request, without the network",
+    "",
+    "RouterBenchmarks `router` (release build): each request is one ext_proc stream through the "
+    "handler `serve` registers, fed the wire messages Envoy sends (request headers, BUFFERED "
+    "body, response headers, BUFFERED JSON answer, end of stream): protobuf decoding and "
+    "encoding, the stream state machine, OpenAI parsing, classification, routing, semantic-cache "
+    "lookup and store, `model` rewrite. Config: deploy/router-config.yaml. Bodies: distinct "
+    "chat completions of natural questions (deploy/classifier/*.txt in random order), more of "
+    "them than the cache holds, so the cache stays full and every lookup misses (each answer is "
+    "stored, evicting the oldest). CPU: getrusage over the run, median of "
+    f"{args.cpu_rounds} round(s). Stage columns: each stage alone over the same bodies; "
+    "\"rest\" is the difference (ext_proc handler, protobuf, cache store, response side).",
+    "",
+    "| body | requests | CPU µs/request | CPU µs/KiB | parse | classify | cache lookup "
+    "| rewrite | rest |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ]
+  for r in results:
+    stages = r["stage_cpu_us_per_request"]
+    rest = r["cpu_us_per_request"] - sum(stages.values())
+    lines.append(
+      f"| {r['body_bytes']:,} B | {r['requests']:,} | {r['cpu_us_per_request']:.1f} | "
+      f"{r['cpu_us_per_kib']:.2f} | {stages.get('parse', 0):.1f} | "
+      f"{stages.get('classify', 0):.1f} | {stages.get('cache_lookup', 0):.1f} | "
+      f"{stages.get('rewrite_model', 0):.1f} | {rest:.1f} |")
+  lines.append("")
+  by_size = {r["body_bytes"]: r for r in results}
+  if 2048 in by_size and 32768 in by_size:
+    small, large = by_size[2048], by_size[32768]
+    lines.append(
+      f"Goals: {small['cpu_us_per_request']:.1f} µs CPU per 2 KB request (goal <= 20); cost "
+      f"per KiB at 32 KB / at 2 KB = {ratio(large['cpu_us_per_kib'], small['cpu_us_per_kib'])} "
+      "(linear: about 1 or below, the fixed per-request part spreads over more bytes).")
+  return lines
+
+
+# MARK: - 3. Span cost
+
+
+def run_spans(args, bin_dir: Path) -> list[str]:
+  print("span cost (RouterBenchmarks spans, OpenTelemetry Python SDK) ...", file=sys.stderr,
+        flush=True)
+  sink = start_sink()
+  results = []
+  try:
+    endpoint = f"127.0.0.1:{sink.port}"
+    ours = subprocess.run(
+      [str(bin_dir / "RouterBenchmarks"), "spans", "--endpoint", endpoint,
+       "--spans", str(args.spans), "--rounds", str(args.span_rounds)],
+      capture_output=True, text=True, timeout=600)
+    if ours.returncode != 0:
+      raise RuntimeError(f"RouterBenchmarks spans failed:\n{ours.stderr}")
+    python = subprocess.run(
+      [sys.executable, str(BENCH / "otel_python_spans.py"), endpoint, str(args.python_spans),
+       str(args.span_rounds)], capture_output=True, text=True, timeout=600)
+    if python.returncode != 0:
+      raise RuntimeError(f"otel_python_spans.py failed:\n{python.stderr}")
+    for out in (ours.stdout, python.stdout):
+      results += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+  finally:
+    received = sink_count(sink)
+  exported = sum(r["exported"] for r in results)
+  lines = [
+    "### Span cost",
+    "",
+    "CPU per span, each span: start (a SERVER root or one of its four children, like the "
+    "router's), the router's 12 attributes, end, batch span processor (queue 2048, batches of "
+    "512, flushed every 1024 spans so none is dropped), OTLP encoding, OTLP/gRPC export "
+    "(plaintext) to bench/otlp_sink.py on loopback. CPU: the whole process (every thread, the "
+    "exporter's included), median of "
+    f"{args.span_rounds} round(s): ours with getrusage, Python with time.process_time. "
+    "The receiver's CPU is not counted.",
+    "",
+    "| implementation | spans | CPU µs/span | spans per CPU second | ratio |",
+    "|---|---:|---:|---:|---:|",
+  ]
+  python_rate = next((r["spans_per_cpu_second"] for r in results
+                      if r["implementation"].startswith("OpenTelemetry")), None)
+  for r in results:
+    lines.append(f"| {r['implementation']} | {r['spans']:,} | {r['cpu_us_per_span']:.2f} | "
+                 f"{r['spans_per_cpu_second']:,.0f} | "
+                 f"{ratio(r['spans_per_cpu_second'], python_rate, 1)} |")
+  lines.append("")
+  lines.append(f"Checks: the receiver got {received:,} spans, the exporters reported "
+               f"{exported:,} exported.")
+  ours_result = next((r for r in results if r["implementation"].startswith("semantic")), None)
+  if ours_result and python_rate:
+    lines.append(f"Goals: {ours_result['cpu_us_per_span']:.2f} µs CPU per exported span "
+                 f"(goal <= 1); {ours_result['spans_per_cpu_second'] / python_rate:.0f}x the "
+                 "Python SDK's spans per CPU second (goal >= 50x).")
+  return lines
+
+
+def main() -> int:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--quick", action="store_true",
+                      help="a short run to check the script: 5000 requests per setup, one "
+                      "round, no RSS samples, fewer CPU and span iterations")
+  parser.add_argument("--parts", default=",".join(PARTS),
+                      help=f"comma-separated subset of {','.join(PARTS)}")
+  parser.add_argument("--requests", "-n", type=int,
+                      help="measured requests per setup and round (default 20000)")
+  parser.add_argument("--warmup", type=int, help="warm-up requests (default 2000)")
+  parser.add_argument("--rounds", type=int,
+                      help="rounds over all setups, interleaved; the table shows each setup's "
+                      "median round (default 3)")
+  parser.add_argument("--setups", default=",".join(SETUPS),
+                      help=f"comma-separated subset of {','.join(SETUPS)}")
+  parser.add_argument("--router-threads", type=int,
+                      help="the router's --threads (default: its own, one loop per core)")
+  parser.add_argument("--no-rss", action="store_true",
+                      help="skip the router RSS samples at 10k and 100k requests")
+  parser.add_argument("--scratch-path", type=Path,
+                      default=Path(os.environ.get("BENCH_SCRATCH_PATH", REPO_ROOT / ".build")),
+                      help="SwiftPM scratch path of the release builds (default .build, or "
+                      "$BENCH_SCRATCH_PATH); SEMANTIC_ROUTER_BIN overrides the router binary")
+  parser.add_argument("--no-build", action="store_true",
+                      help="use the binaries in the scratch path as they are")
+  args = parser.parse_args()
+  quick = args.quick
+  args.requests = args.requests or (5_000 if quick else 20_000)
+  args.warmup = args.warmup or (1_000 if quick else 2_000)
+  args.rounds = args.rounds or (1 if quick else 3)
+  args.no_rss = args.no_rss or quick
+  args.cpu_requests = 10_000 if quick else 50_000
+  args.cpu_rounds = 1 if quick else 3
+  args.spans = 50_000 if quick else 200_000
+  args.python_spans = 5_000 if quick else 20_000
+  args.span_rounds = 1 if quick else 3
+
+  parts = [p for p in args.parts.split(",") if p]
+  setups = [s for s in args.setups.split(",") if s]
+  unknown = (set(setups) - set(SETUPS)) | (set(parts) - set(PARTS))
+  if unknown:
+    parser.error(f"unknown setups or parts: {sorted(unknown)}")
+  for tool in ("h2load", "cc", "swift"):
+    if shutil.which(tool) is None:
+      parser.error(f"{tool} not found (apt: nghttp2-client, build-essential; Swift 6)")
+
+  scratch = args.scratch_path.resolve()
+  bin_dir = scratch / "release"
+  if not args.no_build:
+    bin_dir = build(scratch)
+  os.environ.setdefault("SEMANTIC_ROUTER_BIN", str(bin_dir / "semantic-router"))
+
+  RESULTS.mkdir(parents=True, exist_ok=True)
+  workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+  started = time.monotonic()
+  sections: list[list[str]] = []
+  try:
+    if "envoy" in parts:
+      sections.append(run_envoy(args, setups, workdir))
+    if "router-cpu" in parts:
+      sections.append(run_router_cpu(args, bin_dir))
+    if "spans" in parts:
+      sections.append(run_spans(args, bin_dir))
+  finally:
+    shutil.rmtree(workdir, ignore_errors=True)
+  lines = []
+  for section in sections:
+    lines += section + [""]
   lines.append(machine_line())
+  lines.append(f"Run: `bench/run{' --quick' if quick else ''}`, "
+               f"{(time.monotonic() - started) / 60:.1f} minutes.")
   report = "\n".join(lines) + "\n"
   print(report)
   (RESULTS / "latest.md").write_text(report)
   print(f"written to {RESULTS / 'latest.md'}", file=sys.stderr)
-  shutil.rmtree(workdir, ignore_errors=True)
   return 0
 
 
