@@ -70,7 +70,8 @@ public final class OTLPGRPCExporter: SpanExporter {
     self.logger = logger
     self.sleep = sleep
     encoder = Mutex(
-      OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion))
+      OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)
+    )
   }
 
   public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
@@ -108,11 +109,13 @@ public final class OTLPGRPCExporter: SpanExporter {
         logger.warning(
           "OTLP/gRPC partial success",
           metadata: [
-            "rejected_spans": "\(partial.rejectedSpans)", "error_message": "\(partial.errorMessage)",
+            "rejected_spans": "\(partial.rejectedSpans)",
+            "error_message": "\(partial.errorMessage)",
           ])
       }
       return .success
-    case .failure(let status) where status.code == .deadlineExceeded && ContinuousClock.now >= deadline:
+    case .failure(let status)
+    where status.code == .deadlineExceeded && ContinuousClock.now >= deadline:
       return .failed(SpanExportFailure(.timeout, "DEADLINE_EXCEEDED: \(status.message)"))
     case .failure(let status) where OTLPRetryPolicy.isRetryable(grpcStatus: status.code):
       let reason: SpanExportFailure.Reason =
@@ -122,7 +125,9 @@ public final class OTLPGRPCExporter: SpanExporter {
     case .failure(let status):
       logger.warning(
         "OTLP/gRPC export rejected",
-        metadata: ["grpc_status": "\(status.code)", "message": "\(status.message)", "spans": "\(spans)"])
+        metadata: [
+          "grpc_status": "\(status.code)", "message": "\(status.message)", "spans": "\(spans)",
+        ])
       return .failed(SpanExportFailure(.rejected, "gRPC \(status.code): \(status.message)"))
     }
   }

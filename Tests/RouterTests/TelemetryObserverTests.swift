@@ -78,7 +78,8 @@ extension SpanData {
 
   init() {
     tracing = RouterTracing(
-      tracer: Tracer(processor: spans, clock: SteppingClock(), idGenerator: RandomIDGenerator(seed: 7)))
+      tracer: Tracer(
+        processor: spans, clock: SteppingClock(), idGenerator: RandomIDGenerator(seed: 7)))
   }
 
   // MARK: - Driving
@@ -110,9 +111,12 @@ extension SpanData {
     _ processor: SemanticRouterProcessor, headers extra: [(String, String)] = [],
     model: String = "auto", question: String = "solve the equation 2x = 4", stream: Bool = false
   ) throws -> [String: String] {
-    #expect(processor.processRequestHeaders(requestHeaders("/v1/chat/completions", extra)) == .passThrough)
-    guard case .respond(let answer) = processor.processRequestBody(
-      chat(model, question, stream: stream), mode: .buffered)
+    #expect(
+      processor.processRequestHeaders(requestHeaders("/v1/chat/completions", extra)) == .passThrough
+    )
+    guard
+      case .respond(let answer) = processor.processRequestBody(
+        chat(model, question, stream: stream), mode: .buffered)
     else {
       Issue.record("request was not routed")
       return [:]
@@ -232,7 +236,8 @@ extension SpanData {
     let processor = processor()
     _ = processor.processRequestHeaders(requestHeaders("/v1/completions?x=1"))
     _ = processor.processRequestBody(
-      HTTPBody(bytes: Array(#"{"model":"auto","prompt":"solve the equation"}"#.utf8), endOfStream: true),
+      HTTPBody(
+        bytes: Array(#"{"model":"auto","prompt":"solve the equation"}"#.utf8), endOfStream: true),
       mode: .buffered)
     respondJSON(processor)
     processor.streamEnded(.completed)
@@ -308,7 +313,8 @@ extension SpanData {
   @Test func unsampledParent_recordsNothing_butPropagatesFlag00() throws {
     let processor = processor()
     let injected = try route(
-      processor, headers: [("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")])
+      processor,
+      headers: [("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")])
     respondJSON(processor)
     processor.streamEnded(.completed)
     #expect(spans.ended.isEmpty)
@@ -333,7 +339,8 @@ extension SpanData {
 
   @Test func disabledTracer_makesNoObserver() {
     let tracing = RouterTracing(tracer: .disabled())
-    #expect(tracing.makeObserver(ProcessorContext(metadata: HTTPHeaders(), peerAddress: "t")) == nil)
+    #expect(
+      tracing.makeObserver(ProcessorContext(metadata: HTTPHeaders(), peerAddress: "t")) == nil)
   }
 
   @Test func otherPaths_createNoSpans() {
@@ -376,9 +383,10 @@ extension SpanData {
     observer.classificationStarted()
     observer.streamEnded(.connectionClosed)
     observer.streamEnded(.completed)
-    #expect(spans.ended.map(\.name).sorted() == [
-      "semantic_router.classification", "semantic_router.request.received",
-    ])
+    #expect(
+      spans.ended.map(\.name).sorted() == [
+        "semantic_router.classification", "semantic_router.request.received",
+      ])
     for span in spans.ended {
       #expect(span.statusMessage == "connection to Envoy closed")
       #expect(span.endTimeUnixNanos > span.startTimeUnixNanos)
@@ -409,7 +417,9 @@ extension SpanData {
   @Test func unknownModel_404_isAnErrorWithTheReason_andNoUpstreamSpan() throws {
     let processor = processor()
     _ = processor.processRequestHeaders(requestHeaders())
-    guard case .immediate(let answer) = processor.processRequestBody(chat("gpt-9", "hi"), mode: .buffered)
+    guard
+      case .immediate(let answer) = processor.processRequestBody(
+        chat("gpt-9", "hi"), mode: .buffered)
     else {
       Issue.record("expected a 404")
       return
@@ -426,7 +436,8 @@ extension SpanData {
   @Test func invalidJSON_400_endsTheRootWithTheReason() throws {
     let processor = processor()
     _ = processor.processRequestHeaders(requestHeaders())
-    _ = processor.processRequestBody(HTTPBody(bytes: Array("{nope".utf8), endOfStream: true), mode: .buffered)
+    _ = processor.processRequestBody(
+      HTTPBody(bytes: Array("{nope".utf8), endOfStream: true), mode: .buffered)
     processor.streamEnded(.completed)
     #expect(spans.ended.map(\.name) == ["semantic_router.request.received"])
     let root = try spans.span("semantic_router.request.received")
@@ -436,7 +447,8 @@ extension SpanData {
 
   @Test func oversizedBody_413_isAnError() throws {
     let processor = processor()
-    _ = processor.processRequestHeaders(requestHeaders("/v1/chat/completions", [("content-length", "9999")]))
+    _ = processor.processRequestHeaders(
+      requestHeaders("/v1/chat/completions", [("content-length", "9999")]))
     processor.streamEnded(.completed)
     let root = try spans.span("semantic_router.request.received")
     #expect(root.attribute("http.response.status_code") == .int(413))
@@ -454,8 +466,9 @@ extension SpanData {
 
     let second = processor()
     _ = second.processRequestHeaders(requestHeaders())
-    guard case .immediate(let hit) = second.processRequestBody(
-      chat("auto", "solve the equation 2x = 4"), mode: .buffered)
+    guard
+      case .immediate(let hit) = second.processRequestBody(
+        chat("auto", "solve the equation 2x = 4"), mode: .buffered)
     else {
       Issue.record("expected a cache hit")
       return

@@ -102,7 +102,8 @@ struct OTLPGRPCExporterTests {
     defer { collector.stop() }
     let exporter = try exporter(port: collector.port)
     defer { exporter.shutdown() }
-    #expect(exporter.export([sampledSpan("one"), sampledSpan("two")], deadline: deadline) == .success)
+    #expect(
+      exporter.export([sampledSpan("one"), sampledSpan("two")], deadline: deadline) == .success)
     #expect(exporter.export([sampledSpan("three")], deadline: deadline) == .success)
     let calls = collector.calls
     #expect(calls.count == 2)
@@ -139,7 +140,8 @@ struct OTLPGRPCExporterTests {
     let sleeps = OTLPHTTPExporterTests.SleepRecorder()
     let exporter = try exporter(port: collector.port, sleeps: sleeps)
     defer { exporter.shutdown() }
-    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline) else {
+    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline)
+    else {
       Issue.record("export succeeded")
       return
     }
@@ -154,7 +156,8 @@ struct OTLPGRPCExporterTests {
     let sleeps = OTLPHTTPExporterTests.SleepRecorder()
     let exporter = try exporter(port: collector.port, sleeps: sleeps, attempts: 4)
     defer { exporter.shutdown() }
-    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline) else {
+    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline)
+    else {
       Issue.record("export succeeded")
       return
     }
@@ -218,7 +221,8 @@ struct OTLPGRPCExporterTests {
     let exporter = try exporter(port: collector.port, timeout: .milliseconds(300))
     defer { exporter.shutdown() }
     let start = ContinuousClock.now
-    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline) else {
+    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline)
+    else {
       Issue.record("export succeeded")
       return
     }
@@ -236,13 +240,14 @@ struct OTLPGRPCExporterTests {
         == .failure(.init(.shutdown, "exporter shut down")))
   }
 
-  @Test(arguments: [
-    ("collector:4317", nil, "collector", 4317),
-    ("127.0.0.1:9", nil, "127.0.0.1", 9),
-    ("http://collector", "http", "collector", 4317),
-    ("http://[::1]:4000/ignored/path", "http", "::1", 4000),
-    ("https://collector:443", "https", "collector", 443),
-  ] as [(String, String?, String, Int)])
+  @Test(
+    arguments: [
+      ("collector:4317", nil, "collector", 4317),
+      ("127.0.0.1:9", nil, "127.0.0.1", 9),
+      ("http://collector", "http", "collector", 4317),
+      ("http://[::1]:4000/ignored/path", "http", "::1", 4000),
+      ("https://collector:443", "https", "collector", 443),
+    ] as [(String, String?, String, Int)])
   func endpoint_isHostPortOrURL(_ text: String, _ scheme: String?, _ host: String, _ port: Int)
     throws
   {

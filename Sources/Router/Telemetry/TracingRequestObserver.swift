@@ -181,7 +181,9 @@ public final class TracingRequestObserver: RequestObserver {
     for span in [upstream, root] {
       guard let span, span.isRecording else { continue }
       if let model = summary.model { span.setAttribute("gen_ai.response.model", model) }
-      if let tokens = summary.promptTokens { span.setAttribute("gen_ai.usage.input_tokens", tokens) }
+      if let tokens = summary.promptTokens {
+        span.setAttribute("gen_ai.usage.input_tokens", tokens)
+      }
       if let tokens = summary.completionTokens {
         span.setAttribute("gen_ai.usage.output_tokens", tokens)
       }
