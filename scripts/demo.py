@@ -123,6 +123,7 @@ def run(options: argparse.Namespace) -> int:
       tracing=e2e_stack.tracing_section(collector, schedule_delay="200ms"))
     routed = running.enter_context(e2e_stack.RoutedStack(
       config, router_port=preferred_port(50051), envoy_port=preferred_port(8000),
+      admin_port=preferred_port(8080),
       envoy_collector=None if options.no_envoy_tracing else collector))
     print(f"  semantic-router (ext_proc gRPC)  {routed.router.address}  pid {routed.router.pid}")
     if routed.admin_port is not None:

@@ -209,19 +209,21 @@ class RoutedStack:
   """The router and Envoy in front of already running backends, from one router config.
 
   Use as a context manager; `router`, `envoy`, `admin_port` (None when `serve` has no
-  `--admin` yet) and `url` (Envoy's base URL) are set once entered.
+  `--admin` yet) and `url` (Envoy's base URL) are set once entered. Ports left None are free
+  ones picked at start.
   """
 
   def __init__(
     self, config: Path, *, envoy_collector: str | None = None, router_port: int | None = None,
     envoy_port: int | None = None, with_admin: bool | None = None,
-    envoy_flush_interval_ms: int | None = 200,
+    admin_port: int | None = None, envoy_flush_interval_ms: int | None = 200,
   ) -> None:
     self.config = Path(config)
     self.envoy_collector = envoy_collector
     self.router_port = router_port
     self.envoy_port = envoy_port
     self.with_admin = serve_supports("--admin") if with_admin is None else with_admin
+    self.requested_admin_port = admin_port
     self.envoy_flush_interval_ms = envoy_flush_interval_ms
     self._exit = ExitStack()
     self.router: stack.Router | None = None
@@ -235,7 +237,9 @@ class RoutedStack:
 
   def __enter__(self) -> "RoutedStack":
     try:
-      self.admin_port = stack.free_port() if self.with_admin else None
+      self.admin_port = None
+      if self.with_admin:
+        self.admin_port = self.requested_admin_port or stack.free_port()
       self.router = stack.Router(self.router_port, config=str(self.config),
                                  admin_port=self.admin_port, drain_timeout=5)
       self._exit.callback(self.router.stop)
