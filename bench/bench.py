@@ -25,6 +25,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -217,7 +218,6 @@ def vocabulary_phrases() -> list[str]:
 def fill_cache(port: int, count: int) -> None:
   """Sends `count` distinct requests (random vocabulary phrases, so no two are alike) marked
   `x-bench-fill`, whose answers have content: the router stores every one in its cache."""
-  import random
   chooser = random.Random(7)
   phrases = vocabulary_phrases()
   conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

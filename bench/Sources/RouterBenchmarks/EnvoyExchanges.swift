@@ -68,7 +68,8 @@ struct EnvoyExchanges {
       handler.receivedEnd(on: call)
       guard call.messagesSent == 4, call.status == .ok else {
         throw BenchmarkArguments.Failure(
-          "exchange \(index): \(call.messagesSent) responses, status \(String(describing: call.status))")
+          "exchange \(index): \(call.messagesSent) responses, status \(String(describing: call.status))"
+        )
       }
       immediate += call.immediateResponses
       index += 1

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Distinct OpenAI chat-completion bodies of an exact size, made from vocabulary phrases in a
-/// seeded random order, so that no two are near each other for the semantic cache.
+/// Distinct OpenAI chat-completion bodies of an exact size, made of phrases from text files in a
+/// seeded random order (bench.py passes the classifier's hand-written questions,
+/// deploy/classifier/*.txt), so that no two are near each other for the semantic cache.
 ///
 /// The shape matches bench.py's body: `model` "auto", a system prompt, one user message that
 /// fills the size, `temperature` and `max_tokens`.
 struct RequestBodies {
   let phrases: [String]
 
-  /// Reads ASCII phrases from vocabulary files: one or more comma-separated phrases a line,
-  /// `#` lines skipped (deploy/classifier/lexicon/*.txt).
+  /// Reads the ASCII phrases of `files`: one or more comma-separated phrases a line, `#` lines
+  /// skipped (phrases with quotes or backslashes too, so bodies need no JSON escapes).
   init(files: [String]) throws {
     var phrases: [String] = []
     for file in files {
@@ -17,7 +18,9 @@ struct RequestBodies {
       for line in text.split(separator: "\n") where !line.hasPrefix("#") {
         for phrase in line.split(separator: ",") {
           let trimmed = phrase.trimmingCharacters(in: .whitespaces)
-          let plain = trimmed.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }
+          let plain = trimmed.utf8.allSatisfy {
+            $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c
+          }
           if plain && !trimmed.isEmpty { phrases.append(trimmed) }
         }
       }
@@ -30,9 +33,10 @@ struct RequestBodies {
 
   /// `count` bodies of exactly `size` bytes; the same seed gives the same bodies.
   func make(count: Int, size: Int, seed: UInt64) throws -> [[UInt8]] {
-    let prefix = Array(
-      #"{"model":"auto","messages":[{"role":"system","content":"You are a helpful assistant."},"#
-        .utf8) + Array(#"{"role":"user","content":""#.utf8)
+    let prefix =
+      Array(
+        #"{"model":"auto","messages":[{"role":"system","content":"You are a helpful assistant."},"#
+          .utf8) + Array(#"{"role":"user","content":""#.utf8)
     let suffix = Array(#""}],"temperature":0.2,"max_tokens":256}"#.utf8)
     let contentSize = size - prefix.count - suffix.count
     guard contentSize > 0 else {
