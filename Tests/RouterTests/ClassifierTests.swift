@@ -125,6 +125,23 @@ import Testing
     #expect(classifier.classify("porting to .net 8").category == "general")
   }
 
+  @Test func years_areOneFeature_otherNumbersAnother() {
+    let classifier = Classifier(
+      categories: [
+        CategoryConfiguration(
+          name: "math",
+          examples: ["what is 12 plus 30", "compute 7 times 8", "divide 144 by 12", "half of 90"]),
+        CategoryConfiguration(
+          name: "history",
+          examples: ["in 1066", "the revolution of 1789", "events of 1914", "life in the 1920s"]),
+        CategoryConfiguration(name: "general"),
+      ], fallbackCategory: "general", confidenceThreshold: 0.5)
+    #expect(classifier.classify("1453?").category == "history")
+    #expect(classifier.classify("the 1890s").category == "history")
+    #expect(classifier.classify("453?").category == "math")
+    #expect(classifier.classify("2500?").category == "math")
+  }
+
   @Test func withoutExamples_onlyKeywordsAndFallbackApply() {
     let classifier = Classifier(
       categories: [
