@@ -45,7 +45,7 @@ struct FeatureExtractor: Sendable {
         let hash: Hash
         if isNumber {
           hash = word.looksLikeYear ? Self.yearHash : Self.numberHash
-        } else if word.isDecade {
+        } else if byte &- 48 < 10, word.isDecade {
           hash = Self.yearHash
         } else {
           if word.count < 2 { continue }
