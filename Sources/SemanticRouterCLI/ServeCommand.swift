@@ -2,6 +2,7 @@ import ArgumentParser
 import ExtProc
 import GRPC
 import Logging
+import Metrics
 import Router
 import Tracing
 
@@ -17,6 +18,9 @@ struct ServeCommand: ParsableCommand {
 
   @Option(help: "Address to listen on for ext_proc and health, HOST:PORT.")
   var listen = HostAndPort(host: "0.0.0.0", port: 50051)
+
+  @Option(help: "Admin HTTP address (/health, /ready, /metrics), HOST:PORT.")
+  var admin = HostAndPort(host: "0.0.0.0", port: 8080)
 
   @Option(help: "Event loop threads (default: one per core).")
   var threads: Int?
@@ -37,19 +41,28 @@ struct ServeCommand: ParsableCommand {
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
     let logger = Logger(label: "semantic-router")
 
-    let processor = try makeProcessor(logger: logger)
+    let adminEndpoints = AdminEndpoints(listen: admin, logger: logger)
+    let processor = try makeProcessor(registry: adminEndpoints.registry, logger: logger)
+    if let pipeline = processor.tracing { adminEndpoints.registerTracing(pipeline.metrics) }
     var configuration = GRPCServer.Configuration(
       host: listen.host, port: listen.port, maxReceiveMessageSize: maxMessageBytes)
     if let threads { configuration.threads = threads }
     let server = GRPCServer(configuration: configuration, logger: logger)
     server.register(
       path: ExtProcService.methodPath,
-      factory: ExtProcService.handlerFactory(processorFactory: processor.factory))
+      factory: ExtProcService.handlerFactory(
+        processorFactory: processor.factory, logger: logger,
+        metrics: ExtProcMetrics(registry: adminEndpoints.registry)))
+    let adminAddress = try adminEndpoints.start()
     try server.start()
-    logger.info("semantic-router ready", metadata: ["processor": "\(processor.name)"])
+    adminEndpoints.setReady(true)
+    logger.info(
+      "semantic-router ready",
+      metadata: ["processor": "\(processor.name)", "admin": "\(adminAddress)"])
 
     let signal = ShutdownSignals.wait()
     logger.info("shutting down", metadata: ["signal": "\(signal)"])
+    adminEndpoints.setReady(false)
     server.beginGracefulShutdown(drainTimeout: .milliseconds(Int(drainTimeout * 1000)))
     server.wait()
     if let pipeline = processor.tracing {
@@ -64,6 +77,7 @@ struct ServeCommand: ParsableCommand {
           "spans_failed": "\(figures.spansFailedExport)",
         ])
     }
+    adminEndpoints.stop()
     logger.info("semantic-router stopped")
   }
 
@@ -75,9 +89,10 @@ struct ServeCommand: ParsableCommand {
     var tracing: TracingPipeline?
   }
 
-  /// The semantic router for `--config` (traced when `observability.tracing.enabled`, with the
-  /// `OTEL_*` environment applied), else the pass-through processor.
-  private func makeProcessor(logger: Logger) throws -> ProcessorSetup {
+  /// The semantic router for `--config` (counted into `registry`; traced when
+  /// `observability.tracing.enabled`, with the `OTEL_*` environment applied), else the
+  /// pass-through processor.
+  private func makeProcessor(registry: MetricsRegistry, logger: Logger) throws -> ProcessorSetup {
     guard let config else {
       return ProcessorSetup(name: "pass-through", factory: PassThroughProcessor.factory)
     }
@@ -96,12 +111,14 @@ struct ServeCommand: ParsableCommand {
         "categories": "\(configuration.categories.count)",
       ])
 
+    let metrics = RouterMetrics(registry: registry)
     let tracingConfiguration = configuration.tracing.tracingConfiguration()
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")
-      return ProcessorSetup(
-        name: "semantic-router",
-        factory: SemanticRouterProcessor.factory(router: router, logger: logger))
+      let factory = SemanticRouterProcessor.factory(router: router, logger: logger) { _ in
+        metrics.makeObserver()
+      }
+      return ProcessorSetup(name: "semantic-router", factory: factory)
     }
     let pipeline: TracingPipeline
     do {
@@ -113,7 +130,9 @@ struct ServeCommand: ParsableCommand {
     }
     let tracing = RouterTracing(pipeline: pipeline)
     let factory = SemanticRouterProcessor.factory(router: router, logger: logger) { context in
-      tracing.makeObserver(context)
+      // nil only for a disabled tracer, which this branch never builds.
+      guard let traced = tracing.makeObserver(context) else { return metrics.makeObserver() }
+      return CompositeRequestObserver([traced, metrics.makeObserver()])
     }
     return ProcessorSetup(name: "semantic-router", factory: factory, tracing: pipeline)
   }

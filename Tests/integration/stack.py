@@ -199,7 +199,8 @@ class Router(ManagedProcess):
     self.binary = binary or router_binary()
     self.threads = threads
     self.config = config
-    self.admin_port = admin_port
+    # Always a free port of our own: the default 8080 would collide between routers.
+    self.admin_port = admin_port or free_port()
     self.drain_timeout = drain_timeout
     self.extra_args = extra_args or []
     self.env = env
@@ -217,8 +218,7 @@ class Router(ManagedProcess):
       argv += ["--threads", str(self.threads)]
     if self.config is not None:
       argv += ["--config", self.config]
-    if self.admin_port is not None:
-      argv += ["--admin", f"127.0.0.1:{self.admin_port}"]
+    argv += ["--admin", f"127.0.0.1:{self.admin_port}"]
     if self.drain_timeout is not None:
       argv += ["--drain-timeout", str(self.drain_timeout)]
     argv += self.extra_args
