@@ -76,7 +76,8 @@ import Tracing
     let configuration = try Self.settings("enabled: true\nsampling: { type: \(name) }")
       .tracingConfiguration(environment: [:])
     #expect(configuration.sampling.type == type)
-    #expect(configuration.sampling.parentBased)
+    // always_off is the emergency switch: it does not follow sampled callers either.
+    #expect(configuration.sampling.parentBased == (type != .alwaysOff))
   }
 
   @Test func environment_overridesTheFile() throws {

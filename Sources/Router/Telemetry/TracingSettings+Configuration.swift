@@ -34,8 +34,11 @@ extension TracingSettings {
       case .alwaysOff: .alwaysOff
       case .probabilistic: .probabilistic
       }
+    // `always_off` is the emergency switch: nothing is recorded, not even under a sampled
+    // caller (OTEL_TRACES_SAMPLER=parentbased_always_off still gives the parent-following form).
     configuration.sampling = TracingConfiguration.Sampling(
-      type: samplingType, rate: sampling.rate, parentBased: sampling.parentBased)
+      type: samplingType, rate: sampling.rate,
+      parentBased: sampling.type == .alwaysOff ? false : sampling.parentBased)
 
     if let size = batch.maxQueueSize { configuration.batch.maxQueueSize = size }
     if let size = batch.maxExportBatchSize { configuration.batch.maxExportBatchSize = size }
