@@ -8,8 +8,9 @@ import Transport
 /// [OTLP spec, "OTLP/HTTP"](https://opentelemetry.io/docs/specs/otlp/#otlphttp). Keeps one
 /// connection alive and reconnects when it breaks; retries 429/502/503/504 (honouring
 /// `Retry-After`) and connection failures per `OTLPRetryPolicy`, never other codes; logs and
-/// counts a partial success. Plain HTTP only for now: an `https://` endpoint is refused at
-/// construction (TLS would slot in under `HTTP1Client`).
+/// counts a partial success. An `https://` endpoint is TLS (OpenSSL, via `HTTP1Client`): the
+/// certificate must chain to the system roots or the configured CA file and name the host;
+/// a TLS failure (e.g. `certificate verify failed`) is not retried within the export.
 public final class OTLPHTTPExporter: SpanExporter {
   private let endpoint: OTLPEndpoint
   private let headers: [(name: String, value: String)]
@@ -33,11 +34,13 @@ public final class OTLPHTTPExporter: SpanExporter {
   ///   - headers: extra request headers (`OTEL_EXPORTER_OTLP_HEADERS`).
   ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
   ///     processor's export deadline also applies.
+  ///   - tls: TLS settings for an `https://` endpoint (CA file, client certificate; ALPN
+  ///     `http/1.1`); nil trusts the system roots. Not used for `http://`.
   ///   - resource: the resource attributes sent with every batch.
   ///   - sleep: how retry waits are spent (tests record them instead).
   public init(
     endpoint: String, headers: [(name: String, value: String)] = [],
-    timeout: Duration = .seconds(10), resource: [SpanAttribute],
+    timeout: Duration = .seconds(10), tls: TLSConfiguration? = nil, resource: [SpanAttribute],
     scopeVersion: String = TracingConfiguration.defaultServiceVersion,
     retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
     logger: Logger = Logger(label: "semantic-router.tracing"),
@@ -48,9 +51,16 @@ public final class OTLPHTTPExporter: SpanExporter {
     }
   ) throws(TracingConfigurationError) {
     let parsed = try OTLPEndpoint(url: endpoint)
-    guard parsed.scheme == "http" else {
-      throw TracingConfigurationError(
-        .tlsUnsupported, "\(endpoint): TLS for OTLP/HTTP is not supported yet; use http://")
+    var clientTLS: TLSConfiguration?
+    if parsed.scheme == "https" {
+      let configuration = tls ?? TLSConfiguration(alpnProtocols: ["http/1.1"])
+      do throws(TLSError) {
+        // Loads the CA file and client certificate now, so a bad path fails at start-up.
+        _ = try TLSContext.shared(for: configuration)
+      } catch {
+        throw TracingConfigurationError(.tls, "\(endpoint): \(error.message)")
+      }
+      clientTLS = configuration
     }
     self.endpoint = parsed
     self.headers = headers
@@ -61,7 +71,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     self.sleep = sleep
     connection = Mutex(
       Connection(
-        client: HTTP1Client(host: parsed.host, port: parsed.port),
+        client: HTTP1Client(host: parsed.host, port: parsed.port, tls: clientTLS),
         encoder: OTLPTraceEncoder(
           resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)))
   }
@@ -85,6 +95,10 @@ public final class OTLPHTTPExporter: SpanExporter {
         } catch {
           if error.reason == .timeout {
             return .failed(SpanExportFailure(.timeout, error.description))
+          }
+          if error.reason == .tls {
+            // Certificates and names do not change between attempts.
+            return .failed(SpanExportFailure(.connection, error.description))
           }
           return .retryable(SpanExportFailure(.connection, error.description), retryAfter: nil)
         }

@@ -9,6 +9,7 @@ extension TracingConfiguration {
   /// - `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is), `OTEL_EXPORTER_OTLP_ENDPOINT` (for
   ///   OTLP/HTTP `v1/traces` is appended to its path)
   /// - `OTEL_EXPORTER_OTLP[_TRACES]_HEADERS`, `_TIMEOUT` (ms), `_INSECURE`
+  /// - `OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE` (CA file), `_CLIENT_CERTIFICATE`, `_CLIENT_KEY`
   /// - `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`
   /// - `OTEL_BSP_*`, `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` / `OTEL_ATTRIBUTE_COUNT_LIMIT`,
   ///   `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` / `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`,
@@ -55,6 +56,12 @@ extension TracingConfiguration {
     {
       c.exporter.insecure = insecure
     }
+    func signalValue(_ suffix: String) -> String? {
+      value("OTEL_EXPORTER_OTLP_TRACES_\(suffix)") ?? value("OTEL_EXPORTER_OTLP_\(suffix)")
+    }
+    if let file = signalValue("CERTIFICATE") { c.exporter.caFile = file }
+    if let file = signalValue("CLIENT_CERTIFICATE") { c.exporter.clientCertificateFile = file }
+    if let file = signalValue("CLIENT_KEY") { c.exporter.clientKeyFile = file }
 
     // Sampler.
     let ratio: Double = {

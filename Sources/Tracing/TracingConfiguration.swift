@@ -1,3 +1,5 @@
+import Transport
+
 /// Everything that configures tracing: the router reads it from `observability.tracing` in its
 /// YAML, then `applyingEnvironment` overlays the `OTEL_*` variables.
 public struct TracingConfiguration: Sendable, Hashable {
@@ -21,22 +23,61 @@ public struct TracingConfiguration: Sendable, Hashable {
     /// `host:port` or a URL for `otlp`; a URL for `otlp_http` (no path: `/v1/traces`). Nil
     /// means the type's default.
     public var endpoint: String?
-    /// Plain-text connection (no TLS). TLS is not built yet, so this must stay true.
+    /// For `otlp` (gRPC) with a `host:port` endpoint: plaintext instead of TLS. A URL's scheme
+    /// decides instead (`https://` is always TLS), and OTLP/HTTP always follows the scheme, as
+    /// the OTLP exporter spec says for `OTEL_EXPORTER_OTLP_INSECURE`. See `tlsConfiguration`.
     public var insecure: Bool
     /// Extra request headers / gRPC metadata (e.g. an API key).
     public var headers: [String: String]
     /// Bound of one export call, retries included.
     public var timeout: Duration
+    /// PEM file of CA certificates trusted for TLS (`ca_file`, `OTEL_EXPORTER_OTLP_CERTIFICATE`);
+    /// nil trusts the system roots.
+    public var caFile: String?
+    /// PEM client certificate chain for mutual TLS (`OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`).
+    public var clientCertificateFile: String?
+    /// PEM key of the client certificate (`OTEL_EXPORTER_OTLP_CLIENT_KEY`).
+    public var clientKeyFile: String?
 
     public init(
       type: ExporterType = .otlp, endpoint: String? = nil, insecure: Bool = true,
-      headers: [String: String] = [:], timeout: Duration = .seconds(10)
+      headers: [String: String] = [:], timeout: Duration = .seconds(10), caFile: String? = nil,
+      clientCertificateFile: String? = nil, clientKeyFile: String? = nil
     ) {
       self.type = type
       self.endpoint = endpoint
       self.insecure = insecure
       self.headers = headers
       self.timeout = timeout
+      self.caFile = caFile
+      self.clientCertificateFile = clientCertificateFile
+      self.clientKeyFile = clientKeyFile
+    }
+
+    /// The TLS settings the exporter connects with, or nil for plaintext.
+    ///
+    /// An `https://` endpoint is TLS and an `http://` one plaintext, for both exporters. An
+    /// OTLP/gRPC endpoint without a scheme (`host:port`) is TLS unless `insecure`. ALPN offers
+    /// `h2` for gRPC and `http/1.1` for OTLP/HTTP; the certificate must name the endpoint's host.
+    public var tlsConfiguration: TLSConfiguration? {
+      let endpoint = resolvedEndpoint.lowercased()
+      let secure: Bool
+      switch type {
+      case .stdout: return nil
+      case .otlpHTTP: secure = endpoint.hasPrefix("https://")
+      case .otlp:
+        if endpoint.hasPrefix("https://") {
+          secure = true
+        } else if endpoint.hasPrefix("http://") {
+          secure = false
+        } else {
+          secure = !insecure
+        }
+      }
+      guard secure else { return nil }
+      return TLSConfiguration(
+        caFile: caFile, alpnProtocols: type == .otlp ? ["h2"] : ["http/1.1"],
+        clientCertificateFile: clientCertificateFile, clientKeyFile: clientKeyFile)
     }
 
     /// The endpoint, or the default for the type.

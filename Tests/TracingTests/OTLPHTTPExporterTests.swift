@@ -1,6 +1,7 @@
 import CGeneratedProtos
 import Synchronization
 import Testing
+import Transport
 
 @testable import Tracing
 
@@ -143,10 +144,15 @@ struct OTLPHTTPExporterTests {
     #expect(sleeps.durations.count == 1)
   }
 
-  @Test func init_refusesHTTPSUntilTLSExists_andBadURLs() {
-    #expect(throws: TracingConfigurationError.self) {
-      try OTLPHTTPExporter(endpoint: "https://collector:4318", resource: [])
+  @Test func init_refusesBadURLsAndUnloadableTLSFiles() throws {
+    _ = try OTLPHTTPExporter(endpoint: "https://collector:4318", resource: [])
+    let error = try #require(throws: TracingConfigurationError.self) {
+      try OTLPHTTPExporter(
+        endpoint: "https://collector:4318", tls: TLSConfiguration(caFile: "/nonexistent/ca.pem"),
+        resource: [])
     }
+    #expect(error.reason == .tls)
+    #expect(error.message.hasPrefix("https://collector:4318: CA file /nonexistent/ca.pem: "))
     #expect(throws: TracingConfigurationError.self) {
       try OTLPHTTPExporter(endpoint: "collector:4318", resource: [])
     }
