@@ -28,6 +28,8 @@ public final class TLSSession {
   public private(set) var receivedCloseNotify = false
   /// Set by the first fatal error; every later call throws it again.
   private var failure: TLSError?
+  /// Where records are decrypted into (one TLS record's worth), allocated once.
+  private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
 
   /// The outcome of one `handshake()` step.
   public enum HandshakeProgress: Sendable, Hashable {
@@ -94,7 +96,10 @@ public final class TLSSession {
     }
   }
 
-  deinit { SSL_free(ssl) }
+  deinit {
+    SSL_free(ssl)
+    scratch.deallocate()
+  }
 
   // MARK: - Ciphertext
 
@@ -122,12 +127,25 @@ public final class TLSSession {
   /// The records OpenSSL produced since the last call (handshake messages, encrypted
   /// application data, alerts), to send to the peer in order.
   public func takeCiphertextToSend() -> [UInt8] {
+    var ciphertext: [UInt8] = []
+    takeCiphertextToSend(appendingTo: &ciphertext)
+    return ciphertext
+  }
+
+  /// Like `takeCiphertextToSend()`, appending to `output` (e.g. a connection's send buffer);
+  /// returns the number of bytes added.
+  @discardableResult
+  public func takeCiphertextToSend(appendingTo output: inout [UInt8]) -> Int {
     let pending = Int(BIO_ctrl_pending(outbound))
-    guard pending > 0 else { return [] }
-    return [UInt8](unsafeUninitializedCapacity: pending) { buffer, count in
-      let n = BIO_read(outbound, buffer.baseAddress, Int32(clamping: pending))
-      count = max(0, Int(n))
+    guard pending > 0 else { return 0 }
+    let start = output.count
+    output.append(contentsOf: repeatElement(0, count: pending))
+    let n = output.withUnsafeMutableBytes { bytes in
+      BIO_read(outbound, bytes.baseAddress! + start, Int32(clamping: pending))
     }
+    // A memory BIO hands out exactly what it holds.
+    precondition(Int(n) == pending, "BIO_read from a memory BIO returned \(n) of \(pending)")
+    return pending
   }
 
   // MARK: - Handshake
@@ -204,16 +222,24 @@ public final class TLSSession {
   /// Like `readPlaintext()`, appending to `plaintext`; returns the number of bytes added.
   @discardableResult
   public func readPlaintext(appendingTo plaintext: inout [UInt8]) throws(TLSError) -> Int {
+    try readPlaintext { plaintext.append(contentsOf: $0) }
+  }
+
+  /// Decrypts every complete record fed so far and hands each piece of application data to
+  /// `body`, without copying (the bytes are valid only during the call): for an event loop
+  /// that passes them straight on, e.g. to `nghttp2_session_mem_recv`. Returns the number of
+  /// bytes handed over.
+  @discardableResult
+  public func readPlaintext(_ body: (UnsafeRawBufferPointer) -> Void) throws(TLSError) -> Int {
     if let failure { throw failure }
     guard !receivedCloseNotify else { return 0 }
     var added = 0
-    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
     while true {
       ERR_clear_error()
       var read = 0
-      let rc = chunk.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &read) }
+      let rc = SSL_read_ex(ssl, scratch.baseAddress, scratch.count, &read)
       if rc == 1 {
-        plaintext.append(contentsOf: chunk[0..<read])
+        body(UnsafeRawBufferPointer(rebasing: scratch[0..<read]))
         added += read
         continue
       }
