@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -79,11 +80,16 @@ def test_metrics_count_routed_requests_by_category_and_model(make_router):
 
 def test_not_ready_while_draining(make_router):
   router = make_router(config=CONFIG, drain_timeout=3)
-  # Hold a stream open so the drain lasts.
+  # Hold a stream open (never half-closed) so the drain lasts until its timeout.
+  release = threading.Event()
+
+  def open_stream():
+    yield ep.ProcessingRequest(request_headers=ep.HttpHeaders())
+    release.wait(10)
+
   channel = grpc.insecure_channel(router.address)
-  requests: list = []
-  stream = ep_grpc.ExternalProcessorStub(channel).Process(iter(requests), timeout=10)
-  time.sleep(0.3)
+  stream = ep_grpc.ExternalProcessorStub(channel).Process(open_stream(), timeout=10)
+  next(stream)  # the headers answer: the stream is open on the server
   router.signal(signal.SIGTERM)
   deadline = time.monotonic() + 2
   status = None
@@ -96,6 +102,7 @@ def test_not_ready_while_draining(make_router):
       break
     time.sleep(0.05)
   assert status == 503
+  release.set()
   stream.cancel()
   channel.close()
   assert router.wait(10) == 0
