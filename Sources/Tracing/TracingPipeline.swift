@@ -55,14 +55,12 @@ public final class TracingPipeline: Sendable {
     case .stdout:
       return StdoutSpanExporter(serviceName: configuration.serviceName)
     case .otlpHTTP:
-      guard exporter.insecure || exporter.resolvedEndpoint.hasPrefix("https://") else {
-        throw TracingConfigurationError(
-          .tlsUnsupported, "insecure: false needs TLS, which OTLP/HTTP does not support yet")
-      }
+      // The URL's scheme decides TLS (`tlsConfiguration`), with the configured CA and client
+      // certificate.
       return try OTLPHTTPExporter(
         endpoint: exporter.resolvedEndpoint,
         headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
-        timeout: exporter.timeout, resource: TracingResource.attributes(for: configuration),
+        timeout: exporter.timeout, tls: exporter.tlsConfiguration, resource: TracingResource.attributes(for: configuration),
         scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
     case .otlp:
       return try OTLPGRPCExporter(

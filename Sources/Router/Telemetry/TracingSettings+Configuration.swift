@@ -8,8 +8,6 @@ extension TracingSettings {
   /// Fields the file leaves out keep the OpenTelemetry defaults: exporter `otlp` to
   /// `localhost:4317` in plain text, a 10 s export timeout, `parentbased_always_on` sampling,
   /// the batch processor's 2048 / 512 / 5 s / 30 s, service name `vllm-semantic-router`.
-  /// `ca_file` is not carried over: neither OTLP exporter speaks TLS yet, and the tracing
-  /// pipeline refuses `insecure: false` with its own error.
   public func tracingConfiguration(
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) -> TracingConfiguration {
@@ -27,6 +25,7 @@ extension TracingSettings {
     if let insecure = exporter.insecure { configuration.exporter.insecure = insecure }
     configuration.exporter.headers = exporter.headers
     if let timeout = exporter.timeout { configuration.exporter.timeout = timeout }
+    configuration.exporter.caFile = exporter.caFile
 
     let samplingType: TracingConfiguration.SamplingType =
       switch sampling.type {
