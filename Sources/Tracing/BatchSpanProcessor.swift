@@ -74,14 +74,16 @@ public final class BatchSpanProcessor: SpanProcessor {
 
   // MARK: - SpanProcessor
 
-  public func onEnd(_ span: SpanData) {
+  public func onEnd(_ span: consuming SpanData) {
     guard span.context.isSampled else { return }
     let maxQueueSize = configuration.maxQueueSize
     let maxBatch = configuration.maxExportBatchSize
+    // Moved into the queue, not copied (a closure cannot consume a captured parameter).
+    var incoming: SpanData? = consume span
     let outcome: Enqueue = state.withLock { s in
       guard s.accepting else { return .closed }
       guard s.queue.count < maxQueueSize else { return .full }
-      s.queue.append(span)
+      s.queue.append(incoming.take()!)
       s.enqueued += 1
       return s.queue.count == maxBatch ? .batchReady : .queued
     }

@@ -4,7 +4,10 @@ import CGeneratedProtos
 ///
 /// One `ResourceSpans` (the resource attributes) with one `ScopeSpans` (scope
 /// `semantic-router`), built once; per batch the span structs, attribute values and strings
-/// are laid out in an `EncodingArena` and packed into one exact-size byte array. Shared by the
+/// are laid out in an `EncodingArena` and packed into one byte array. While laying out the
+/// batch the encoder adds up an upper bound of its packed size (see `Bound`), so protobuf-c packs
+/// straight into a buffer that big without first walking the whole tree for the exact size
+/// (which cost as much as the packing itself, `strlen` of every string included). Shared by the
 /// OTLP/HTTP and OTLP/gRPC exporters (the same request message). Not thread-safe: one per
 /// export thread.
 final class OTLPTraceEncoder {
@@ -22,6 +25,30 @@ final class OTLPTraceEncoder {
   private var request = Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest()
   private let resourceSpans: UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ResourceSpans>
   private let scopeSpans: UnsafeMutablePointer<Opentelemetry__Proto__Trace__V1__ScopeSpans>
+  /// The packed size of the request without spans (resource and scope), set once by `init`.
+  private var emptyRequestSize = 0
+  /// The upper bound of the packed size of the spans laid out so far in this batch.
+  @exclusivity(unchecked) private var spansBound = 0
+
+  /// Worst-case sizes of protobuf wire elements, for the packed size bound.
+  private enum Bound {
+    /// A length-delimited field without its content: a tag (at most 2 bytes for field numbers
+    /// below 2048) and a length varint (at most 5 bytes for a 32-bit length).
+    static let delimited = 7
+    /// A scalar field: a tag and at most a 10-byte varint (fixed32 and fixed64 are smaller).
+    static let scalar = 12
+    /// A span's own fields besides its strings, attributes and events: the list entry, trace,
+    /// span and parent ids, trace state, name and status framing, status code, and seven
+    /// scalars (flags, kind, start, end, three dropped counts).
+    static let span = delimited + (delimited + 16) + 2 * (delimited + 8) + 2 * delimited
+      + (delimited + scalar + delimited) + 7 * scalar
+    /// An event's list entry, name framing, time and dropped count.
+    static let event = 2 * delimited + 2 * scalar
+    /// A key/value's list entry, key framing and value framing.
+    static let keyValue = 3 * delimited
+    /// The scope spans and resource spans length varints growing from 1 to 5 bytes each.
+    static let requestFraming = 2 * 4
+  }
 
   // Initialised messages (descriptor set, defaults), copied into the arena per use.
   private let keyValuePrototype: KeyValue
@@ -67,6 +94,11 @@ final class OTLPTraceEncoder {
     resourceList.pointee = resourceSpans
     request.n_resource_spans = 1
     request.resource_spans = resourceList
+    emptyRequestSize = withUnsafePointer(to: &request) {
+      opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size($0)
+    }
+    // The resource attributes were counted above; they are part of `emptyRequestSize`.
+    spansBound = 0
   }
 
   /// A message initialised by its protobuf-c `__init` function (descriptor and defaults set).
@@ -83,6 +115,7 @@ final class OTLPTraceEncoder {
       arena.reset()
       scopeSpans.pointee.n_spans = 0
       scopeSpans.pointee.spans = nil
+      spansBound = 0
     }
     let list = arena.allocate(UnsafeMutablePointer<CSpan>?.self, count: spans.count)
     let structs = arena.allocate(CSpan.self, count: spans.count)
@@ -94,11 +127,15 @@ final class OTLPTraceEncoder {
     }
     scopeSpans.pointee.n_spans = spans.count
     scopeSpans.pointee.spans = list
+    let capacity = emptyRequestSize + Bound.requestFraming + spansBound
     return withUnsafePointer(to: &request) { req in
-      let size = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(req)
-      return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+      assert(
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(req)
+          <= capacity, "OTLP packed size bound too small")
+      return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
         initialized = opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(
           req, buffer.baseAddress)
+        precondition(initialized <= capacity, "OTLP packed size bound too small")
       }
     }
   }
@@ -106,16 +143,17 @@ final class OTLPTraceEncoder {
   // MARK: - Messages
 
   private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: SpanData) {
+    spansBound += Bound.span
     s.pointee.trace_id = ProtobufCBinaryData(len: 16, data: arena.traceID(span.context.traceID))
     s.pointee.span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(span.context.spanID.value))
     if let parent = span.parentSpanID {
       s.pointee.parent_span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(parent.value))
     }
     if !span.context.traceState.isEmpty {
-      s.pointee.trace_state = arena.cString(span.context.traceState.headerValue)
+      s.pointee.trace_state = cString(span.context.traceState.headerValue, in: arena)
     }
     s.pointee.flags = span.otlpFlags
-    s.pointee.name = arena.cString(span.name)
+    s.pointee.name = cString(span.name, in: arena)
     s.pointee.kind = Opentelemetry__Proto__Trace__V1__Span__SpanKind(
       rawValue: UInt32(span.kind.rawValue))
     s.pointee.start_time_unix_nano = span.startTimeUnixNanos
@@ -130,7 +168,8 @@ final class OTLPTraceEncoder {
       for (i, event) in span.events.enumerated() {
         let e = events + i
         e.initialize(to: eventPrototype)
-        e.pointee.name = arena.cString(event.name)
+        spansBound += Bound.event
+        e.pointee.name = cString(event.name, in: arena)
         e.pointee.time_unix_nano = event.timeUnixNanos
         let (n, attrs) = keyValues(event.attributes, in: arena)
         e.pointee.n_attributes = n
@@ -148,7 +187,7 @@ final class OTLPTraceEncoder {
       status.pointee.code = Opentelemetry__Proto__Trace__V1__Status__StatusCode(
         rawValue: UInt32(span.status.code))
       if case .error(let message) = span.status, !message.isEmpty {
-        status.pointee.message = arena.cString(message)
+        status.pointee.message = cString(message, in: arena)
       }
       s.pointee.status = status
     }
@@ -164,7 +203,8 @@ final class OTLPTraceEncoder {
     for (i, attribute) in attributes.enumerated() {
       let kv = pairs + i
       kv.initialize(to: keyValuePrototype)
-      kv.pointee.key = arena.cString(attribute.key)
+      spansBound += Bound.keyValue
+      kv.pointee.key = cString(attribute.key, in: arena)
       let value = values + i
       value.initialize(to: anyValuePrototype)
       fill(value, with: attribute.value, in: arena)
@@ -181,6 +221,7 @@ final class OTLPTraceEncoder {
     case .int(let i): setInt(v, i)
     case .double(let d): setDouble(v, d)
     case .bytes(let bytes):
+      spansBound += Bound.delimited + bytes.count
       v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE
       v.pointee.bytes_value = ProtobufCBinaryData(len: bytes.count, data: arena.bytes(bytes))
     case .stringArray(let a): setArray(v, a.count, in: arena) { setString($0, a[$1], in: arena) }
@@ -192,20 +233,23 @@ final class OTLPTraceEncoder {
 
   private func setString(_ v: UnsafeMutablePointer<AnyValue>, _ s: String, in arena: EncodingArena) {
     v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
-    v.pointee.string_value = arena.cString(s)
+    v.pointee.string_value = cString(s, in: arena)
   }
 
   private func setBool(_ v: UnsafeMutablePointer<AnyValue>, _ b: Bool) {
+    spansBound += Bound.scalar
     v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE
     v.pointee.bool_value = b ? 1 : 0
   }
 
   private func setInt(_ v: UnsafeMutablePointer<AnyValue>, _ i: Int64) {
+    spansBound += Bound.scalar
     v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE
     v.pointee.int_value = i
   }
 
   private func setDouble(_ v: UnsafeMutablePointer<AnyValue>, _ d: Double) {
+    spansBound += Bound.scalar
     v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE
     v.pointee.double_value = d
   }
@@ -214,6 +258,8 @@ final class OTLPTraceEncoder {
     _ v: UnsafeMutablePointer<AnyValue>, _ count: Int, in arena: EncodingArena,
     _ element: (UnsafeMutablePointer<AnyValue>, Int) -> Void
   ) {
+    // The array value's framing, and each element's list entry.
+    spansBound += Bound.delimited * (1 + count)
     let array = arena.allocate(ArrayValue.self)
     array.initialize(to: arrayValuePrototype)
     if count > 0 {
@@ -229,5 +275,11 @@ final class OTLPTraceEncoder {
     }
     v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE
     v.pointee.array_value = array
+  }
+
+  /// `string` as a C string in `arena`, counting it (with its field's framing) in the bound.
+  private func cString(_ string: String, in arena: EncodingArena) -> UnsafeMutablePointer<CChar> {
+    spansBound += Bound.delimited + string.utf8.count
+    return arena.cString(string)
   }
 }

@@ -1,7 +1,8 @@
 /// Receives ended spans (OpenTelemetry SDK "SpanProcessor").
 public protocol SpanProcessor: Sendable {
   /// Called once per ended recording span, on the thread that ended it. Must not block.
-  func onEnd(_ span: SpanData)
+  /// `consuming`: the span's recorder hands its data over, so queueing it copies nothing.
+  func onEnd(_ span: consuming SpanData)
   /// Exports everything ended so far; false if `timeout` passed first.
   func forceFlush(timeout: Duration) -> Bool
   /// Stops taking spans, exports what is queued, shuts the exporter; false on timeout.

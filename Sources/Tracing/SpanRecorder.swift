@@ -65,6 +65,11 @@ final class SpanRecorder: @unchecked Sendable {
     guard !ended else { return }
     ended = true
     data.endTimeUnixNanos = time ?? clock.nowUnixNanos()
-    processor.onEnd(data)
+    // Nothing reads `data` after `end`: move it out (an empty span in its place) so the
+    // processor queues it without retaining and later releasing each of its fields.
+    var finished = SpanData(
+      name: "", kind: data.kind, context: .invalid, startTimeUnixNanos: 0)
+    swap(&finished, &data)
+    processor.onEnd(finished)
   }
 }

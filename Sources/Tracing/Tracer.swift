@@ -74,8 +74,9 @@ public final class Tracer: Sendable {
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
       parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos())
     let recorder = SpanRecorder(data: data, limits: limits, processor: processor, clock: clock)
-    // One allocation for a typical span's attributes instead of regrowing 1, 2, 4, 8.
-    recorder.data.attributes.reserveCapacity(max(attributes.count, 8))
+    // One allocation for a typical span's attributes (the router sets up to 12 on its root)
+    // instead of regrowing 1, 2, 4, 8, 16.
+    recorder.data.attributes.reserveCapacity(max(attributes.count, 16))
     for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
     return Span(context: context, recorder: recorder)
   }
