@@ -1,23 +1,21 @@
-import Glibc
 import Logging
 
 /// The listening socket of an `HTTP1Server` and its open connections, on the server's loop.
 ///
-/// Unlike the gRPC listeners it does not set SO_REUSEPORT: a second process asking for the same
-/// admin port must fail rather than silently share it. At most `maxConnections` are open; more
-/// are closed as soon as they are accepted. Loop-thread confined after `start()`.
-final class HTTP1ServerListener: Selectable, @unchecked Sendable {
+/// A plain `TCPListener` (no SO_REUSEPORT: a second process asking for the same admin port must
+/// fail rather than silently share it). At most `maxConnections` are open; more are closed as
+/// soon as they are accepted. Loop-thread confined after `start()`.
+final class HTTP1ServerListener: @unchecked Sendable {
   // @unchecked Sendable: created on the starting thread, then touched only on `loop`'s thread
   // (the server reaches it through `loop.execute`).
   let loop: EventLoop
-  private let fd: Int32
   private let limits: HTTP1ServerConnection.Limits
   private let maxConnections: Int
   private let handler: HTTP1Server.Handler
   private let logger: Logger
   private var connections: [ObjectIdentifier: HTTP1ServerConnection] = [:]
-  private var isClosed = false
-  private var paused = false
+  /// Set at the end of `init` (its accept callback needs `self`).
+  private var socket: TCPListener!
 
   /// Creates, binds and listens (not yet registered with the loop).
   init(
@@ -25,32 +23,25 @@ final class HTTP1ServerListener: Selectable, @unchecked Sendable {
     limits: HTTP1ServerConnection.Limits, maxConnections: Int,
     handler: @escaping HTTP1Server.Handler, logger: Logger
   ) throws(SystemError) {
-    let fd = try Syscall.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
-    do {
-      try Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
-      try Syscall.bind(fd, address)
-      try Syscall.listen(fd, backlog: backlog)
-    } catch {
-      Syscall.close(fd)
-      throw error
-    }
-    self.fd = fd
     self.loop = loop
     self.limits = limits
     self.maxConnections = maxConnections
     self.handler = handler
     self.logger = logger
+    socket = try TCPListener(address: address, backlog: backlog, loop: loop, logger: logger) {
+      [unowned self] client in accepted(client)
+    }
   }
 
   /// The bound address (with the kernel's port when bound to port 0).
   func localAddress() throws(SystemError) -> SocketAddress {
-    try Syscall.localAddress(fd)
+    try socket.localAddress()
   }
 
   /// Starts accepting. Loop thread only.
   func start() {
     do {
-      try loop.register(fd: fd, handler: self)
+      try socket.start()
     } catch {
       logger.error("admin server cannot accept: \(error)")
     }
@@ -58,43 +49,16 @@ final class HTTP1ServerListener: Selectable, @unchecked Sendable {
 
   /// Closes the listening socket of a server that never started accepting.
   func discard() {
-    Syscall.close(fd)
+    socket.discard()
   }
 
   /// Stops accepting and closes every connection. Loop thread only.
   func close() {
-    guard !isClosed else { return }
-    isClosed = true
-    if !paused { loop.unregister(fd: fd) }
-    Syscall.close(fd)
+    socket.close()
     for connection in Array(connections.values) {
       connection.close()
     }
   }
-
-  func readable() {
-    while !isClosed && !paused {
-      let client: Int32
-      do {
-        guard case .processed(let accepted) = try Syscall.accept(fd) else { return }
-        client = accepted
-      } catch {
-        switch error.errno {
-        case ECONNABORTED, EPROTO, EPERM:
-          continue
-        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-          logger.error("admin accept failed, pausing for 100 ms: \(error)")
-          pause()
-        default:
-          logger.error("admin accept failed: \(error)")
-        }
-        return
-      }
-      accepted(client)
-    }
-  }
-
-  func writable() {}
 
   private func accepted(_ client: Int32) {
     guard connections.count < maxConnections else {
@@ -114,20 +78,6 @@ final class HTTP1ServerListener: Selectable, @unchecked Sendable {
     } catch {
       logger.warning("admin server cannot serve \(peer): \(error)")
       connection.close()
-    }
-  }
-
-  private func pause() {
-    paused = true
-    loop.unregister(fd: fd)
-    loop.scheduleTimer(afterNanoseconds: 100_000_000) { [self] in
-      paused = false
-      guard !isClosed else { return }
-      do {
-        try loop.register(fd: fd, handler: self)
-      } catch {
-        logger.error("admin server cannot resume accepting: \(error)")
-      }
     }
   }
 }
