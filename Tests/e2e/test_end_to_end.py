@@ -518,9 +518,9 @@ def metric(samples, name: str, **labels: str) -> float:
 
 
 def test_metrics_match_what_was_sent(tmp_path_factory, receiver, backends, models) -> None:
-  if not e2e_stack.serve_supports("--admin"):
-    pytest.skip("admin endpoint not wired")
   with routed_stack(tmp_path_factory, backends, receiver, "metrics") as routed:
+    # The user docs' first troubleshooting step: /health on Envoy's port is the router's.
+    assert e2e_stack.http_get(routed.envoy.port, "/health")[0] == 200
     before = parse_prometheus(routed.metrics())
     expected: Counter[tuple[str, str]] = Counter()
     for prompt, category in PROMPTS:
