@@ -119,11 +119,14 @@ final class OTLPTraceEncoder {
     }
     let list = arena.allocate(UnsafeMutablePointer<CSpan>?.self, count: spans.count)
     let structs = arena.allocate(CSpan.self, count: spans.count)
-    for (i, span) in spans.enumerated() {
-      let s = structs + i
-      s.initialize(to: spanPrototype)
-      fill(s, from: span)
-      list[i] = s
+    // Indexing a buffer borrows each span; `enumerated()` would copy (retain) every field.
+    spans.withUnsafeBufferPointer { spans in
+      for i in spans.indices {
+        let s = structs + i
+        s.initialize(to: spanPrototype)
+        fill(s, from: spans[i])
+        list[i] = s
+      }
     }
     scopeSpans.pointee.n_spans = spans.count
     scopeSpans.pointee.spans = list
@@ -142,7 +145,7 @@ final class OTLPTraceEncoder {
 
   // MARK: - Messages
 
-  private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: SpanData) {
+  private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: borrowing SpanData) {
     spansBound += Bound.span
     s.pointee.trace_id = ProtobufCBinaryData(len: 16, data: arena.traceID(span.context.traceID))
     s.pointee.span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(span.context.spanID.value))
@@ -200,16 +203,18 @@ final class OTLPTraceEncoder {
     let list = arena.allocate(UnsafeMutablePointer<KeyValue>?.self, count: attributes.count)
     let pairs = arena.allocate(KeyValue.self, count: attributes.count)
     let values = arena.allocate(AnyValue.self, count: attributes.count)
-    for (i, attribute) in attributes.enumerated() {
-      let kv = pairs + i
-      kv.initialize(to: keyValuePrototype)
-      spansBound += Bound.keyValue
-      kv.pointee.key = cString(attribute.key, in: arena)
-      let value = values + i
-      value.initialize(to: anyValuePrototype)
-      fill(value, with: attribute.value, in: arena)
-      kv.pointee.value = value
-      list[i] = kv
+    attributes.withUnsafeBufferPointer { attributes in
+      for i in attributes.indices {
+        let kv = pairs + i
+        kv.initialize(to: keyValuePrototype)
+        spansBound += Bound.keyValue
+        kv.pointee.key = cString(attributes[i].key, in: arena)
+        let value = values + i
+        value.initialize(to: anyValuePrototype)
+        fill(value, with: attributes[i].value, in: arena)
+        kv.pointee.value = value
+        list[i] = kv
+      }
     }
     return (attributes.count, list)
   }
