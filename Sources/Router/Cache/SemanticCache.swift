@@ -80,6 +80,9 @@ public final class SemanticCache: Sendable {
     var buckets: [String: Bucket] = [:]
     var count = 0
     var tick: UInt64 = 0
+    /// No entry was stored before this (nil: no entries), so while it is younger than the TTL
+    /// nothing can have expired and a store into a full cache skips the scan for expired ones.
+    var oldestStoredAt: ContinuousClock.Instant?
   }
 
   public let settings: SemanticCacheSettings
@@ -164,10 +167,13 @@ public final class SemanticCache: Sendable {
         state.buckets[key] = bucket
         return
       }
-      if state.count >= maxEntries { Self.removeExpired(&state, now: now, ttl: ttl) }
+      if state.count >= maxEntries, let oldest = state.oldestStoredAt, now - oldest >= ttl {
+        Self.removeExpired(&state, now: now, ttl: ttl)
+      }
       if state.count >= maxEntries { Self.removeLeastRecentlyUsed(&state) }
       state.buckets[key, default: Bucket()].append(signature, vector, response, now, state.tick)
       state.count += 1
+      if state.oldestStoredAt == nil { state.oldestStoredAt = now }
     }
   }
 
@@ -176,12 +182,15 @@ public final class SemanticCache: Sendable {
     state.withLock { state in
       state.buckets.removeAll()
       state.count = 0
+      state.oldestStoredAt = nil
     }
   }
 
+  /// Drops every expired entry and records when the oldest remaining one was stored.
   private static func removeExpired(
     _ state: inout State, now: ContinuousClock.Instant, ttl: Duration
   ) {
+    var oldest: ContinuousClock.Instant?
     for key in Array(state.buckets.keys) {
       guard var bucket = state.buckets.removeValue(forKey: key) else { continue }
       var index = 0
@@ -190,11 +199,14 @@ public final class SemanticCache: Sendable {
           bucket.remove(index)
           state.count -= 1
         } else {
+          let storedAt = bucket.storedAt[index]
+          if oldest.map({ storedAt < $0 }) ?? true { oldest = storedAt }
           index += 1
         }
       }
       if bucket.count > 0 { state.buckets[key] = bucket }
     }
+    state.oldestStoredAt = oldest
   }
 
   private static func removeLeastRecentlyUsed(_ state: inout State) {

@@ -53,18 +53,31 @@ public final class Classifier: Sendable {
     let context = context.flatMap { $0.isEmpty ? nil : $0 }
     var features = TextClassifier.accumulator(forBytes: text.utf8.count)
     addFeatures(of: text, weight: 1, to: &features)
-    let vector = wantsVector ? Self.vector(features, model: model) : QueryVector.empty
 
     if let keywordCategory = keywords.firstMatch(in: text) {
       return Classification(
-        category: keywordCategory, confidence: 1, method: .keyword, vector: vector)
+        category: keywordCategory, confidence: 1, method: .keyword,
+        vector: wantsVector ? Self.vector(features, model: model) : .empty)
     }
     guard let model else {
       return Classification(
-        category: fallbackCategory, confidence: 0, method: .fallback, vector: vector)
+        category: fallbackCategory, confidence: 0, method: .fallback,
+        vector: wantsVector ? Self.vector(features, model: nil) : .empty)
     }
+    var vector = QueryVector.empty
     var best: (label: String, probability: Double)?
-    if !features.isEmpty {
+    if features.isEmpty {
+      if wantsVector { vector = Self.vector(features, model: model) }
+    } else if wantsVector {
+      // One pass over the features scores them and folds the same TF-IDF values into the
+      // cache vector.
+      var components = [Float](repeating: 0, count: QueryVector.dimensions)
+      let probabilities = model.probabilities(of: features) { index, value in
+        QueryVector.fold(index, value, into: &components)
+      }
+      vector = QueryVector(normalizing: components)
+      best = Self.top(probabilities, labels: model.labels)
+    } else {
       best = Self.top(model.probabilities(of: features), labels: model.labels)
     }
     if let context, (best?.probability ?? 0) < confidenceThreshold {

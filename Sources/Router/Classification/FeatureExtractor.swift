@@ -27,8 +27,18 @@ struct FeatureExtractor: Sendable {
   }
 
   func forEachFeature(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Hash) -> Void) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: WordBuffer.capacity) { letters in
+      withUnsafeTemporaryAllocation(of: Hash.self, capacity: WordBuffer.capacity + 1) { hashes in
+        var word = WordBuffer(letters: letters.baseAddress!, prefixHashes: hashes.baseAddress!)
+        forEachFeature(in: bytes, word: &word, body)
+      }
+    }
+  }
+
+  private func forEachFeature(
+    in bytes: UnsafeBufferPointer<UInt8>, word: inout WordBuffer, _ body: (Hash) -> Void
+  ) {
     var previous: Hash?
-    var word = WordBuffer()
     var index = 0
     let count = bytes.count
     while index < count {
@@ -131,27 +141,35 @@ struct FeatureExtractor: Sendable {
   ]
 }
 
-/// A reusable buffer holding the current word's lower-cased bytes (bounded; longer words are
-/// hashed on their first 64 bytes).
+/// The current word's lower-cased bytes (bounded; longer words are hashed on their first 64
+/// bytes) in caller-provided storage, with the FNV-1a hash of every prefix kept as the bytes
+/// arrive, so the stop-word test, the stem and the five-letter prefix each cost one read
+/// instead of hashing the word again.
 private struct WordBuffer {
-  private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-    (0, 0, 0, 0, 0, 0, 0, 0)
+  static let capacity = 64
+  private let letters: UnsafeMutablePointer<UInt8>
+  /// `prefixHashes[n]`: FNV-1a of the first `n` letters (`capacity + 1` entries).
+  private let prefixHashes: UnsafeMutablePointer<FeatureExtractor.Hash>
   private(set) var count = 0
-  private static let capacity = 64
+
+  init(letters: UnsafeMutablePointer<UInt8>, prefixHashes: UnsafeMutablePointer<UInt64>) {
+    self.letters = letters
+    self.prefixHashes = prefixHashes
+    prefixHashes[0] = 0xcbf2_9ce4_8422_2325
+  }
 
   mutating func reset() { count = 0 }
 
   @inline(__always)
   mutating func append(_ byte: UInt8) {
     guard count < Self.capacity else { return }
-    withUnsafeMutableBytes(of: &storage) { $0[count] = byte }
+    letters[count] = byte
+    prefixHashes[count + 1] = (prefixHashes[count] ^ UInt64(byte)) &* 0x100_0000_01b3
     count += 1
   }
 
   @inline(__always)
-  func byte(at offset: Int) -> UInt8 {
-    withUnsafeBytes(of: storage) { $0[offset] }
-  }
+  func byte(at offset: Int) -> UInt8 { letters[offset] }
 
   /// Whether the word (all digits) has four of them from 1000 to 2099: most likely a year.
   var looksLikeYear: Bool {
@@ -170,53 +188,80 @@ private struct WordBuffer {
   }
 
   /// FNV-1a of the first `count` bytes.
-  func hash(count: Int) -> FeatureExtractor.Hash {
-    withUnsafeBytes(of: storage) { raw in
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-      for offset in 0..<count {
-        hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
-      }
-      return hash
-    }
-  }
+  @inline(__always)
+  func hash(count: Int) -> FeatureExtractor.Hash { prefixHashes[count] }
 
   /// The hash of the word after a light English suffix strip, so inflections share a feature:
   /// `'s`, plural `-s`/`-es`, `-ing`, `-ed`, `-ly` (only where a stem of 3+ letters remains),
   /// and a final `-y` or `-ies` both become `-i` (`study`, `studies` → `studi`).
   func stemmedHash() -> FeatureExtractor.Hash {
     var length = count
-    func endsWith(_ suffix: StaticString) -> Bool {
-      let suffixCount = suffix.utf8CodeUnitCount
-      guard length >= suffixCount else { return false }
-      for offset in 0..<suffixCount
-      where byte(at: length - suffixCount + offset) != suffix.utf8Start[offset] {
-        return false
-      }
-      return true
+    var tail = self.tail(length)
+    if Suffix.apostropheS.ends(tail) {
+      length -= 2
+      tail = self.tail(length)
     }
-    if endsWith("'s") { length -= 2 }
     var finalI = false
-    if length > 4, endsWith("ies") {
+    if length > 4, Suffix.ies.ends(tail) {
       length -= 3
       finalI = true
-    } else if length > 4, endsWith("sses") {
+    } else if length > 4, Suffix.sses.ends(tail) {
       length -= 2
-    } else if length > 3, endsWith("s"), !endsWith("ss"), !endsWith("us"), !endsWith("is") {
+    } else if length > 3, Suffix.s.ends(tail), !Suffix.ss.ends(tail), !Suffix.us.ends(tail),
+      !Suffix.is.ends(tail)
+    {
       length -= 1
-    } else if length > 5, endsWith("ing") {
+    } else if length > 5, Suffix.ing.ends(tail) {
       length -= 3
-    } else if length > 4, endsWith("ed") {
+    } else if length > 4, Suffix.ed.ends(tail) {
       length -= 2
-    } else if length > 5, endsWith("ly") {
+    } else if length > 5, Suffix.ly.ends(tail) {
       length -= 2
-    } else if length > 3, endsWith("y") {
+    } else if length > 3, Suffix.y.ends(tail) {
       length -= 1
       finalI = true
     }
-    var hash = self.hash(count: length)
+    var hash = prefixHashes[length]
     if finalI {
       hash = (hash ^ UInt64(UInt8(ascii: "i"))) &* 0x100_0000_01b3
     }
     return hash
   }
+
+  /// The last (up to) four letters of the first `length`, the last in the low byte; missing
+  /// letters are 0, which no word byte is, so a suffix longer than the word never matches.
+  @inline(__always)
+  private func tail(_ length: Int) -> UInt32 {
+    var tail: UInt32 = 0
+    for offset in max(0, length - 4)..<length { tail = tail << 8 | UInt32(letters[offset]) }
+    return tail
+  }
+}
+
+/// An ASCII suffix of up to four letters, compared against `WordBuffer`'s packed tail.
+private struct Suffix {
+  let value: UInt32
+  let mask: UInt32
+
+  init(_ text: StaticString) {
+    var value: UInt32 = 0
+    for offset in 0..<text.utf8CodeUnitCount { value = value << 8 | UInt32(text.utf8Start[offset]) }
+    self.value = value
+    self.mask = UInt32(truncatingIfNeeded: (UInt64(1) << (8 * text.utf8CodeUnitCount)) - 1)
+  }
+
+  @inline(__always)
+  func ends(_ tail: UInt32) -> Bool { tail & mask == value }
+
+  static let apostropheS = Suffix("'s")
+  static let ies = Suffix("ies")
+  static let sses = Suffix("sses")
+  static let s = Suffix("s")
+  static let ss = Suffix("ss")
+  static let us = Suffix("us")
+  static let `is` = Suffix("is")
+  static let ing = Suffix("ing")
+  static let ed = Suffix("ed")
+  static let ly = Suffix("ly")
+  static let y = Suffix("y")
 }

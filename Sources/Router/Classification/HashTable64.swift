@@ -6,6 +6,8 @@ struct HashTable64: Sendable {
   /// -1 marks an empty slot.
   private let values: [Int32]
   private let mask: Int
+  /// Whether the table has no entry (a lookup can be skipped).
+  let isEmpty: Bool
 
   /// A table of `entries` (later duplicates of a key win).
   init(_ entries: [(key: UInt64, value: Int32)]) {
@@ -23,6 +25,7 @@ struct HashTable64: Sendable {
     self.keys = keys
     self.values = values
     self.mask = mask
+    self.isEmpty = entries.isEmpty
   }
 
   @inline(__always)

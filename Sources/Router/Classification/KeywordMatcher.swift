@@ -72,70 +72,85 @@ struct KeywordMatcher: Sendable {
   func firstMatch(in text: String) -> String? {
     guard !categories.isEmpty else { return nil }
     var text = text
-    return text.withUTF8 { original -> String? in
-      let folded = original.map(TextBytes.asciiLowercased)
-      return folded.withUnsafeBufferPointer { folded -> String? in
-        let found = matchedNeedles(original: original, folded: folded)
-        for (name, rules) in categories {
-          for (ruleOperator, ids) in rules {
-            let matched: Bool
-            switch ruleOperator {
-            case .or: matched = ids.contains { found[$0] }
-            case .and: matched = ids.allSatisfy { found[$0] }
-            case .nor: matched = !ids.contains { found[$0] }
-            }
-            if matched { return name }
+    return text.withUTF8 { bytes -> String? in
+      let found = matchedNeedles(bytes)
+      for (name, rules) in categories {
+        for (ruleOperator, ids) in rules {
+          let matched: Bool
+          switch ruleOperator {
+          case .or: matched = ids.contains { found[$0] }
+          case .and: matched = ids.allSatisfy { found[$0] }
+          case .nor: matched = !ids.contains { found[$0] }
           }
+          if matched { return name }
         }
-        return nil
       }
+      return nil
     }
   }
 
-  private func matchedNeedles(
-    original: UnsafeBufferPointer<UInt8>, folded: UnsafeBufferPointer<UInt8>
-  ) -> [Bool] {
+  /// Which needles occur in `text`. Words are hashed only for the tables that have entries
+  /// (case-sensitive rules are rare), and case-insensitive comparisons fold as they go, so the
+  /// text is not copied unless a needle has to be searched for directly.
+  private func matchedNeedles(_ text: UnsafeBufferPointer<UInt8>) -> [Bool] {
     var found = [Bool](repeating: false, count: needles.count)
+    let hashesSensitive = !sensitiveIndex.isEmpty
+    let hashesFolded = !foldedIndex.isEmpty
     var index = 0
-    while index < original.count {
-      guard TextBytes.isWordByte(original[index]) else {
-        index += 1
-        continue
-      }
-      let start = index
-      var sensitiveHash: UInt64 = Self.offsetBasis
-      var foldedHash: UInt64 = Self.offsetBasis
-      while index < original.count, TextBytes.isWordByte(original[index]) {
-        sensitiveHash = (sensitiveHash ^ UInt64(original[index])) &* Self.prime
-        foldedHash = (foldedHash ^ UInt64(folded[index])) &* Self.prime
-        index += 1
-      }
-      if let slot = sensitiveIndex.value(for: sensitiveHash) {
-        check(candidates[Int(slot)], at: start, original: original, folded: folded, &found)
-      }
-      if let slot = foldedIndex.value(for: foldedHash) {
-        check(candidates[Int(slot)], at: start, original: original, folded: folded, &found)
+    if hashesSensitive || hashesFolded {
+      while index < text.count {
+        guard TextBytes.isWordByte(text[index]) else {
+          index += 1
+          continue
+        }
+        let start = index
+        var sensitiveHash: UInt64 = Self.offsetBasis
+        var foldedHash: UInt64 = Self.offsetBasis
+        while index < text.count, TextBytes.isWordByte(text[index]) {
+          let byte = text[index]
+          if hashesSensitive { sensitiveHash = (sensitiveHash ^ UInt64(byte)) &* Self.prime }
+          if hashesFolded {
+            foldedHash = (foldedHash ^ UInt64(TextBytes.asciiLowercased(byte))) &* Self.prime
+          }
+          index += 1
+        }
+        if hashesSensitive, let slot = sensitiveIndex.value(for: sensitiveHash) {
+          check(candidates[Int(slot)], at: start, in: text, &found)
+        }
+        if hashesFolded, let slot = foldedIndex.value(for: foldedHash) {
+          check(candidates[Int(slot)], at: start, in: text, &found)
+        }
       }
     }
-    for id in unindexed where !found[id] {
-      let text = needles[id].caseSensitive ? original : folded
-      found[id] = TextBytes.containsWord(needles[id].bytes, in: text)
+    guard !unindexed.isEmpty else { return found }
+    let folded = text.map(TextBytes.asciiLowercased)
+    folded.withUnsafeBufferPointer { folded in
+      for id in unindexed where !found[id] {
+        found[id] = TextBytes.containsWord(
+          needles[id].bytes, in: needles[id].caseSensitive ? text : folded)
+      }
     }
     return found
   }
 
   private func check(
-    _ ids: [Int], at start: Int, original: UnsafeBufferPointer<UInt8>,
-    folded: UnsafeBufferPointer<UInt8>, _ found: inout [Bool]
+    _ ids: [Int], at start: Int, in text: UnsafeBufferPointer<UInt8>, _ found: inout [Bool]
   ) {
     for id in ids where !found[id] {
       let needle = needles[id]
-      let text = needle.caseSensitive ? original : folded
       let end = start + needle.bytes.count
       guard end <= text.count else { continue }
       var offset = 0
-      while offset < needle.bytes.count, text[start + offset] == needle.bytes[offset] {
-        offset += 1
+      if needle.caseSensitive {
+        while offset < needle.bytes.count, text[start + offset] == needle.bytes[offset] {
+          offset += 1
+        }
+      } else {
+        while offset < needle.bytes.count,
+          TextBytes.asciiLowercased(text[start + offset]) == needle.bytes[offset]
+        {
+          offset += 1
+        }
       }
       guard offset == needle.bytes.count else { continue }
       let last = needle.bytes[needle.bytes.count - 1]

@@ -8,29 +8,48 @@ public struct QueryVector: Sendable, Equatable {
   /// The unit-length components (all zero for a text without features).
   public let components: [Float]
 
+  /// 64 bits, one per fixed pseudo-random hyperplane: set when the vector lies on its positive
+  /// side. Two vectors at angle θ differ in each bit with probability θ/π (SimHash), which lets
+  /// the cache skip clearly dissimilar entries without computing their cosine. Computed once
+  /// here, so a lookup and the store after it do not both pay for it.
+  let signature: UInt64
+
   /// No vector (the classifier was asked not to build one); similar to nothing.
   public static let empty = QueryVector(components: [])
 
   init(components: [Float]) {
     self.components = components
+    self.signature = components.count == Self.dimensions ? Self.signature(of: components) : 0
   }
 
   /// Folds (feature index, weight) pairs into the dense vector and normalizes it.
   init(features: SparseAccumulator, weight: (Int32, Float) -> Float) {
     var components = [Float](repeating: 0, count: Self.dimensions)
     features.forEach { index, value in
-      let mixed = UInt32(bitPattern: index) &* 0x85EB_CA6B
-      let dimension = Int(mixed >> 24)
-      let sign: Float = mixed & 0x8000 == 0 ? 1 : -1
-      components[dimension] += sign * weight(index, value)
+      Self.fold(index, weight(index, value), into: &components)
     }
+    self.init(normalizing: components)
+  }
+
+  /// The vector of `components` (summed with `fold`) scaled to unit length.
+  init(normalizing components: [Float]) {
+    var components = components
     var norm: Float = 0
     for value in components { norm += value * value }
     if norm > 0 {
       let scale = 1 / norm.squareRoot()
       for index in components.indices { components[index] *= scale }
     }
-    self.components = components
+    self.init(components: components)
+  }
+
+  /// Adds feature `index`'s `weight` to its hashed, signed dimension of `components`.
+  @inline(__always)
+  static func fold(_ index: Int32, _ weight: Float, into components: inout [Float]) {
+    let mixed = UInt32(bitPattern: index) &* 0x85EB_CA6B
+    let dimension = Int(mixed >> 24)
+    let sign: Float = mixed & 0x8000 == 0 ? 1 : -1
+    components[dimension] += sign * weight
   }
 
   /// Cosine similarity with `other` (both are unit length or zero); 0 against an empty vector.
@@ -43,10 +62,7 @@ public struct QueryVector: Sendable, Equatable {
     components.withUnsafeBufferPointer { Double(Self.dot($0, other)) }
   }
 
-  /// 64 bits, one per fixed pseudo-random hyperplane: set when the vector lies on its positive
-  /// side. Two vectors at angle θ differ in each bit with probability θ/π (SimHash), which lets
-  /// the cache skip clearly dissimilar entries without computing their cosine.
-  var signature: UInt64 {
+  private static func signature(of components: [Float]) -> UInt64 {
     var bits: UInt64 = 0
     components.withUnsafeBufferPointer { vector in
       Self.hyperplanes.withUnsafeBufferPointer { planes in

@@ -6,7 +6,12 @@ import Foundation
 ///
 /// Features are stemmed unigrams and bigrams (`FeatureExtractor`) hashed into 2^18 slots,
 /// weighted by sublinear term frequency times inverse document frequency and L2-normalized.
-/// Weights are stored feature-major, so scoring a query touches one cache line per feature.
+///
+/// After training, only the slots seen in training keep a row (their IDF, then one weight per
+/// class, contiguous): every other slot has the unseen-feature IDF and zero weights, shared in
+/// row 0. A 2^18-entry index picks the row (16-bit entries while there are fewer than 2^16
+/// rows, 512 KB). This keeps what a query touches small enough to stay in the CPU caches
+/// across distinct queries (the dense tables were 9 MB).
 /// Immutable after training, so one instance serves every thread.
 struct TextClassifier: Sendable {
   static let dimensionBits = 18
@@ -22,9 +27,10 @@ struct TextClassifier: Sendable {
   }
 
   let labels: [String]
-  private let extractor: FeatureExtractor
-  private let idf: [Float]
-  private let weights: [Float]
+  /// Row of each slot in `rows` (0: a slot no training example has).
+  private let rowOfSlot: RowIndex
+  /// `1 + labels.count` floats per row: the IDF, then the class weights.
+  private let rows: [Float]
 
   /// Trains on `examples` (text, label index into `labels`).
   init(
@@ -32,7 +38,6 @@ struct TextClassifier: Sendable {
   ) {
     let extractor = FeatureExtractor()
     self.labels = labels
-    self.extractor = extractor
     let classCount = labels.count
 
     // Document frequencies, then IDF (smoothed, as scikit-learn's `smooth_idf`).
@@ -46,7 +51,6 @@ struct TextClassifier: Sendable {
     }
     let documents = Float(examples.count)
     let idf = documentFrequency.map { Float(log((1 + documents) / (1 + Float($0)))) + 1 }
-    self.idf = idf
 
     // Training vectors.
     let vectors: [[(Int, Float)]] = counts.map { accumulator in
@@ -77,14 +81,27 @@ struct TextClassifier: Sendable {
         }
       }
     }
-    self.weights = weights
+    (rowOfSlot, rows) = Self.compact(
+      idf: idf, weights: weights, documentFrequency: documentFrequency, classCount: classCount)
   }
 
-  /// Per-class probabilities for a query's summed feature weights.
-  func probabilities(of accumulator: SparseAccumulator) -> [Float] {
-    let vector = Self.normalizedTFIDF(accumulator, idf: idf)
+  /// Per-class probabilities for a query's summed feature weights; `visit` gets each feature's
+  /// TF-IDF value before normalization (what the cache's query vector is made of).
+  func probabilities(
+    of accumulator: SparseAccumulator, _ visit: (Int32, Float) -> Void = { _, _ in }
+  ) -> [Float] {
     var result = [Float](repeating: 0, count: labels.count)
-    Self.scores(vector, weights: weights, classCount: labels.count, into: &result)
+    var norm: Float = 0
+    switch rowOfSlot {
+    case .narrow(let rowOfSlot):
+      Self.accumulate(accumulator, rowOfSlot, rows, into: &result, norm: &norm, visit)
+    case .wide(let rowOfSlot):
+      Self.accumulate(accumulator, rowOfSlot, rows, into: &result, norm: &norm, visit)
+    }
+    if norm > 0 {
+      let scale = 1 / norm.squareRoot()
+      for klass in result.indices { result[klass] *= scale }
+    }
     Self.softmax(&result)
     return result
   }
@@ -97,7 +114,44 @@ struct TextClassifier: Sendable {
 
   /// The IDF-weighted value of a feature with summed term weight `count` (for query vectors).
   func tfidf(index: Int32, count: Float) -> Float {
-    Self.sublinearTF(count) * idf[Int(index)]
+    Self.sublinearTF(count) * rows[rowOfSlot[Int(index)] * (labels.count + 1)]
+  }
+
+  /// Each slot's row: 16-bit entries when the rows allow it (half the cache footprint).
+  private enum RowIndex: Sendable {
+    case narrow([UInt16])
+    case wide([Int32])
+
+    subscript(slot: Int) -> Int {
+      switch self {
+      case .narrow(let rows): Int(rows[slot])
+      case .wide(let rows): Int(rows[slot])
+      }
+    }
+  }
+
+  /// Adds the TF-IDF value times the class weights of every feature to `result` (unnormalized)
+  /// and their squares to `norm`.
+  @inline(__always)
+  private static func accumulate<Row: FixedWidthInteger>(
+    _ accumulator: SparseAccumulator, _ rowOfSlot: [Row], _ rows: [Float],
+    into result: inout [Float], norm: inout Float, _ visit: (Int32, Float) -> Void
+  ) {
+    let classCount = result.count
+    let stride = classCount + 1
+    rowOfSlot.withUnsafeBufferPointer { rowOfSlot in
+      rows.withUnsafeBufferPointer { rows in
+        result.withUnsafeMutableBufferPointer { result in
+          accumulator.forEach { index, count in
+            let row = Int(rowOfSlot[Int(index)]) * stride
+            let value = sublinearTF(count) * rows[row]
+            visit(index, value)
+            norm += value * value
+            for klass in 0..<classCount { result[klass] += rows[row + 1 + klass] * value }
+          }
+        }
+      }
+    }
   }
 
   /// `1 + ln(count)` for counts of 1 and more, `count` below (context features weigh 0.5 per
@@ -115,6 +169,26 @@ struct TextClassifier: Sendable {
   /// A table sized for the features of a text of `byteCount` bytes.
   static func accumulator(forBytes byteCount: Int) -> SparseAccumulator {
     SparseAccumulator(expectedFeatures: min(byteCount / 2 + 8, 1 << 15))
+  }
+
+  /// The row index and rows of trained slots (row 0: every slot no example has).
+  private static func compact(
+    idf: [Float], weights: [Float], documentFrequency: [Int32], classCount: Int
+  ) -> (rowOfSlot: RowIndex, rows: [Float]) {
+    let stride = classCount + 1
+    var rowOfSlot = [Int32](repeating: 0, count: dimensions)
+    // Row 0: the IDF of a slot with no document, no weights (never updated in training).
+    var rows = [Float](repeating: 0, count: stride)
+    rows[0] = idf.max() ?? 1
+    for slot in 0..<dimensions where documentFrequency[slot] > 0 {
+      rowOfSlot[slot] = Int32(rows.count / stride)
+      rows.append(idf[slot])
+      rows.append(contentsOf: weights[(slot * classCount)..<((slot + 1) * classCount)])
+    }
+    if rows.count / stride <= Int(UInt16.max) {
+      return (.narrow(rowOfSlot.map { UInt16($0) }), rows)
+    }
+    return (.wide(rowOfSlot), rows)
   }
 
   // MARK: - Math
