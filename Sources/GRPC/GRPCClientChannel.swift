@@ -1,13 +1,15 @@
 import Logging
 import Transport
 
-/// The client connection of a `GRPCUnaryClient`, kept on one loop: connects on first use,
-/// queues calls while connecting, and reconnects after the connection closes or receives
-/// GOAWAY. Loop-thread confined.
+/// The client connection of a `GRPCUnaryClient`, kept on one loop: connects on first use (h2c,
+/// or TLS with ALPN h2), queues calls while connecting, and reconnects after the connection
+/// closes or receives GOAWAY. Loop-thread confined.
 final class GRPCClientChannel: HTTP2ConnectionDelegate {
   private let loop: EventLoop
   private let address: SocketAddress
   private let authority: String
+  /// The TLS context and the name to verify, for a channel over TLS; nil for h2c.
+  private let tls: (context: TLSContext, serverName: String)?
   private let connectTimeoutNanoseconds: UInt64
   private let logger: Logger
   private var connection: HTTP2Connection?
@@ -16,12 +18,14 @@ final class GRPCClientChannel: HTTP2ConnectionDelegate {
   private var isShutDown = false
 
   init(
-    loop: EventLoop, address: SocketAddress, authority: String, connectTimeoutNanoseconds: UInt64,
+    loop: EventLoop, address: SocketAddress, authority: String,
+    tls: (context: TLSContext, serverName: String)?, connectTimeoutNanoseconds: UInt64,
     logger: Logger
   ) {
     self.loop = loop
     self.address = address
     self.authority = authority
+    self.tls = tls
     self.connectTimeoutNanoseconds = connectTimeoutNanoseconds
     self.logger = logger
   }
@@ -70,7 +74,8 @@ final class GRPCClientChannel: HTTP2ConnectionDelegate {
     guard !connecting else { return }
     connecting = true
     HTTP2Connection.connect(
-      to: address, on: loop, timeoutNanoseconds: connectTimeoutNanoseconds, logger: logger
+      to: address, on: loop, tls: tls, timeoutNanoseconds: connectTimeoutNanoseconds,
+      logger: logger
     ) { [self] result in
       connecting = false
       let calls = waiting.filter { !$0.isCompleted }

@@ -2,9 +2,9 @@ import Logging
 import Synchronization
 import Transport
 
-/// A client for unary gRPC calls over one HTTP/2 cleartext connection (prior knowledge), e.g.
-/// the OTLP/gRPC trace exporter. Connects on first use and reconnects after the connection
-/// breaks. Safe to use from any thread.
+/// A client for unary gRPC calls over one HTTP/2 connection, cleartext (prior knowledge) or
+/// TLS (ALPN h2), e.g. the OTLP/gRPC trace exporter. Connects on first use and reconnects after
+/// the connection breaks. Safe to use from any thread.
 public final class GRPCUnaryClient: Sendable {
   public struct Configuration: Sendable {
     public var host: String
@@ -15,6 +15,9 @@ public final class GRPCUnaryClient: Sendable {
     public var connectTimeout: Duration = .seconds(5)
     /// Largest response message accepted.
     public var maxReceiveMessageSize: Int = 4 << 20
+    /// TLS settings (trust roots, name checked, client certificate); nil for cleartext h2c.
+    /// ALPN always offers `h2` only, whatever `alpnProtocols` says: gRPC needs HTTP/2.
+    public var tls: TLSConfiguration?
 
     public init(host: String, port: Int) {
       self.host = host
@@ -29,13 +32,21 @@ public final class GRPCUnaryClient: Sendable {
   private let channel: Mutex<ChannelBox?>
   private let address: SocketAddress
 
-  /// Makes a client. Without `eventLoop` it runs its own loop thread. Resolving the host may
-  /// block (call from a background thread when it is a name).
+  /// Makes a client. Without `eventLoop` it runs its own loop thread. Resolving the host and
+  /// loading the TLS settings (a `TLSError`) may block: call from a background thread.
   public init(
     configuration: Configuration, eventLoop: EventLoop? = nil, logger: Logger
   ) throws {
     self.configuration = configuration
     address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
+    let tls = try configuration.tls.map { tls throws(TLSError) in
+      var settings = tls
+      settings.alpnProtocols = ["h2"]
+      return (
+        context: try TLSContext.shared(for: settings),
+        serverName: tls.serverName ?? configuration.host
+      )
+    }
     if let eventLoop {
       loop = eventLoop
       ownGroup = nil
@@ -50,7 +61,7 @@ public final class GRPCUnaryClient: Sendable {
     channel = Mutex(
       ChannelBox(
         GRPCClientChannel(
-          loop: loop, address: address, authority: authority,
+          loop: loop, address: address, authority: authority, tls: tls,
           connectTimeoutNanoseconds: connectTimeout, logger: logger)))
   }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRPC
 import Logging
 import Synchronization
+import Transport
 
 /// Exports spans with OTLP/gRPC: unary `opentelemetry.proto.collector.trace.v1.TraceService/Export`
 /// over our own HTTP/2 client.
@@ -10,8 +11,9 @@ import Synchronization
 /// made on first use and made again after the collector closes it or restarts. Retries only
 /// CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS (a collector
 /// that cannot be reached is UNAVAILABLE) per `OTLPRetryPolicy`, never other codes; logs and
-/// counts a partial success without retrying. Plain-text h2c only: the gRPC client has no TLS
-/// yet, so an `https://` endpoint or `insecure: false` is refused at construction.
+/// counts a partial success without retrying. An `https://` endpoint, or a `host:port` one with
+/// `insecure: false`, is TLS (ALPN h2; system roots or the configured CA file); `http://`, or
+/// `host:port` with `insecure: true`, is cleartext h2c.
 public final class OTLPGRPCExporter: SpanExporter {
   /// The method every OTLP/gRPC trace collector serves.
   public static let exportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -30,9 +32,11 @@ public final class OTLPGRPCExporter: SpanExporter {
   private let encoder: Mutex<OTLPTraceEncoder>
 
   /// - Parameters:
-  ///   - endpoint: `host:port`, or `http://host:port` (a path is ignored, as the OTLP exporter
-  ///     spec says for gRPC); the port defaults to 4317.
-  ///   - insecure: plain text for a `host:port` endpoint; must be true (no TLS yet).
+  ///   - endpoint: `host:port`, or `http(s)://host:port` (a path is ignored, as the OTLP
+  ///     exporter spec says for gRPC); the port defaults to 4317.
+  ///   - insecure: cleartext for a `host:port` endpoint; a URL's scheme decides instead.
+  ///   - tls: the TLS settings when TLS is used (CA file, client certificate, server name);
+  ///     nil trusts the system roots. Not used for cleartext.
   ///   - headers: request metadata (`OTEL_EXPORTER_OTLP_HEADERS`); names are lower-cased.
   ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
   ///     processor's export deadline also applies.
@@ -40,7 +44,7 @@ public final class OTLPGRPCExporter: SpanExporter {
   ///   - sleep: how retry waits are spent (tests record them instead).
   public init(
     endpoint: String, insecure: Bool = true, headers: [(name: String, value: String)] = [],
-    timeout: Duration = .seconds(10), resource: [SpanAttribute],
+    timeout: Duration = .seconds(10), tls: TLSConfiguration? = nil, resource: [SpanAttribute],
     scopeVersion: String = TracingConfiguration.defaultServiceVersion,
     retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
     logger: Logger = Logger(label: "semantic-router.tracing"),
@@ -51,15 +55,16 @@ public final class OTLPGRPCExporter: SpanExporter {
     }
   ) throws(TracingConfigurationError) {
     let target = try Target(endpoint: endpoint)
-    guard target.scheme != "https", insecure || target.scheme == "http" else {
-      throw TracingConfigurationError(
-        .tlsUnsupported,
-        "\(endpoint): TLS for OTLP/gRPC is not supported yet; use http:// or insecure: true")
-    }
     var configuration = GRPCUnaryClient.Configuration(host: target.host, port: target.port)
     configuration.connectTimeout = min(timeout, .seconds(5))
+    if target.scheme == "https" || (target.scheme == nil && !insecure) {
+      configuration.tls = tls ?? TLSConfiguration(alpnProtocols: ["h2"])
+    }
     do {
       client = try GRPCUnaryClient(configuration: configuration, logger: logger)
+    } catch let error as TLSError {
+      // The CA file or client certificate cannot be loaded: fail at start-up, not per export.
+      throw TracingConfigurationError(.tls, "\(endpoint): \(error.message)")
     } catch {
       throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): \(error)")
     }

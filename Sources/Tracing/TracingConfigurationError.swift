@@ -3,8 +3,6 @@ public struct TracingConfigurationError: Error, Sendable, Hashable, CustomString
   public enum Reason: Sendable, Hashable {
     /// The endpoint is not a usable URL or `host:port`.
     case invalidEndpoint
-    /// TLS was asked for in a way this build does not support.
-    case tlsUnsupported
     /// The TLS settings cannot be loaded (CA file, client certificate or key).
     case tls
     /// The exporter type has no implementation in this build (OTLP/gRPC until it lands).

@@ -66,7 +66,7 @@ public final class TracingPipeline: Sendable {
       return try OTLPGRPCExporter(
         endpoint: exporter.resolvedEndpoint, insecure: exporter.insecure,
         headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
-        timeout: exporter.timeout, resource: TracingResource.attributes(for: configuration),
+        timeout: exporter.timeout, tls: exporter.tlsConfiguration, resource: TracingResource.attributes(for: configuration),
         scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
     }
   }

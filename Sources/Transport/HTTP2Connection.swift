@@ -8,6 +8,10 @@ import Logging
 /// streams with `openStream`. Reads go straight into nghttp2; its output is gathered into one
 /// buffer and written at the end of the loop iteration, with EPOLLOUT only while the socket is
 /// full (the backpressure path).
+///
+/// A client connection may run over TLS (`tls`): then reads are decrypted before nghttp2 sees
+/// them and its output is encrypted into `output`. Server connections are always cleartext and
+/// their read path never looks at TLS.
 public final class HTTP2Connection: Selectable, EndOfTickWork {
   /// Which end of the connection we are.
   public enum Role: Sendable {
@@ -28,6 +32,11 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   let logger: Logger
   private let settings: HTTP2Settings
   private var session: OpaquePointer?
+  /// The TLS session of a client connection over TLS (handshake already complete); nil for
+  /// cleartext, and always nil on the server.
+  private let tls: TLSSession?
+  /// Plaintext frames gathered for one TLS write (kept to reuse its capacity).
+  private var tlsStaging: [UInt8] = []
   private var streams: [Int32: HTTP2Stream] = [:]
   private var output: [UInt8] = []
   private var outputOffset = 0
@@ -41,13 +50,17 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   private static let outputHighWater = 64 * 1024
 
-  /// Wraps a connected socket; call `start()` on the loop to begin.
+  /// Wraps a connected socket; call `start()` on the loop to begin. `tls` (client only) is a
+  /// session whose handshake has completed; `pendingCiphertext` is what it still has to send.
   init(
     fd: Int32, role: Role, loop: EventLoop, settings: HTTP2Settings, peerAddress: String,
-    logger: Logger
+    logger: Logger, tls: TLSSession? = nil, pendingCiphertext: [UInt8] = []
   ) {
+    precondition(tls == nil || role == .client, "TLS is for client connections")
     self.fd = fd
     self.role = role
+    self.tls = tls
+    self.output = pendingCiphertext
     self.loop = loop
     self.settings = settings
     self.peerAddress = peerAddress
@@ -105,6 +118,10 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
       Syscall.close(fd)
       throw error
     }
+    if let tls {
+      // The server's SETTINGS may have arrived with the handshake's last flight.
+      guard receivePlaintext(from: tls) else { return }
+    }
     flush()
   }
 
@@ -133,6 +150,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     guard !isClosed else { return }
     isClosed = true
     loop.unregister(fd: fd)
+    if let tls { sendCloseNotify(tls) }
     Syscall.close(fd)
     let open = streams
     streams = [:]
@@ -275,6 +293,10 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   // MARK: - I/O
 
   public func readable() {
+    if tls != nil {
+      readableOverTLS()
+      return
+    }
     guard let session, !isClosed else { return }
     let buffer = loop.readBuffer
     while true {
@@ -340,19 +362,12 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
         outputOffset = 0
       }
       busy = true
-      while output.count < Self.outputHighWater {
-        var chunk: UnsafePointer<UInt8>?
-        let length = nghttp2_session_mem_send(session, &chunk)
-        if length < 0 {
-          busy = false
-          logger.warning("HTTP/2 send failed, closing: \(HTTP2Callbacks.describe(length))")
-          closeNow()
-          return
-        }
-        if length == 0 { break }
-        output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
-      }
+      let gathered = tls == nil ? gatherFrames(session) : gatherFramesOverTLS(session)
       busy = false
+      guard gathered else {
+        closeNow()
+        return
+      }
       if closeRequested && output.isEmpty {
         closeNow()
         return
@@ -363,6 +378,119 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 {
       closeNow()
     }
+  }
+
+  /// Appends nghttp2's pending frames to `output`, up to the high-water mark. False on failure.
+  private func gatherFrames(_ session: OpaquePointer) -> Bool {
+    while output.count < Self.outputHighWater {
+      var chunk: UnsafePointer<UInt8>?
+      let length = nghttp2_session_mem_send(session, &chunk)
+      if length < 0 {
+        logger.warning("HTTP/2 send failed, closing: \(HTTP2Callbacks.describe(length))")
+        return false
+      }
+      if length == 0 { break }
+      output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
+    }
+    return true
+  }
+
+  // MARK: - TLS (client connections only)
+
+  /// Like `gatherFrames`, encrypting the frames into `output` in one TLS write; also takes
+  /// records the session produced on its own (e.g. after reading a key update).
+  private func gatherFramesOverTLS(_ session: OpaquePointer) -> Bool {
+    guard let tls else { return false }
+    tlsStaging.removeAll(keepingCapacity: tlsStaging.capacity <= 1 << 20)
+    while tlsStaging.count < Self.outputHighWater {
+      var chunk: UnsafePointer<UInt8>?
+      let length = nghttp2_session_mem_send(session, &chunk)
+      if length < 0 {
+        logger.warning("HTTP/2 send failed, closing: \(HTTP2Callbacks.describe(length))")
+        return false
+      }
+      if length == 0 { break }
+      tlsStaging.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
+    }
+    do {
+      try tls.write(tlsStaging)
+    } catch {
+      logger.warning("TLS write failed, closing: \(error)")
+      return false
+    }
+    tls.takeCiphertextToSend(appendingTo: &output)
+    return true
+  }
+
+  /// Reads the socket, decrypts and hands the plaintext to nghttp2; the peer's close_notify
+  /// counts as end of stream.
+  private func readableOverTLS() {
+    guard let tls, !isClosed else { return }
+    let buffer = loop.readBuffer
+    while true {
+      let result: IOResult<Int>
+      do {
+        result = try Syscall.read(fd, buffer)
+      } catch {
+        logger.debug("connection read failed: \(error)")
+        closeNow()
+        return
+      }
+      guard case .processed(let count) = result else { break }
+      if count == 0 {
+        closeNow()
+        return
+      }
+      tls.feedCiphertext(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+      guard receivePlaintext(from: tls) else { return }
+      if closeRequested { break }
+      if count < buffer.count { break }
+    }
+    flush()
+  }
+
+  /// Hands every decrypted byte to nghttp2. False when the connection was closed (TLS or
+  /// protocol error, or the peer's close_notify).
+  private func receivePlaintext(from tls: TLSSession) -> Bool {
+    guard let session else { return false }
+    var protocolError: Int?
+    busy = true
+    do {
+      try tls.readPlaintext { bytes in
+        guard protocolError == nil, let base = bytes.baseAddress else { return }
+        let processed = nghttp2_session_mem_recv(
+          session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if processed < 0 { protocolError = Int(processed) }
+      }
+    } catch {
+      busy = false
+      logger.warning("TLS read failed, closing: \(error)")
+      closeNow()
+      return false
+    }
+    busy = false
+    if let protocolError {
+      logger.warning(
+        "HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(protocolError))")
+      flush()
+      closeNow()
+      return false
+    }
+    if tls.receivedCloseNotify {
+      flush()
+      closeNow()
+      return false
+    }
+    return true
+  }
+
+  /// Best effort: queues close_notify and writes what is still unsent, without waiting.
+  private func sendCloseNotify(_ tls: TLSSession) {
+    tls.close()
+    var unsent = outputOffset < output.count ? Array(output[outputOffset...]) : []
+    tls.takeCiphertextToSend(appendingTo: &unsent)
+    guard !unsent.isEmpty else { return }
+    _ = unsent.withUnsafeBytes { bytes in try? Syscall.write(fd, bytes) }
   }
 
   private func setWantsWritable(_ wants: Bool) {

@@ -264,15 +264,27 @@ struct OTLPGRPCExporterTests {
     }
   }
 
-  @Test func tls_isRefusedUntilTheClientSpeaksIt() {
-    for (endpoint, insecure) in [("https://127.0.0.1:4317", true), ("127.0.0.1:4317", false)] {
-      #expect(throws: TracingConfigurationError.self) {
-        try OTLPGRPCExporter(endpoint: endpoint, insecure: insecure, resource: [])
+  @Test func tls_followsTheSchemeThenInsecure_andTLSToAPlaintextCollectorFails() throws {
+    let collector = try TestGRPCCollector()
+    defer { collector.stop() }
+    for (endpoint, insecure) in [
+      ("https://127.0.0.1:\(collector.port)", true), ("127.0.0.1:\(collector.port)", false),
+    ] {
+      let exporter = try OTLPGRPCExporter(
+        endpoint: endpoint, insecure: insecure, resource: [],
+        retryPolicy: OTLPRetryPolicy(maxAttempts: 1))
+      defer { exporter.shutdown() }
+      guard case .failure(let failure) = exporter.export([sampledSpan("s")], deadline: deadline)
+      else {
+        Issue.record("TLS export to a cleartext collector succeeded: \(endpoint)")
+        continue
       }
+      #expect(failure.message.contains("TLS handshake failed"), "\(failure.message)")
     }
-    #expect(throws: Never.self) {
-      try OTLPGRPCExporter(endpoint: "http://127.0.0.1:4317", insecure: false, resource: [])
-        .shutdown()
-    }
+    let plain = try OTLPGRPCExporter(
+      endpoint: "http://127.0.0.1:\(collector.port)", insecure: false, resource: [])
+    defer { plain.shutdown() }
+    #expect(plain.export([sampledSpan("plain")], deadline: deadline) == .success)
+    #expect(collector.calls.count == 1)
   }
 }

@@ -116,12 +116,14 @@ struct TracingConfigurationTests {
     #expect(!TracingResource.currentHostName().isEmpty)
   }
 
-  @Test func pipeline_disabledPassesContextThrough_andOTLPGRPCRefusesTLS() throws {
+  @Test func pipeline_disabledPassesContextThrough_andOTLPGRPCLoadsTheTLSSettings() throws {
     let disabled = try TracingPipeline(configuration: TracingConfiguration())
     #expect(!disabled.tracer.isEnabled)
     let tls = TracingConfiguration(
-      enabled: true, exporter: .init(type: .otlp, endpoint: "https://127.0.0.1:4317"))
-    #expect(throws: TracingConfigurationError(.tlsUnsupported, "https://127.0.0.1:4317: TLS for OTLP/gRPC is not supported yet; use http:// or insecure: true")) {
+      enabled: true,
+      exporter: .init(
+        type: .otlp, endpoint: "https://127.0.0.1:4317", caFile: "/nonexistent/ca.pem"))
+    #expect(throws: TracingConfigurationError.self) {
       try TracingPipeline(configuration: tls)
     }
     let exporter = RecordingExporter()

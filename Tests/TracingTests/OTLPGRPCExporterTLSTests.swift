@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+import Transport
+
+@testable import Tracing
+
+/// OTLP/gRPC over TLS to an independent receiver: a Python `grpcio` server with
+/// `ssl_server_credentials` serving `TraceService/Export` from `opentelemetry-proto`, behind a
+/// CA made for the test with the `openssl` CLI.
+@Suite("OTLP/gRPC exporter over TLS to a Python grpcio receiver")
+struct OTLPGRPCExporterTLSTests {
+  static let python = OTLPHTTPSExporterTests.python
+
+  var deadline: ContinuousClock.Instant { .now.advanced(by: .seconds(10)) }
+
+  @Test(
+    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+  func export_overTLSWithTheCAFile_deliversEverySpan() throws {
+    let receiver = try GRPCTLSReceiver()
+    defer { receiver.stop() }
+    let configuration = TracingConfiguration(
+      exporter: .init(
+        type: .otlp, endpoint: "https://localhost:\(receiver.port)", caFile: receiver.caFile)
+    ).applyingEnvironment([:])
+    let tls = try #require(configuration.exporter.tlsConfiguration)
+    let exporter = try OTLPGRPCExporter(
+      endpoint: configuration.exporter.resolvedEndpoint, headers: [("X-API-Key", "secret")],
+      tls: tls, resource: [SpanAttribute("service.name", "grpc-tls-test")])
+    #expect(exporter.export((0..<5).map { sampledSpan("s\($0)") }, deadline: deadline) == .success)
+    #expect(exporter.export([sampledSpan("s5"), sampledSpan("s6")], deadline: deadline) == .success)
+    exporter.shutdown()
+
+    #expect(
+      receiver.report()
+        == "calls=2 spans=7 names=s0,s1,s2,s3,s4,s5,s6 service=grpc-tls-test api_key=secret")
+  }
+
+  @Test(
+    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+  func export_toAnIPAddressWithInsecureFalse_checksTheIPAddressSAN() throws {
+    let receiver = try GRPCTLSReceiver()
+    defer { receiver.stop() }
+    let exporter = try OTLPGRPCExporter(
+      endpoint: "127.0.0.1:\(receiver.port)", insecure: false,
+      tls: TLSConfiguration(caFile: receiver.caFile), resource: [])
+    #expect(exporter.export([sampledSpan("by-ip")], deadline: deadline) == .success)
+    exporter.shutdown()
+    #expect(receiver.report() == "calls=1 spans=1 names=by-ip service= api_key=")
+  }
+
+  @Test(
+    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+  func export_withSystemRootsOnly_failsOnTheCertificate_andSendsNothing() throws {
+    let receiver = try GRPCTLSReceiver()
+    defer { receiver.stop() }
+    let exporter = try OTLPGRPCExporter(
+      endpoint: "https://127.0.0.1:\(receiver.port)", resource: [],
+      retryPolicy: OTLPRetryPolicy(maxAttempts: 1))
+    defer { exporter.shutdown() }
+    guard case .failure(let failure) = exporter.export([sampledSpan("s")], deadline: deadline)
+    else {
+      Issue.record("export to an untrusted receiver succeeded")
+      return
+    }
+    #expect(failure.reason == .connection)
+    #expect(
+      failure.message.hasSuffix(
+        "TLS handshake failed: certificate verify failed: unable to get local issuer certificate"),
+      "\(failure.message)")
+    #expect(receiver.report() == "")
+  }
+
+  @Test func missingCAFile_failsAtConstruction() {
+    #expect(throws: TracingConfigurationError.self) {
+      try OTLPGRPCExporter(
+        endpoint: "https://127.0.0.1:4317",
+        tls: TLSConfiguration(caFile: "/nonexistent/ca.pem", alpnProtocols: ["h2"]), resource: [])
+    }
+  }
+}
+
+/// The grpcio receiver process and its throw-away CA. It writes what it decoded to `report`
+/// (replaced atomically after every call).
+final class GRPCTLSReceiver {
+  let directory: URL
+  let port: Int
+  private let process: Process
+  var caFile: String { directory.appendingPathComponent("ca.pem").path }
+
+  init() throws {
+    directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("otlp-grpc-tls-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    do {
+      try Self.makeCertificates(in: directory)
+      try Self.receiverSource.write(
+        to: directory.appendingPathComponent("receiver.py"), atomically: true, encoding: .utf8)
+      process = Process()
+      process.executableURL = URL(fileURLWithPath: OTLPGRPCExporterTLSTests.python)
+      process.currentDirectoryURL = directory
+      process.arguments = ["receiver.py"]
+      // Files, not pipes: a process another test spawns meanwhile could inherit a pipe.
+      let log = directory.appendingPathComponent("receiver.log")
+      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+      let output = try FileHandle(forWritingTo: log)
+      defer { try? output.close() }
+      process.standardOutput = output
+      process.standardError = output
+      try process.run()
+      port = try Self.waitForPort(directory.appendingPathComponent("port"), process: process)
+    } catch {
+      try? FileManager.default.removeItem(at: directory)
+      throw error
+    }
+  }
+
+  func stop() {
+    if process.isRunning {
+      // SIGKILL: a child of the test runner may have SIGTERM ignored.
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(at: directory)
+  }
+
+  /// What the receiver decoded so far; empty when no call reached it.
+  func report() -> String {
+    (try? String(contentsOf: directory.appendingPathComponent("report"), encoding: .utf8)) ?? ""
+  }
+
+  private static func waitForPort(_ file: URL, process: Process) throws -> Int {
+    let start = ContinuousClock.now
+    while ContinuousClock.now - start < .seconds(20) {
+      if let text = try? String(contentsOf: file, encoding: .utf8), let port = Int(text) {
+        return port
+      }
+      guard process.isRunning else { break }
+      usleep(10_000)
+    }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    throw HTTPSReceiverError("the OTLP/gRPC TLS receiver did not start")
+  }
+
+  /// A CA and a `localhost`/`127.0.0.1` certificate signed by it.
+  private static func makeCertificates(in directory: URL) throws {
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(
+      to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
+    let steps: [[String]] = [
+      ["req", "-x509"] + ec + [
+        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=OTLP gRPC test CA",
+      ],
+      ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=receiver"],
+      [
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-out", "server.pem", "-extfile", "server.ext",
+      ],
+    ]
+    for arguments in steps {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+      process.arguments = arguments
+      process.currentDirectoryURL = directory
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      process.waitUntilExit()
+      guard process.terminationStatus == 0 else {
+        throw HTTPSReceiverError("openssl \(arguments.joined(separator: " ")) failed")
+      }
+    }
+  }
+
+  static let receiverSource = #"""
+    import os, threading
+    from concurrent import futures
+    import grpc
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+    lock = threading.Lock()
+    calls, names, services, keys = [0], [], set(), set()
+
+    class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
+        def Export(self, request, context):
+            with lock:
+                calls[0] += 1
+                for name, value in context.invocation_metadata():
+                    if name == "x-api-key":
+                        keys.add(value)
+                for resource_spans in request.resource_spans:
+                    for attribute in resource_spans.resource.attributes:
+                        if attribute.key == "service.name":
+                            services.add(attribute.value.string_value)
+                    for scope_spans in resource_spans.scope_spans:
+                        names.extend(span.name for span in scope_spans.spans)
+                text = "calls=%d spans=%d names=%s service=%s api_key=%s" % (
+                    calls[0], len(names), ",".join(names), ",".join(sorted(services)),
+                    ",".join(sorted(keys)))
+                with open("report.tmp", "w") as f:
+                    f.write(text)
+                os.rename("report.tmp", "report")
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    with open("server.key", "rb") as f:
+        key = f.read()
+    with open("server.pem", "rb") as f:
+        certificate = f.read()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceService(), server)
+    port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([(key, certificate)]))
+    server.start()
+    with open("port.tmp", "w") as f:
+        f.write(str(port))
+    os.rename("port.tmp", "port")
+    server.wait_for_termination()
+    """#
+}
