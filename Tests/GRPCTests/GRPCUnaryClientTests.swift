@@ -1,6 +1,7 @@
 import GRPC
 import Logging
 import Testing
+import Transport
 
 /// The unary client against our own server on loopback.
 @Suite struct GRPCUnaryClientTests {
@@ -104,5 +105,34 @@ import Testing
     client.shutdown()
     let result = client.call(path: "/x/y", request: [], timeout: .seconds(1))
     #expect(result == .failure(GRPCStatus(.unavailable, "client is shut down")))
+  }
+
+  @Test func tlsClient_toACleartextServer_failsTheHandshakeAsUnavailable() throws {
+    let server = try Self.startServer()
+    defer { Self.stop(server) }
+    let port = try #require(server.localAddress?.port)
+    var configuration = GRPCUnaryClient.Configuration(host: "127.0.0.1", port: port)
+    configuration.tls = TLSConfiguration()
+    let client = try GRPCUnaryClient(configuration: configuration, logger: Logger(label: "client"))
+    defer { client.shutdown() }
+    guard
+      case .failure(let status) = client.call(
+        path: "/test.Echo/Echo", request: [1], timeout: .seconds(5))
+    else {
+      Issue.record("a TLS call to a cleartext server succeeded")
+      return
+    }
+    #expect(status.code == .unavailable)
+    #expect(
+      status.message.hasPrefix("cannot connect to 127.0.0.1:\(port): TLS handshake failed: "),
+      "\(status.message)")
+  }
+
+  @Test func tlsClient_withAMissingCAFile_failsAtConstruction() {
+    var configuration = GRPCUnaryClient.Configuration(host: "127.0.0.1", port: 4317)
+    configuration.tls = TLSConfiguration(caFile: "/nonexistent/ca.pem")
+    #expect(throws: TLSError.self) {
+      try GRPCUnaryClient(configuration: configuration, logger: Logger(label: "client"))
+    }
   }
 }

@@ -37,6 +37,24 @@ struct OTLPGRPCExporterTLSTests {
 
   @Test(
     .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+  func export_ofALargeBatch_spansManyTLSRecordsAndHTTP2Frames() throws {
+    let receiver = try GRPCTLSReceiver()
+    defer { receiver.stop() }
+    let exporter = try OTLPGRPCExporter(
+      endpoint: "https://localhost:\(receiver.port)",
+      tls: TLSConfiguration(caFile: receiver.caFile), resource: [])
+    let padding = String(repeating: "x", count: 200)
+    let batch = (0..<3000).map { sampledSpan("\(padding)-\($0)") }
+    #expect(exporter.export(batch, deadline: deadline) == .success)
+    #expect(exporter.export([sampledSpan("after")], deadline: deadline) == .success)
+    exporter.shutdown()
+    let report = receiver.report()
+    #expect(report.hasPrefix("calls=2 spans=3001 "), "\(report.prefix(80))")
+    #expect(report.contains("\(padding)-2999,after service="))
+  }
+
+  @Test(
+    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
   func export_toAnIPAddressWithInsecureFalse_checksTheIPAddressSAN() throws {
     let receiver = try GRPCTLSReceiver()
     defer { receiver.stop() }
