@@ -6,11 +6,12 @@ import Synchronization
 ///
 /// [OTel SDK "Batching processor"](https://opentelemetry.io/docs/specs/otel/trace/sdk/#batching-processor).
 /// The request path only appends to a bounded array under a mutex: when the queue holds
-/// `maxQueueSize` spans the span is dropped and counted, never waited for. The export thread
-/// takes the whole queue at once (an O(1) swap) when a batch is full, exporting full batches of
-/// `maxExportBatchSize` and holding a remainder back; when `scheduleDelay` passes, on
-/// `forceFlush` and on `shutdown` it exports everything. At most `maxQueueSize` spans wait in
-/// the queue, besides those the export thread holds. Call `shutdown` to stop the thread.
+/// `maxQueueSize` spans the span is dropped and counted, never waited for. Spans are queued in
+/// arrays of `maxExportBatchSize`: a filled one joins the full batches and wakes the export
+/// thread, which takes the full batches (moving arrays, never copying spans) and exports each
+/// as it is; when `scheduleDelay` passes, on `forceFlush` and on `shutdown` it takes the
+/// partly filled batch too. Exported arrays go back, emptied with their capacity kept, so a
+/// steady stream of spans allocates no queue storage. Call `shutdown` to stop the thread.
 public final class BatchSpanProcessor: SpanProcessor {
   public let configuration: BatchSpanProcessorConfiguration
   private let exporter: any SpanExporter
@@ -22,7 +23,14 @@ public final class BatchSpanProcessor: SpanProcessor {
   private let exited = DispatchSemaphore(value: 0)
 
   private struct State {
-    var queue: [SpanData]
+    /// The batch being filled, fewer than `maxExportBatchSize` spans.
+    var filling: [SpanData]
+    /// Batches of exactly `maxExportBatchSize` spans, oldest first.
+    var full: [[SpanData]] = []
+    /// Empty arrays with a batch's capacity, handed back by the export thread.
+    var spare: [[SpanData]] = []
+    /// Spans in `filling` and `full`.
+    var queued = 0
     var accepting = true
     var stopping = false
     var threadExited = false
@@ -40,7 +48,8 @@ public final class BatchSpanProcessor: SpanProcessor {
   }
 
   private enum Step {
-    /// Take the queue; export every full batch, and the remainder too when `all`.
+    /// Export the batches taken; `all`: a scheduled or forced export (the partly filled batch
+    /// was taken too).
     case export(all: Bool)
     case idle([FlushWaiter])
     case wait
@@ -64,9 +73,7 @@ public final class BatchSpanProcessor: SpanProcessor {
     self.configuration = configuration
     self.exporter = exporter
     self.metrics = metrics
-    var queue: [SpanData] = []
-    queue.reserveCapacity(configuration.maxQueueSize)
-    state = Mutex(State(queue: queue))
+    state = Mutex(State(filling: Self.emptyBatch(capacity: configuration.maxExportBatchSize)))
     let thread = Thread { [self] in run() }
     thread.name = "span-exporter"
     thread.start()
@@ -82,10 +89,15 @@ public final class BatchSpanProcessor: SpanProcessor {
     var incoming: SpanData? = consume span
     let outcome: Enqueue = state.withLock { s in
       guard s.accepting else { return .closed }
-      guard s.queue.count < maxQueueSize else { return .full }
-      s.queue.append(incoming.take()!)
+      guard s.queued < maxQueueSize else { return .full }
+      s.filling.append(incoming.take()!)
+      s.queued += 1
       s.enqueued += 1
-      return s.queue.count == maxBatch ? .batchReady : .queued
+      guard s.filling.count == maxBatch else { return .queued }
+      var next = s.spare.popLast() ?? Self.emptyBatch(capacity: maxBatch)
+      swap(&next, &s.filling)
+      s.full.append(next)
+      return .batchReady
     }
     switch outcome {
     case .full: metrics.spanDropped()
@@ -125,45 +137,49 @@ public final class BatchSpanProcessor: SpanProcessor {
   }
 
   /// Spans waiting in the queue (not yet taken by the export thread).
-  var queuedCountForTesting: Int { state.withLock { $0.queue.count } }
+  var queuedCountForTesting: Int { state.withLock { $0.queued } }
 
   // MARK: - Export thread
 
   private func run() {
-    // Spans taken from the queue and not yet exported: fewer than a batch between exports.
-    var pending: [SpanData] = []
-    var incoming: [SpanData] = []
-    pending.reserveCapacity(configuration.maxQueueSize)
-    incoming.reserveCapacity(configuration.maxQueueSize)
     let maxBatch = configuration.maxExportBatchSize
     var nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay)
+    // Batches taken from the state, oldest first; moved, so each array stays uniquely owned
+    // and can be emptied in place and reused.
+    var taken: [[SpanData]] = []
     while true {
       let now = ContinuousClock.now
-      let held = pending.count
       let step: Step = state.withLock { s in
         let forced = s.stopping || !s.flushWaiters.isEmpty || now >= nextExport
-        if (forced || s.queue.count + held >= maxBatch) && !(s.queue.isEmpty && held == 0) {
-          swap(&s.queue, &incoming)
+        if !s.full.isEmpty || (forced && !s.filling.isEmpty) {
+          swap(&taken, &s.full)
+          if forced && !s.filling.isEmpty {
+            var next = s.spare.popLast() ?? Self.emptyBatch(capacity: maxBatch)
+            swap(&next, &s.filling)
+            taken.append(next)
+          }
+          s.queued = s.filling.count
           return .export(all: forced)
         }
-        // Nothing queued or held, and every taken span exported: all waiters are satisfied.
+        // Nothing queued but a partial batch, and every taken span exported (exports finish
+        // before the next step): when forced, all waiters are satisfied.
+        guard forced else { return .wait }
         let waiters = s.flushWaiters
         s.flushWaiters = []
         if s.stopping {
           s.threadExited = true
           return .exit(waiters)
         }
-        return forced ? .idle(waiters) : .wait
+        return .idle(waiters)
       }
       switch step {
       case .export(let all):
-        if pending.isEmpty {
-          swap(&pending, &incoming)
-        } else {
-          pending.append(contentsOf: incoming)
-          incoming.removeAll(keepingCapacity: true)
+        for i in taken.indices {
+          var batch: [SpanData] = []
+          swap(&batch, &taken[i])
+          export(batch)
         }
-        exportBatches(&pending, includingPartial: all)
+        taken.removeAll(keepingCapacity: true)
         if all { nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay) }
       case .idle(let waiters):
         for waiter in waiters { waiter.signal.signal() }
@@ -178,34 +194,34 @@ public final class BatchSpanProcessor: SpanProcessor {
     }
   }
 
-  /// Exports `spans` in batches of `maxExportBatchSize`; a last partial batch is exported only
-  /// when `includingPartial`, else it stays in `spans` for the next round.
-  private func exportBatches(_ spans: inout [SpanData], includingPartial: Bool) {
-    let maxBatch = configuration.maxExportBatchSize
-    var start = 0
-    while start < spans.count {
-      let end = min(start + maxBatch, spans.count)
-      if end - start < maxBatch && !includingPartial { break }
-      let chunk = start == 0 && end == spans.count ? spans : Array(spans[start..<end])
-      let began = ContinuousClock.now
-      let result = exporter.export(chunk, deadline: began.advanced(by: configuration.exportTimeout))
-      metrics.exportFinished(spans: chunk.count, result: result, latency: began.duration(to: .now))
-      let count = UInt64(end - start)
-      let done: [FlushWaiter] = state.withLock { s in
-        s.processed += count
-        let processed = s.processed
-        let done = s.flushWaiters.filter { $0.target <= processed }
-        s.flushWaiters.removeAll { $0.target <= processed }
-        return done
+  /// Exports one batch, counts it as processed (signalling the flushes it completes) and hands
+  /// its emptied array back for reuse.
+  private func export(_ batch: consuming [SpanData]) {
+    let count = batch.count
+    let began = ContinuousClock.now
+    let result = exporter.export(batch, deadline: began.advanced(by: configuration.exportTimeout))
+    metrics.exportFinished(spans: count, result: result, latency: began.duration(to: .now))
+    // Freed here, outside the lock.
+    batch.removeAll(keepingCapacity: true)
+    var emptied: [SpanData]? = consume batch
+    let done: [FlushWaiter] = state.withLock { s in
+      s.processed += UInt64(count)
+      if let array = emptied.take(), array.capacity >= configuration.maxExportBatchSize {
+        s.spare.append(array)
       }
-      for waiter in done { waiter.signal.signal() }
-      start = end
+      let processed = s.processed
+      let done = s.flushWaiters.filter { $0.target <= processed }
+      s.flushWaiters.removeAll { $0.target <= processed }
+      return done
     }
-    if start == spans.count {
-      spans.removeAll(keepingCapacity: true)
-    } else if start > 0 {
-      spans.removeSubrange(0..<start)
-    }
+    for waiter in done { waiter.signal.signal() }
+  }
+
+  /// An empty array with room for one batch.
+  private static func emptyBatch(capacity: Int) -> [SpanData] {
+    var batch: [SpanData] = []
+    batch.reserveCapacity(capacity)
+    return batch
   }
 
   private static func dispatchTime(after duration: Duration) -> DispatchTime {
