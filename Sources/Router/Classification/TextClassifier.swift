@@ -7,11 +7,12 @@ import Foundation
 /// Features are stemmed unigrams and bigrams (`FeatureExtractor`) hashed into 2^18 slots,
 /// weighted by sublinear term frequency times inverse document frequency and L2-normalized.
 ///
-/// After training, only the slots seen in training keep a row (their IDF, then one weight per
-/// class, contiguous): every other slot has the unseen-feature IDF and zero weights, shared in
-/// row 0. A 2^18-entry index picks the row (16-bit entries while there are fewer than 2^16
-/// rows, 512 KB). This keeps what a query touches small enough to stay in the CPU caches
-/// across distinct queries (the dense tables were 9 MB).
+/// After training, only the slots seen in training keep a row (their IDF, then the class
+/// weights quantized to 8 bits with a per-row scale: 16 bytes for 8 classes): every other slot
+/// has the unseen-feature IDF and zero weights, shared in row 0. A 2^18-entry index picks the
+/// row (16-bit entries while there are fewer than 2^16 rows, 512 KB). This keeps what a query
+/// touches small enough to stay in the CPU caches across distinct queries (the dense tables
+/// were 9 MB).
 /// Immutable after training, so one instance serves every thread.
 struct TextClassifier: Sendable {
   static let dimensionBits = 18
@@ -29,8 +30,10 @@ struct TextClassifier: Sendable {
   let labels: [String]
   /// Row of each slot in `rows` (0: a slot no training example has).
   private let rowOfSlot: RowIndex
-  /// `1 + labels.count` floats per row: the IDF, then the class weights.
-  private let rows: [Float]
+  /// `rowBytes` per row: the IDF and the weights' scale (two `Float`s), then one `Int8` weight
+  /// per class (weight = value × scale, the row's largest magnitude mapping to ±127).
+  private let rows: [UInt64]
+  private let rowBytes: Int
 
   /// Trains on `examples` (text, label index into `labels`).
   init(
@@ -81,6 +84,7 @@ struct TextClassifier: Sendable {
         }
       }
     }
+    rowBytes = Self.rowBytes(classCount: classCount)
     (rowOfSlot, rows) = Self.compact(
       idf: idf, weights: weights, documentFrequency: documentFrequency, classCount: classCount)
   }
@@ -94,9 +98,9 @@ struct TextClassifier: Sendable {
     var norm: Float = 0
     switch rowOfSlot {
     case .narrow(let rowOfSlot):
-      Self.accumulate(accumulator, rowOfSlot, rows, into: &result, norm: &norm, visit)
+      accumulate(accumulator, rowOfSlot, into: &result, norm: &norm, visit)
     case .wide(let rowOfSlot):
-      Self.accumulate(accumulator, rowOfSlot, rows, into: &result, norm: &norm, visit)
+      accumulate(accumulator, rowOfSlot, into: &result, norm: &norm, visit)
     }
     if norm > 0 {
       let scale = 1 / norm.squareRoot()
@@ -114,7 +118,10 @@ struct TextClassifier: Sendable {
 
   /// The IDF-weighted value of a feature with summed term weight `count` (for query vectors).
   func tfidf(index: Int32, count: Float) -> Float {
-    Self.sublinearTF(count) * rows[rowOfSlot[Int(index)] * (labels.count + 1)]
+    let offset = rowOfSlot[Int(index)] * rowBytes
+    return Self.sublinearTF(count) * rows.withUnsafeBytes {
+      $0.load(fromByteOffset: offset, as: Float.self)
+    }
   }
 
   /// Each slot's row: 16-bit entries when the rows allow it (half the cache footprint).
@@ -133,25 +140,35 @@ struct TextClassifier: Sendable {
   /// Adds the TF-IDF value times the class weights of every feature to `result` (unnormalized)
   /// and their squares to `norm`.
   @inline(__always)
-  private static func accumulate<Row: FixedWidthInteger>(
-    _ accumulator: SparseAccumulator, _ rowOfSlot: [Row], _ rows: [Float],
-    into result: inout [Float], norm: inout Float, _ visit: (Int32, Float) -> Void
+  private func accumulate<Row: FixedWidthInteger>(
+    _ accumulator: SparseAccumulator, _ rowOfSlot: [Row], into result: inout [Float],
+    norm: inout Float, _ visit: (Int32, Float) -> Void
   ) {
     let classCount = result.count
-    let stride = classCount + 1
+    let rowBytes = self.rowBytes
     rowOfSlot.withUnsafeBufferPointer { rowOfSlot in
-      rows.withUnsafeBufferPointer { rows in
+      rows.withUnsafeBytes { rows in
         result.withUnsafeMutableBufferPointer { result in
           accumulator.forEach { index, count in
-            let row = Int(rowOfSlot[Int(index)]) * stride
-            let value = sublinearTF(count) * rows[row]
+            let row = Int(rowOfSlot[Int(index)]) * rowBytes
+            let value = Self.sublinearTF(count) * rows.load(fromByteOffset: row, as: Float.self)
             visit(index, value)
             norm += value * value
-            for klass in 0..<classCount { result[klass] += rows[row + 1 + klass] * value }
+            let scaled = value * rows.load(fromByteOffset: row + 4, as: Float.self)
+            for klass in 0..<classCount {
+              let weight = rows.load(fromByteOffset: row + 8 + klass, as: Int8.self)
+              result[klass] += Float(weight) * scaled
+            }
           }
         }
       }
     }
+  }
+
+  /// Bytes per row: IDF and scale, then the class weights, rounded up to whole 8-byte words
+  /// (16 for up to 8 classes, so a row never straddles a cache line).
+  private static func rowBytes(classCount: Int) -> Int {
+    8 * (1 + (classCount + 7) / 8)
   }
 
   /// `1 + ln(count)` for counts of 1 and more, `count` below (context features weigh 0.5 per
@@ -174,18 +191,31 @@ struct TextClassifier: Sendable {
   /// The row index and rows of trained slots (row 0: every slot no example has).
   private static func compact(
     idf: [Float], weights: [Float], documentFrequency: [Int32], classCount: Int
-  ) -> (rowOfSlot: RowIndex, rows: [Float]) {
-    let stride = classCount + 1
+  ) -> (rowOfSlot: RowIndex, rows: [UInt64]) {
+    let words = rowBytes(classCount: classCount) / 8
     var rowOfSlot = [Int32](repeating: 0, count: dimensions)
     // Row 0: the IDF of a slot with no document, no weights (never updated in training).
-    var rows = [Float](repeating: 0, count: stride)
-    rows[0] = idf.max() ?? 1
+    var rows = [UInt64](repeating: 0, count: words)
+    rows[0] = UInt64((idf.max() ?? 1).bitPattern)
+    var rowCount = 1
     for slot in 0..<dimensions where documentFrequency[slot] > 0 {
-      rowOfSlot[slot] = Int32(rows.count / stride)
-      rows.append(idf[slot])
-      rows.append(contentsOf: weights[(slot * classCount)..<((slot + 1) * classCount)])
+      rowOfSlot[slot] = Int32(rowCount)
+      let slotWeights = weights[(slot * classCount)..<((slot + 1) * classCount)]
+      let largest = slotWeights.reduce(Float(0)) { max($0, abs($1)) }
+      let scale = largest / 127
+      var row = [UInt64](repeating: 0, count: words)
+      row.withUnsafeMutableBytes { bytes in
+        bytes.storeBytes(of: idf[slot], toByteOffset: 0, as: Float.self)
+        bytes.storeBytes(of: scale, toByteOffset: 4, as: Float.self)
+        for (klass, weight) in slotWeights.enumerated() {
+          let level = scale > 0 ? Int8((weight / scale).rounded()) : 0
+          bytes.storeBytes(of: level, toByteOffset: 8 + klass, as: Int8.self)
+        }
+      }
+      rows.append(contentsOf: row)
+      rowCount += 1
     }
-    if rows.count / stride <= Int(UInt16.max) {
+    if rowCount <= Int(UInt16.max) {
       return (.narrow(rowOfSlot.map { UInt16($0) }), rows)
     }
     return (.wide(rowOfSlot), rows)
