@@ -13,7 +13,10 @@ final class EncodingArena {
   // Confined to one thread, so dynamic exclusivity checks are pure overhead here.
   @exclusivity(unchecked) private var blocks: [(base: UnsafeMutableRawPointer, size: Int)] = []
   @exclusivity(unchecked) private var blockIndex = -1
-  @exclusivity(unchecked) private var offset = 0
+  /// The address of the next free byte of the current block, and the block's end (both 0
+  /// before the first block), so the common allocation is two compares and an add.
+  @exclusivity(unchecked) private var cursor: UInt = 0
+  @exclusivity(unchecked) private var limit: UInt = 0
   private let blockSize: Int
 
   init(blockSize: Int = 256 * 1024) {
@@ -26,8 +29,10 @@ final class EncodingArena {
 
   /// Rewinds to the first block; earlier allocations become invalid.
   func reset() {
-    blockIndex = blocks.isEmpty ? -1 : 0
-    offset = 0
+    blockIndex = -1
+    cursor = 0
+    limit = 0
+    if !blocks.isEmpty { enter(block: 0) }
   }
 
   /// Uninitialised, suitably aligned memory for `count` values of `T`.
@@ -75,26 +80,39 @@ final class EncodingArena {
     return out.bindMemory(to: UInt8.self, capacity: 16)
   }
 
+  @inline(__always)
   private func allocateRaw(bytes: Int, alignment: Int) -> UnsafeMutableRawPointer {
-    while true {
-      if blockIndex >= 0 {
-        let block = blocks[blockIndex]
-        let aligned = (offset + alignment - 1) & ~(alignment - 1)
-        if aligned + bytes <= block.size {
-          offset = aligned + bytes
-          return block.base + aligned
-        }
-        if blockIndex + 1 < blocks.count, blocks[blockIndex + 1].size >= bytes {
-          blockIndex += 1
-          offset = 0
-          continue
-        }
-      }
+    let mask = UInt(alignment - 1)
+    let aligned = (cursor &+ mask) & ~mask
+    if cursor != 0, aligned <= limit, UInt(bytes) <= limit &- aligned {
+      cursor = aligned &+ UInt(bytes)
+      return UnsafeMutableRawPointer(bitPattern: aligned).unsafelyUnwrapped
+    }
+    return allocateInNextBlock(bytes: bytes, alignment: alignment)
+  }
+
+  /// Moves to the next block that can hold `bytes` (a new one when the next is too small or
+  /// there is none) and allocates there.
+  @inline(never)
+  private func allocateInNextBlock(bytes: Int, alignment: Int) -> UnsafeMutableRawPointer {
+    // Blocks are 16-byte aligned and `alignment` is at most 16, so `bytes` fits at the start.
+    precondition(alignment <= 16, "EncodingArena: alignment above 16")
+    if blockIndex + 1 < blocks.count, blocks[blockIndex + 1].size >= bytes {
+      enter(block: blockIndex + 1)
+    } else {
       let size = max(blockSize, bytes + 16)
       let base = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
       blocks.insert((base, size), at: blockIndex + 1)
-      blockIndex += 1
-      offset = 0
+      enter(block: blockIndex + 1)
     }
+    let start = cursor
+    cursor = start &+ UInt(bytes)
+    return UnsafeMutableRawPointer(bitPattern: start).unsafelyUnwrapped
+  }
+
+  private func enter(block index: Int) {
+    blockIndex = index
+    cursor = UInt(bitPattern: blocks[index].base)
+    limit = cursor + UInt(blocks[index].size)
   }
 }

@@ -119,12 +119,13 @@ final class OTLPTraceEncoder {
     }
     let list = arena.allocate(UnsafeMutablePointer<CSpan>?.self, count: spans.count)
     let structs = arena.allocate(CSpan.self, count: spans.count)
-    // Indexing a buffer borrows each span; `enumerated()` would copy (retain) every field.
+    // Reading through a pointer borrows each span; a `SpanData` value would be copied (every
+    // field retained and released).
     spans.withUnsafeBufferPointer { spans in
       for i in spans.indices {
         let s = structs + i
         s.initialize(to: spanPrototype)
-        fill(s, from: spans[i])
+        fill(s, from: spans.baseAddress! + i)
         list[i] = s
       }
     }
@@ -145,30 +146,30 @@ final class OTLPTraceEncoder {
 
   // MARK: - Messages
 
-  private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: borrowing SpanData) {
+  private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: UnsafePointer<SpanData>) {
     spansBound += Bound.span
-    s.pointee.trace_id = ProtobufCBinaryData(len: 16, data: arena.traceID(span.context.traceID))
-    s.pointee.span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(span.context.spanID.value))
-    if let parent = span.parentSpanID {
+    s.pointee.trace_id = ProtobufCBinaryData(len: 16, data: arena.traceID(span.pointee.context.traceID))
+    s.pointee.span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(span.pointee.context.spanID.value))
+    if let parent = span.pointee.parentSpanID {
       s.pointee.parent_span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(parent.value))
     }
-    if !span.context.traceState.isEmpty {
-      s.pointee.trace_state = cString(span.context.traceState.headerValue, in: arena)
+    if !span.pointee.context.traceState.isEmpty {
+      s.pointee.trace_state = cString(span.pointee.context.traceState.headerValue, in: arena)
     }
-    s.pointee.flags = span.otlpFlags
-    s.pointee.name = cString(span.name, in: arena)
+    s.pointee.flags = span.pointee.otlpFlags
+    s.pointee.name = cString(span.pointee.name, in: arena)
     s.pointee.kind = Opentelemetry__Proto__Trace__V1__Span__SpanKind(
-      rawValue: UInt32(span.kind.rawValue))
-    s.pointee.start_time_unix_nano = span.startTimeUnixNanos
-    s.pointee.end_time_unix_nano = span.endTimeUnixNanos
-    let (count, attributes) = keyValues(span.attributes, in: arena)
+      rawValue: UInt32(span.pointee.kind.rawValue))
+    s.pointee.start_time_unix_nano = span.pointee.startTimeUnixNanos
+    s.pointee.end_time_unix_nano = span.pointee.endTimeUnixNanos
+    let (count, attributes) = keyValues(span.pointee.attributes, in: arena)
     s.pointee.n_attributes = count
     s.pointee.attributes = attributes
-    s.pointee.dropped_attributes_count = UInt32(clamping: span.droppedAttributesCount)
-    if !span.events.isEmpty {
-      let list = arena.allocate(UnsafeMutablePointer<CEvent>?.self, count: span.events.count)
-      let events = arena.allocate(CEvent.self, count: span.events.count)
-      for (i, event) in span.events.enumerated() {
+    s.pointee.dropped_attributes_count = UInt32(clamping: span.pointee.droppedAttributesCount)
+    if !span.pointee.events.isEmpty {
+      let list = arena.allocate(UnsafeMutablePointer<CEvent>?.self, count: span.pointee.events.count)
+      let events = arena.allocate(CEvent.self, count: span.pointee.events.count)
+      for (i, event) in span.pointee.events.enumerated() {
         let e = events + i
         e.initialize(to: eventPrototype)
         spansBound += Bound.event
@@ -180,16 +181,16 @@ final class OTLPTraceEncoder {
         e.pointee.dropped_attributes_count = UInt32(clamping: event.droppedAttributesCount)
         list[i] = e
       }
-      s.pointee.n_events = span.events.count
+      s.pointee.n_events = span.pointee.events.count
       s.pointee.events = list
     }
-    s.pointee.dropped_events_count = UInt32(clamping: span.droppedEventsCount)
-    if span.status != .unset {
+    s.pointee.dropped_events_count = UInt32(clamping: span.pointee.droppedEventsCount)
+    if span.pointee.status != .unset {
       let status = arena.allocate(CStatus.self)
       status.initialize(to: statusPrototype)
       status.pointee.code = Opentelemetry__Proto__Trace__V1__Status__StatusCode(
-        rawValue: UInt32(span.status.code))
-      if case .error(let message) = span.status, !message.isEmpty {
+        rawValue: UInt32(span.pointee.status.code))
+      if case .error(let message) = span.pointee.status, !message.isEmpty {
         status.pointee.message = cString(message, in: arena)
       }
       s.pointee.status = status
