@@ -125,6 +125,23 @@ import Testing
     #expect(classifier.classify("porting to .net 8").category == "general")
   }
 
+  @Test func keywordRules_inTheSharedScan_foldCase_andCompareWordsOver64BytesWhole() {
+    let long = String(repeating: "x", count: 70)
+    let classifier = Classifier(
+      categories: [
+        CategoryConfiguration(
+          name: "long", keywordRules: [KeywordRule(keywords: [long + " tail"])]),
+        CategoryConfiguration(
+          name: "go", keywordRules: [KeywordRule(keywords: ["Go"], caseSensitive: true)]),
+        CategoryConfiguration(name: "general"),
+      ], fallbackCategory: "general", confidenceThreshold: 0.5)
+    #expect(classifier.classify("see \(long.uppercased()) Tail here").category == "long")
+    // Same first 64 bytes, one more letter: a different word.
+    #expect(classifier.classify("see \(long)y tail").category == "general")
+    #expect(classifier.classify("write Go code").category == "go")
+    #expect(classifier.classify("go home").category == "general")
+  }
+
   @Test func years_areOneFeature_otherNumbersAnother() {
     let classifier = Classifier(
       categories: [

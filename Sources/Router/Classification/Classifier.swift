@@ -52,9 +52,20 @@ public final class Classifier: Sendable {
   ) -> Classification {
     let context = context.flatMap { $0.isEmpty ? nil : $0 }
     var features = TextClassifier.accumulator(forBytes: text.utf8.count)
-    addFeatures(of: text, weight: 1, to: &features)
+    var keywordCategory: String?
+    var bytes = text
+    bytes.withUTF8 { bytes in
+      // One read of the text for the keyword rules and the features.
+      var scan = keywords.startScan()
+      extractor.forEachFeature(in: bytes) { word, foldedHash in
+        keywords.visit(word: word, foldedHash: foldedHash, in: bytes, &scan)
+      } _: { hash in
+        features.add(TextClassifier.featureIndex(hash), 1)
+      }
+      keywordCategory = keywords.finish(&scan, in: bytes)
+    }
 
-    if let keywordCategory = keywords.firstMatch(in: text) {
+    if let keywordCategory {
       return Classification(
         category: keywordCategory, confidence: 1, method: .keyword,
         vector: wantsVector ? Self.vector(features, model: model) : .empty)

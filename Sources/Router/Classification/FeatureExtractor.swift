@@ -26,17 +26,24 @@ struct FeatureExtractor: Sendable {
     text.withUTF8 { bytes in forEachFeature(in: bytes, body) }
   }
 
-  func forEachFeature(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Hash) -> Void) {
+  /// `onWord` gets every word's byte range (a maximal run of word bytes) and the FNV-1a hash
+  /// of its ASCII-lower-cased bytes (nil for words over 64 bytes, whose hash covers only their
+  /// start), before the word is filtered, stemmed or turned into features.
+  func forEachFeature(
+    in bytes: UnsafeBufferPointer<UInt8>, onWord: (Range<Int>, Hash?) -> Void = { _, _ in },
+    _ body: (Hash) -> Void
+  ) {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: WordBuffer.capacity) { letters in
       withUnsafeTemporaryAllocation(of: Hash.self, capacity: WordBuffer.capacity + 1) { hashes in
         var word = WordBuffer(letters: letters.baseAddress!, prefixHashes: hashes.baseAddress!)
-        forEachFeature(in: bytes, word: &word, body)
+        forEachFeature(in: bytes, word: &word, onWord: onWord, body)
       }
     }
   }
 
   private func forEachFeature(
-    in bytes: UnsafeBufferPointer<UInt8>, word: inout WordBuffer, _ body: (Hash) -> Void
+    in bytes: UnsafeBufferPointer<UInt8>, word: inout WordBuffer,
+    onWord: (Range<Int>, Hash?) -> Void, _ body: (Hash) -> Void
   ) {
     var previous: Hash?
     var index = 0
@@ -45,6 +52,7 @@ struct FeatureExtractor: Sendable {
       let byte = bytes[index]
       if TextBytes.isWordByte(byte) {
         word.reset()
+        let start = index
         var isNumber = true
         while index < count, TextBytes.isWordByte(bytes[index]) {
           let current = bytes[index]
@@ -52,6 +60,7 @@ struct FeatureExtractor: Sendable {
           word.append(TextBytes.asciiLowercased(current))
           index += 1
         }
+        onWord(start..<index, index - start == word.count ? word.hash(count: word.count) : nil)
         let hash: Hash
         if isNumber {
           hash = word.looksLikeYear ? Self.yearHash : Self.numberHash

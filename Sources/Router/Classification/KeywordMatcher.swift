@@ -3,7 +3,9 @@
 /// Each keyword is indexed by the hash of its first word; walking the text word by word, a
 /// word whose hash is indexed is checked byte for byte against those keywords (with word
 /// boundaries), so the cost is one scan of the text whatever the number of keywords. Keywords
-/// that do not start with a word character (e.g. `.NET`) are searched for directly.
+/// that do not start with a word character (e.g. `.NET`) are searched for directly. The caller
+/// walks the words (`startScan`, `visit` per word, `finish`), so the classifier reads the text
+/// once for keywords and features.
 struct KeywordMatcher: Sendable {
   private struct Needle: Sendable {
     var bytes: [UInt8]
@@ -68,69 +70,70 @@ struct KeywordMatcher: Sendable {
 
   var isEmpty: Bool { categories.isEmpty }
 
-  /// The first category (in configuration order) with a matching rule.
-  func firstMatch(in text: String) -> String? {
-    guard !categories.isEmpty else { return nil }
-    var text = text
-    return text.withUTF8 { bytes -> String? in
-      let found = matchedNeedles(bytes)
-      for (name, rules) in categories {
-        for (ruleOperator, ids) in rules {
-          let matched: Bool
-          switch ruleOperator {
-          case .or: matched = ids.contains { found[$0] }
-          case .and: matched = ids.allSatisfy { found[$0] }
-          case .nor: matched = !ids.contains { found[$0] }
-          }
-          if matched { return name }
-        }
+  /// The needles found so far in one text scanned word by word (`visit`, then `finish`).
+  struct Scan {
+    fileprivate var found: [Bool]
+  }
+
+  /// A scan with nothing found yet.
+  func startScan() -> Scan {
+    Scan(found: [Bool](repeating: false, count: needles.count))
+  }
+
+  /// Checks the keywords whose first word is `text[word]` (a maximal run of word bytes);
+  /// `foldedHash` is that word's FNV-1a over ASCII-lower-cased bytes when the caller already
+  /// has it (the feature extractor does), so the text is hashed once for both.
+  @inline(__always)
+  func visit(
+    word: Range<Int>, foldedHash: UInt64?, in text: UnsafeBufferPointer<UInt8>,
+    _ scan: inout Scan
+  ) {
+    if !sensitiveIndex.isEmpty {
+      var hash = Self.offsetBasis
+      for index in word { hash = (hash ^ UInt64(text[index])) &* Self.prime }
+      if let slot = sensitiveIndex.value(for: hash) {
+        check(candidates[Int(slot)], at: word.lowerBound, in: text, &scan.found)
       }
-      return nil
+    }
+    if !foldedIndex.isEmpty {
+      let hash =
+        foldedHash
+        ?? word.reduce(Self.offsetBasis) {
+          ($0 ^ UInt64(TextBytes.asciiLowercased(text[$1]))) &* Self.prime
+        }
+      if let slot = foldedIndex.value(for: hash) {
+        check(candidates[Int(slot)], at: word.lowerBound, in: text, &scan.found)
+      }
     }
   }
 
-  /// Which needles occur in `text`. Words are hashed only for the tables that have entries
-  /// (case-sensitive rules are rare), and case-insensitive comparisons fold as they go, so the
-  /// text is not copied unless a needle has to be searched for directly.
-  private func matchedNeedles(_ text: UnsafeBufferPointer<UInt8>) -> [Bool] {
-    var found = [Bool](repeating: false, count: needles.count)
-    let hashesSensitive = !sensitiveIndex.isEmpty
-    let hashesFolded = !foldedIndex.isEmpty
-    var index = 0
-    if hashesSensitive || hashesFolded {
-      while index < text.count {
-        guard TextBytes.isWordByte(text[index]) else {
-          index += 1
-          continue
-        }
-        let start = index
-        var sensitiveHash: UInt64 = Self.offsetBasis
-        var foldedHash: UInt64 = Self.offsetBasis
-        while index < text.count, TextBytes.isWordByte(text[index]) {
-          let byte = text[index]
-          if hashesSensitive { sensitiveHash = (sensitiveHash ^ UInt64(byte)) &* Self.prime }
-          if hashesFolded {
-            foldedHash = (foldedHash ^ UInt64(TextBytes.asciiLowercased(byte))) &* Self.prime
-          }
-          index += 1
-        }
-        if hashesSensitive, let slot = sensitiveIndex.value(for: sensitiveHash) {
-          check(candidates[Int(slot)], at: start, in: text, &found)
-        }
-        if hashesFolded, let slot = foldedIndex.value(for: foldedHash) {
-          check(candidates[Int(slot)], at: start, in: text, &found)
+  /// Searches for the needles that do not start with a word byte, then returns the first
+  /// category (in configuration order) with a matching rule, after every word of `text` was
+  /// visited.
+  func finish(_ scan: inout Scan, in text: UnsafeBufferPointer<UInt8>) -> String? {
+    guard !categories.isEmpty else { return nil }
+    if !unindexed.isEmpty {
+      let folded = text.map(TextBytes.asciiLowercased)
+      folded.withUnsafeBufferPointer { folded in
+        for id in unindexed where !scan.found[id] {
+          scan.found[id] = TextBytes.containsWord(
+            needles[id].bytes, in: needles[id].caseSensitive ? text : folded)
         }
       }
     }
-    guard !unindexed.isEmpty else { return found }
-    let folded = text.map(TextBytes.asciiLowercased)
-    folded.withUnsafeBufferPointer { folded in
-      for id in unindexed where !found[id] {
-        found[id] = TextBytes.containsWord(
-          needles[id].bytes, in: needles[id].caseSensitive ? text : folded)
+    let found = scan.found
+    for (name, rules) in categories {
+      for (ruleOperator, ids) in rules {
+        let matched: Bool
+        switch ruleOperator {
+        case .or: matched = ids.contains { found[$0] }
+        case .and: matched = ids.allSatisfy { found[$0] }
+        case .nor: matched = !ids.contains { found[$0] }
+        }
+        if matched { return name }
       }
     }
-    return found
+    return nil
   }
 
   private func check(

@@ -119,9 +119,8 @@ struct TextClassifier: Sendable {
   /// The IDF-weighted value of a feature with summed term weight `count` (for query vectors).
   func tfidf(index: Int32, count: Float) -> Float {
     let offset = rowOfSlot[Int(index)] * rowBytes
-    return Self.sublinearTF(count) * rows.withUnsafeBytes {
-      $0.load(fromByteOffset: offset, as: Float.self)
-    }
+    let idf = rows.withUnsafeBytes { $0.load(fromByteOffset: offset, as: Float.self) }
+    return Self.sublinearTF(count) * idf
   }
 
   /// Each slot's row: 16-bit entries when the rows allow it (half the cache footprint).
