@@ -155,6 +155,45 @@ struct OTLPTraceEncoderTests {
     }
   }
 
+  /// The encoder packs into a buffer sized by an upper bound it counts while laying out the
+  /// batch; debug builds (these tests) assert that bound against protobuf-c's exact size. This
+  /// batch makes every field as large as it gets: 10-byte varints (negative integers), long
+  /// strings (3-byte lengths), every value type, events, status, trace state, big counts.
+  @Test func encode_worstCaseFieldSizes_fitTheSizeBoundAndDecode() throws {
+    let long = String(repeating: "é", count: 20_000)
+    let attributes = [
+      SpanAttribute(long, .string(long)), SpanAttribute("", .string("")),
+      SpanAttribute("neg", .int(.min)), SpanAttribute("max", .int(.max)),
+      SpanAttribute("d", .double(-.infinity)), SpanAttribute("b", .bool(true)),
+      SpanAttribute("bytes", .bytes(Array(repeating: 0xff, count: 70_000))),
+      SpanAttribute("ints", .intArray(Array(repeating: -1, count: 300))),
+      SpanAttribute("strings", .stringArray([long, "", "x"])),
+      SpanAttribute("bools", .boolArray([true, false])),
+      SpanAttribute("doubles", .doubleArray([0, -1.5])),
+      SpanAttribute("empty", .stringArray([])),
+    ]
+    let span = SpanData(
+      name: long, kind: .consumer, context: Self.context, parentSpanID: SpanID(.max),
+      parentIsRemote: true, startTimeUnixNanos: .max, endTimeUnixNanos: .max,
+      attributes: attributes, droppedAttributesCount: .max,
+      events: [
+        SpanEvent(
+          name: long, timeUnixNanos: .max, attributes: attributes, droppedAttributesCount: .max)
+      ], droppedEventsCount: .max, status: .error(message: long))
+    let resource = [SpanAttribute("service.name", .string(long))]
+    try decoded(Array(repeating: span, count: 3), resource: resource) { request in
+      let ss = try #require(request.pointee.resource_spans[0]?.pointee.scope_spans[0])
+      #expect(ss.pointee.n_spans == 3)
+      let s = try #require(ss.pointee.spans[2])
+      #expect(Self.attributes(s.pointee.attributes, s.pointee.n_attributes) == attributes)
+      #expect(s.pointee.dropped_attributes_count == UInt32.max)
+      #expect(s.pointee.start_time_unix_nano == UInt64.max)
+      let e = try #require(s.pointee.events[0])
+      #expect(Self.attributes(e.pointee.attributes, e.pointee.n_attributes) == attributes)
+      #expect(String(cString: s.pointee.status.pointee.message) == long)
+    }
+  }
+
   @Test func encode_reusedEncoder_producesIdenticalBytesForTheSameBatch() {
     let encoder = OTLPTraceEncoder(resource: [], scopeName: "semantic-router", scopeVersion: "0")
     let spans = (0..<2000).map { i in

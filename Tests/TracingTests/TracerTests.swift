@@ -101,6 +101,24 @@ struct TracerTests {
     #expect(processor.ended.first?.otlpFlags == 0x103)
   }
 
+  @Test func setAttribute_replacesOnlyTheSameKey_amongKeysOfEqualLength() throws {
+    let span = tracer().startSpan("s", parent: nil)
+    let long = String(repeating: "k", count: 65)  // 65 % 64 == 1, like "a" and "b"
+    span.setAttribute("a", 1)
+    span.setAttribute("b", 2)
+    span.setAttribute(long, 3)
+    span.setAttribute("b", 4)
+    span.setAttribute(long, 5)
+    span.setAttribute("ab", 6)
+    span.end()
+    let data = try #require(processor.ended.first)
+    #expect(
+      data.attributes == [
+        SpanAttribute("a", .int(1)), SpanAttribute("b", .int(4)), SpanAttribute(long, .int(5)),
+        SpanAttribute("ab", .int(6)),
+      ])
+  }
+
   @Test func limits_dropAttributesAndEventsBeyondTheCountAndTruncateValues() throws {
     let t = tracer(
       limits: SpanLimits(
