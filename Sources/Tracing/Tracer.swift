@@ -57,7 +57,6 @@ public final class Tracer: Sendable {
     attributes: [SpanAttribute] = [], startTime: UInt64? = nil
   ) -> Span {
     guard isEnabled else { return .nonRecording(parent ?? .invalid) }
-    metrics.spanStarted()
     let validParent = parent.flatMap { $0.isValid ? $0 : nil }
     let traceID = validParent?.traceID ?? ids.traceID()
     let decision = sampler.shouldSample(
@@ -68,8 +67,11 @@ public final class Tracer: Sendable {
     let context = SpanContext(
       traceID: traceID, spanID: ids.spanID(), traceFlags: flags,
       traceState: validParent?.traceState ?? TraceState(), isRemote: false)
-    guard decision == .recordAndSample else { return .nonRecording(context) }
-    metrics.spanSampled()
+    guard decision == .recordAndSample else {
+      metrics.unsampledSpanStarted()
+      return .nonRecording(context)
+    }
+    metrics.sampledSpanStarted()
     let data = SpanData(
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
       parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos())

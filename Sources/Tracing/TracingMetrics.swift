@@ -9,8 +9,9 @@ public final class TracingMetrics: Sendable {
   /// Upper bounds (seconds) of the export latency histogram buckets; the last bucket is +Inf.
   public static let latencyBucketBounds: [Double] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]
 
-  private let started = Atomic<UInt64>(0)
+  // Started spans are counted as sampled or not, so a span costs one atomic add, not two.
   private let sampled = Atomic<UInt64>(0)
+  private let unsampled = Atomic<UInt64>(0)
   private let dropped = Atomic<UInt64>(0)
   private let export = Mutex(ExportFigures())
 
@@ -26,8 +27,10 @@ public final class TracingMetrics: Sendable {
 
   public init() {}
 
-  @inline(__always) func spanStarted() { started.wrappingAdd(1, ordering: .relaxed) }
-  @inline(__always) func spanSampled() { sampled.wrappingAdd(1, ordering: .relaxed) }
+  /// One started span the sampler recorded.
+  @inline(__always) func sampledSpanStarted() { sampled.wrappingAdd(1, ordering: .relaxed) }
+  /// One started span the sampler dropped.
+  @inline(__always) func unsampledSpanStarted() { unsampled.wrappingAdd(1, ordering: .relaxed) }
   @inline(__always) func spanDropped() { dropped.wrappingAdd(1, ordering: .relaxed) }
 
   /// Records one export call of `spans` spans that took `latency`.
@@ -57,9 +60,10 @@ public final class TracingMetrics: Sendable {
   /// The current figures.
   public func snapshot() -> TracingMetricsSnapshot {
     export.withLock { figures in
-      TracingMetricsSnapshot(
-        spansStarted: started.load(ordering: .relaxed),
-        spansSampled: sampled.load(ordering: .relaxed),
+      let sampledSpans = sampled.load(ordering: .relaxed)
+      return TracingMetricsSnapshot(
+        spansStarted: sampledSpans &+ unsampled.load(ordering: .relaxed),
+        spansSampled: sampledSpans,
         spansDroppedQueueFull: dropped.load(ordering: .relaxed),
         spansExported: figures.exportedSpans,
         spansFailedExport: figures.failedSpans,
