@@ -22,11 +22,19 @@ struct OTLPEndpoint: Sendable, Hashable {
     let authority = rest.prefix { $0 != "/" && $0 != "?" }
     let target = rest[authority.endIndex...]
     path = target.isEmpty ? Self.tracesPath : String(target)
-    var hostPart = Substring(authority)
+    (host, port) = try Self.hostAndPort(
+      of: Substring(authority), in: url, defaultPort: scheme == "https" ? 443 : 80)
+  }
+
+  /// Splits `host[:port]` or `[v6]:port` (`authority`, a part of `endpoint`, which errors name).
+  static func hostAndPort(
+    of authority: Substring, in endpoint: String, defaultPort: Int
+  ) throws(TracingConfigurationError) -> (host: String, port: Int) {
+    var hostPart = authority
     var portText: Substring?
     if hostPart.hasPrefix("[") {
       guard let close = hostPart.firstIndex(of: "]") else {
-        throw TracingConfigurationError(.invalidEndpoint, "\(url): unclosed IPv6 bracket")
+        throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): unclosed IPv6 bracket")
       }
       let after = hostPart[hostPart.index(after: close)...]
       if after.hasPrefix(":") { portText = after.dropFirst() }
@@ -36,16 +44,12 @@ struct OTLPEndpoint: Sendable, Hashable {
       hostPart = hostPart[..<colon]
     }
     guard !hostPart.isEmpty else {
-      throw TracingConfigurationError(.invalidEndpoint, "\(url): no host")
+      throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): no host")
     }
-    host = String(hostPart)
-    if let portText {
-      guard let p = Int(portText), (1...65535).contains(p) else {
-        throw TracingConfigurationError(.invalidEndpoint, "\(url): bad port")
-      }
-      port = p
-    } else {
-      port = scheme == "https" ? 443 : 80
+    guard let portText else { return (String(hostPart), defaultPort) }
+    guard let port = Int(portText), (1...65535).contains(port) else {
+      throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): bad port")
     }
+    return (String(hostPart), port)
   }
 }

@@ -158,31 +158,8 @@ public final class OTLPGRPCExporter: SpanExporter {
         scheme = nil
       }
       let authority = rest.prefix { $0 != "/" && $0 != "?" }
-      var hostPart = authority
-      var portText: Substring?
-      if hostPart.hasPrefix("[") {
-        guard let close = hostPart.firstIndex(of: "]") else {
-          throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): unclosed IPv6 bracket")
-        }
-        let after = hostPart[hostPart.index(after: close)...]
-        if after.hasPrefix(":") { portText = after.dropFirst() }
-        hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
-      } else if let colon = hostPart.lastIndex(of: ":") {
-        portText = hostPart[hostPart.index(after: colon)...]
-        hostPart = hostPart[..<colon]
-      }
-      guard !hostPart.isEmpty else {
-        throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): no host")
-      }
-      host = String(hostPart)
-      if let portText {
-        guard let p = Int(portText), (1...65535).contains(p) else {
-          throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): bad port")
-        }
-        port = p
-      } else {
-        port = OTLPGRPCExporter.defaultPort
-      }
+      (host, port) = try OTLPEndpoint.hostAndPort(
+        of: authority, in: endpoint, defaultPort: OTLPGRPCExporter.defaultPort)
     }
   }
 }
