@@ -70,7 +70,7 @@ final class HTTPSReceiver {
       .appendingPathComponent("otlp-tls-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     do {
-      try Self.makeCertificates(in: directory)
+      try TestTLSReceiverFiles.makeCertificates(in: directory)
       try Self.receiverSource.write(
         to: directory.appendingPathComponent("receiver.py"), atomically: true, encoding: .utf8)
       process = Process()
@@ -81,7 +81,8 @@ final class HTTPSReceiver {
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       try process.run()
-      port = try Self.waitForPort(directory.appendingPathComponent("port"), process: process)
+      port = try TestTLSReceiverFiles.waitForPort(
+        directory.appendingPathComponent("port"), process: process, receiver: "OTLP/HTTPS receiver")
     } catch {
       try? FileManager.default.removeItem(at: directory)
       throw error
@@ -104,53 +105,6 @@ final class HTTPSReceiver {
     let response = try client.request(
       method: "GET", path: "/report", deadline: .now.advanced(by: .seconds(10)))
     return String(decoding: response.body, as: UTF8.self)
-  }
-
-  private static func waitForPort(_ file: URL, process: Process) throws -> Int {
-    let start = ContinuousClock.now
-    while ContinuousClock.now - start < .seconds(20) {
-      if let text = try? String(contentsOf: file, encoding: .utf8), let port = Int(text) {
-        return port
-      }
-      guard process.isRunning else { break }
-      usleep(10_000)
-    }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    throw HTTPSReceiverError("the OTLP/HTTPS receiver did not start")
-  }
-
-  /// A CA and a `localhost`/`127.0.0.1` certificate; `chain.pem` holds both.
-  private static func makeCertificates(in directory: URL) throws {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(
-      to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
-    let steps: [[String]] = [
-      ["req", "-x509"] + ec + [
-        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=OTLP test CA",
-      ],
-      ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=receiver"],
-      [
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-out", "server.pem", "-extfile", "server.ext",
-      ],
-    ]
-    for arguments in steps {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-      process.arguments = arguments
-      process.currentDirectoryURL = directory
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      process.waitUntilExit()
-      guard process.terminationStatus == 0 else {
-        throw HTTPSReceiverError("openssl \(arguments.joined(separator: " ")) failed")
-      }
-    }
-    let chain = try String(contentsOf: directory.appendingPathComponent("server.pem"), encoding: .utf8)
-      + String(contentsOf: directory.appendingPathComponent("ca.pem"), encoding: .utf8)
-    try chain.write(
-      to: directory.appendingPathComponent("chain.pem"), atomically: true, encoding: .utf8)
   }
 
   static let receiverSource = #"""
@@ -206,10 +160,4 @@ final class HTTPSReceiver {
     os.rename("port.tmp", "port")
     server.serve_forever()
     """#
-}
-
-/// The receiver could not be set up.
-struct HTTPSReceiverError: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
 }
