@@ -48,11 +48,7 @@ public final class OTLPGRPCExporter: SpanExporter {
     scopeVersion: String = TracingConfiguration.defaultServiceVersion,
     retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
     logger: Logger = Logger(label: "semantic-router.tracing"),
-    sleep: @escaping @Sendable (Duration) -> Void = { duration in
-      Thread.sleep(
-        forTimeInterval: Double(duration.components.seconds)
-          + Double(duration.components.attoseconds) * 1e-18)
-    }
+    sleep: @escaping @Sendable (Duration) -> Void = OTLPRetryPolicy.sleepOnThisThread
   ) throws(TracingConfigurationError) {
     let target = try Target(endpoint: endpoint)
     var configuration = GRPCUnaryClient.Configuration(host: target.host, port: target.port)

@@ -1,3 +1,4 @@
+import Foundation
 import GRPC
 
 #if canImport(Glibc)
@@ -20,6 +21,14 @@ public struct OTLPRetryPolicy: Sendable, Hashable {
   public var maxBackoff: Duration
   /// Growth of the bound per attempt.
   public var backoffMultiplier: Double
+
+  /// How exporters wait between attempts by default: they run on the batch processor's own
+  /// thread, so blocking it is right.
+  public static let sleepOnThisThread: @Sendable (Duration) -> Void = { duration in
+    Thread.sleep(
+      forTimeInterval: Double(duration.components.seconds)
+        + Double(duration.components.attoseconds) * 1e-18)
+  }
 
   public init(
     maxAttempts: Int = 5, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(5),
