@@ -1,4 +1,5 @@
 import Foundation
+import Router
 
 /// Paths into the repository, found from this file's location (Tests/RouterTests/…).
 enum Repository {
@@ -20,4 +21,30 @@ extension Array where Element == UInt8 {
 
 extension String {
   init(bytes: [UInt8]) { self = String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Configurations shared by the processor and telemetry suites.
+enum RouterFixtures {
+  /// A math model and a chat model, one endpoint each, with a few training examples, a
+  /// 2,000-byte body limit and the semantic cache on.
+  static let twoModels = try! RouterConfiguration.parse(
+    yaml: """
+      models:
+        - name: math-model
+          category: [math]
+          endpoints: [{ name: m1, address: "http://127.0.0.1:8101" }]
+        - name: chat-model
+          category: [general]
+          endpoints: [{ name: c1, address: "http://127.0.0.1:8103" }]
+      default_model: chat-model
+      categories:
+        - name: math
+          examples: ["solve the equation", "derivative of x squared", "integral of sin x",
+                     "probability of two dice", "factor the polynomial", "square root of 81"]
+        - name: general
+          examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
+                     "recipe for pancakes", "recommend a movie", "good name for a dog"]
+      max_body_bytes: 2000
+      semantic_cache: { enabled: true, similarity_threshold: 0.95 }
+      """)
 }

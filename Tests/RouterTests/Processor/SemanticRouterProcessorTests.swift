@@ -35,26 +35,7 @@ final class RecordingObserver: RequestObserver {
 }
 
 @Suite struct SemanticRouterProcessorTests {
-  static let configuration = try! RouterConfiguration.parse(
-    yaml: """
-      models:
-        - name: math-model
-          category: [math]
-          endpoints: [{ name: m1, address: "http://127.0.0.1:8101" }]
-        - name: chat-model
-          category: [general]
-          endpoints: [{ name: c1, address: "http://127.0.0.1:8103" }]
-      default_model: chat-model
-      categories:
-        - name: math
-          examples: ["solve the equation", "derivative of x squared", "integral of sin x",
-                     "probability of two dice", "factor the polynomial", "square root of 81"]
-        - name: general
-          examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
-                     "recipe for pancakes", "recommend a movie", "good name for a dog"]
-      max_body_bytes: 2000
-      semantic_cache: { enabled: true, similarity_threshold: 0.95 }
-      """)
+  static let configuration = RouterFixtures.twoModels
 
   private let router = SemanticRouter(configuration: Self.configuration)
   private let logger = Logger(label: "test")
