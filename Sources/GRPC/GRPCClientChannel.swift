@@ -14,6 +14,8 @@ final class GRPCClientChannel: HTTP2ConnectionDelegate {
   private let logger: Logger
   private var connection: HTTP2Connection?
   private var connecting = false
+  /// Whether the last connection attempt failed: repeated failures are logged once, not per retry.
+  private var isUnreachable = false
   private var waiting: [GRPCClientUnaryCall] = []
   private var isShutDown = false
 
@@ -86,12 +88,18 @@ final class GRPCClientChannel: HTTP2ConnectionDelegate {
           connection.close()
           return
         }
+        if isUnreachable {
+          isUnreachable = false
+          logger.info("gRPC client connected again", metadata: ["address": "\(address)"])
+        }
         connection.delegate = self
         self.connection = connection
         for call in calls { call.start(on: connection, authority: authority) }
       case .failure(let error):
-        logger.warning(
-          "gRPC client cannot connect", metadata: ["address": "\(address)", "error": "\(error)"])
+        logger.log(
+          level: isUnreachable ? .debug : .warning, "gRPC client cannot connect",
+          metadata: ["address": "\(address)", "error": "\(error)"])
+        isUnreachable = true
         for call in calls {
           call.fail(GRPCStatus(.unavailable, "cannot connect to \(address): \(error)"))
         }

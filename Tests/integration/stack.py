@@ -238,6 +238,19 @@ class Router(ManagedProcess):
     self.stop()
     raise StartupError(f"router not ready after {timeout}s\n" + self.log_tail())
 
+  def metric(self, name: str) -> float:
+    """One unlabelled sample from the admin /metrics page."""
+    conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=5)
+    try:
+      conn.request("GET", "/metrics")
+      text = conn.getresponse().read().decode()
+    finally:
+      conn.close()
+    for line in text.splitlines():
+      if line.startswith(name + " "):
+        return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no sample {name!r} in /metrics:\n{text}")
+
   def __enter__(self) -> "Router":
     if self.proc is None:
       self.start()

@@ -12,6 +12,7 @@ import contextlib
 import re
 import secrets
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -274,21 +275,34 @@ def test_backend_5xx_marks_root_and_upstream_as_errors(traced_stack, receiver):
 # MARK: - Export under failure and shutdown
 
 
-def test_receiver_down_requests_succeed_drops_are_counted_and_export_resumes(
+def wait_for_metric(router, name: str, timeout: float = 10.0) -> float:
+  """Polls the router's /metrics until `name` is above zero."""
+  deadline = time.monotonic() + timeout
+  while (value := router.metric(name)) == 0:
+    assert time.monotonic() < deadline, f"{name} stayed 0\n" + router.log_tail()
+    time.sleep(0.05)
+  return value
+
+
+def test_refused_collector_fails_batches_requests_succeed_and_export_resumes(
     traced_stack, receiver):
   port = stack.free_port()
   router, envoy = traced_stack(tracing={
     "enabled": True,
     "exporter": {"type": "otlp", "endpoint": f"127.0.0.1:{port}", "timeout": "500ms"},
-    "batch": {"schedule_delay": "100ms", "max_queue_size": 20, "max_export_batch_size": 5,
-              "export_timeout": "1s"},
+    "batch": {"schedule_delay": "100ms", "max_export_batch_size": 5, "export_timeout": "1s"},
   })
   for _ in range(20):
     assert ts.post(envoy.port, ts.math_question()).status == 200
+  assert wait_for_metric(router, "semantic_router_spans_failed_total") > 0
+  assert router.metric("semantic_router_spans_exported_total") == 0
+  # One warning for the outage, not one per retry.
+  warnings = [line for line in router.log().splitlines()
+              if "warning" in line and "cannot connect" in line]
+  assert len(warnings) == 1, router.log_tail()
 
   with OTLPReceiver(port=port) as late:
-    # The queue may still be full of spans from before (new ones are dropped meanwhile): send
-    # traced requests until one arrives whole.
+    # Batches queued during the outage may go first: send traced requests until one arrives.
     deadline = time.monotonic() + 30
     while True:
       trace_id = new_trace_id()
@@ -299,15 +313,33 @@ def test_receiver_down_requests_succeed_drops_are_counted_and_export_resumes(
         break
       except TimeoutError:
         assert time.monotonic() < deadline, "export did not resume\n" + router.log_tail()
-
+    assert "gRPC client connected again" in router.log()
     router.signal(signal.SIGTERM)
     assert router.wait(timeout=30) == 0, router.log_tail()
-  log = router.log()
-  assert "cannot connect" in log
-  # The counters reach /metrics once the admin server is wired into serve; until then the
-  # shutdown line reports them.
-  dropped = int(re.search(r"spans_dropped=(\d+)", log).group(1))
-  assert dropped > 0, log
+
+
+def test_silent_collector_fills_the_queue_and_drops_are_counted(traced_stack, receiver):
+  # A collector that accepts TCP connections and never answers: every export waits for its
+  # whole timeout while requests keep ending spans, so the bounded queue overflows.
+  with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+    port = silent.getsockname()[1]
+    router, envoy = traced_stack(tracing={
+      "enabled": True,
+      "exporter": {"type": "otlp", "endpoint": f"127.0.0.1:{port}", "timeout": "300ms"},
+      "batch": {"schedule_delay": "100ms", "max_queue_size": 20, "max_export_batch_size": 5,
+                "export_timeout": "300ms"},
+    })
+    for _ in range(40):
+      assert ts.post(envoy.port, ts.math_question()).status == 200
+    dropped = router.metric("semantic_router_spans_dropped_total")
+    # 200 spans ended; only the queue and a few 300 ms exports' worth can have left it.
+    assert dropped > 0, router.log_tail()
+    assert wait_for_metric(router, "semantic_router_spans_failed_total") > 0
+    assert router.metric("semantic_router_spans_exported_total") == 0
+    router.signal(signal.SIGTERM)
+    assert router.wait(timeout=30) == 0, router.log_tail()
+  # The shutdown line reports the final count.
+  assert int(re.search(r"spans_dropped=(\d+)", router.log()).group(1)) >= dropped
 
 
 def test_sigterm_flushes_queued_spans(traced_stack, receiver):
