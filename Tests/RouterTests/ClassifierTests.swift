@@ -1,3 +1,4 @@
+import Foundation
 import Router
 import Testing
 
@@ -105,6 +106,54 @@ import Testing
       "What is the derivative of x squared?", context: "Answer like a pirate"
     ).vector
     #expect(a.cosine(withOtherSystemPrompt) > 0.999)  // the cache keys the system prompt instead
+  }
+
+  /// 50 bytes of math, about 1 KB of cooking with a keyword in it, 60 bytes of math.
+  static let longQuery =
+    "Solve the equation for x and factor the polynomial "
+    + String(repeating: "recipe for tomato soup, roast vegetables in the oven. ", count: 10)
+    + "a sourdough loaf. "
+    + String(repeating: "how long do I bake bread and boil an egg? ", count: 10)
+    + "Then what is the derivative of x squared and its integral?"
+
+  @Test func longQuery_isReadAtItsHeadAndTail_keywordsIncluded() {
+    let windowed = Classifier(
+      categories: Self.categories, fallbackCategory: "general", confidenceThreshold: 0.6,
+      maxQueryBytes: 100)
+    let result = windowed.classify(Self.longQuery)
+    #expect(result.category == "math")
+    #expect(result.method == .statistical)
+    let whole = Classifier(
+      categories: Self.categories, fallbackCategory: "general", confidenceThreshold: 0.6,
+      maxQueryBytes: 0)
+    #expect(whole.classify(Self.longQuery).method == .keyword)  // "sourdough", in the middle
+  }
+
+  @Test func windowCuts_leaveOutTheWordsTheyWouldSplit() {
+    let windowed = Classifier(
+      categories: Self.categories, fallbackCategory: "general", confidenceThreshold: 0.6,
+      maxQueryBytes: 14)
+    let whole = Classifier(
+      categories: Self.categories, fallbackCategory: "general", confidenceThreshold: 0.6,
+      maxQueryBytes: 0)
+    // The cuts at 7 bytes from each end fall inside "derivative" and "pot".
+    let cut = windowed.classify("egg derivative middle text pot soup").vector
+    #expect(abs(cut.cosine(whole.classify("egg soup").vector) - 1) < 1e-5)
+    // A window longer than the text reads it all.
+    #expect(windowed.classify("egg soup").vector == whole.classify("egg soup").vector)
+  }
+
+  @Test func unreadDigest_isNilForShortQueries_andFollowsTheMiddle() {
+    let windowed = Classifier(
+      categories: Self.categories, fallbackCategory: "general", confidenceThreshold: 0.6,
+      maxQueryBytes: 100)
+    #expect(windowed.unreadDigest(of: "how to boil an egg") == nil)
+    let digest = windowed.unreadDigest(of: Self.longQuery)
+    #expect(digest != nil)
+    #expect(digest == windowed.unreadDigest(of: Self.longQuery))
+    let otherMiddle = Self.longQuery.replacingOccurrences(of: "sourdough", with: "rye")
+    #expect(windowed.unreadDigest(of: otherMiddle) != digest)
+    #expect(windowed.classify(otherMiddle).vector == windowed.classify(Self.longQuery).vector)
   }
 
   @Test func keywordRules_sharingAFirstWord_orStartingWithPunctuation_allMatch() {

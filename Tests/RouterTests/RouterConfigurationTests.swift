@@ -38,6 +38,7 @@ import Testing
     #expect(endpoint.weight == 1)
     #expect(endpoint.clusterName == "vsr_backend-1")
     #expect(configuration.defaultModel == "llama-3.1-8b")
+    #expect(configuration.classifier.maxQueryBytes == ClassifierSettings.defaultMaxQueryBytes)
     #expect(configuration.fallbackCategory == "general")
     #expect(configuration.categories.map(\.name) == ["general"])
     #expect(configuration.autoModelNames == ["auto"])
@@ -146,7 +147,7 @@ import Testing
       max_body_bytes: "big"
       semantic_cache:
         enabled: yes please
-      classifier: { confidence_threshold: 2 }
+      classifier: { confidence_threshold: 2, max_query_bytes: -1 }
       """)
     let byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     #expect(byPath["models[0].endpoints[0].weight"]?.line == 4)
@@ -155,7 +156,8 @@ import Testing
     #expect(byPath["max_body_bytes"]?.line == 6)
     #expect(byPath["semantic_cache.enabled"]?.line == 8)
     #expect(byPath["classifier.confidence_threshold"]?.message.contains("between 0") == true)
-    #expect(found.count >= 4)
+    #expect(byPath["classifier.max_query_bytes"]?.line == 9)
+    #expect(found.count >= 5)
   }
 
   @Test func danglingReferences_areErrors() {

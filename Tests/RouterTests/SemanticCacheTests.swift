@@ -92,6 +92,27 @@ final class ManualClock: Sendable {
     #expect(cache.lookup(key: "m", vector: vector("How do I bake sourdough bread?")) == nil)
   }
 
+  @Test func eviction_acrossManyKeys_followsRecency_andKeepsEveryOtherEntryFindable() {
+    let cache = cache(maxEntries: 20)
+    let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    func entry(_ i: Int) -> (key: String, vector: QueryVector) {
+      ("k\(i % 7)", vector("\(words[i % 8]) \(String(i * 7919, radix: 36)) item \(i)x"))
+    }
+    for i in 0..<20 {
+      cache.store(key: entry(i).key, vector: entry(i).vector, response: response("\(i)"))
+    }
+    for i in [0, 5] { #expect(cache.lookup(key: entry(i).key, vector: entry(i).vector) != nil) }
+    for i in 20..<30 {
+      cache.store(key: entry(i).key, vector: entry(i).vector, response: response("\(i)"))
+    }
+    #expect(cache.count == 20)
+    let evicted = Set([1, 2, 3, 4, 6, 7, 8, 9, 10, 11])
+    for i in 0..<30 {
+      let found = cache.lookup(key: entry(i).key, vector: entry(i).vector)
+      #expect(found == (evicted.contains(i) ? nil : response("\(i)")), "entry \(i)")
+    }
+  }
+
   @Test func emptyQueries_areNotStored() {
     let cache = cache()
     cache.store(key: "m", vector: vector(""), response: response("x"))

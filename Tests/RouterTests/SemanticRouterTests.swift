@@ -120,6 +120,24 @@ import Testing
     #expect(pirate != router.cacheKey(model: "big", request: try request("Answer like a poet")))
   }
 
+  @Test func cacheKey_ofALongQuery_keysTheUnreadMiddleExactly() throws {
+    let router = try router("classifier: { max_query_bytes: 64 }")
+    func key(_ middle: String) throws -> String {
+      let content = "solve the equation 2x = 4 " + middle + " and then integrate it twice"
+      return router.cacheKey(
+        model: "big",
+        request: try OpenAIRequest.parse(
+          Array(#"{"model":"auto","messages":[{"role":"user","content":"\#(content)"}]}"#.utf8),
+          endpoint: .chatCompletions))
+    }
+    let long = String(repeating: "some pasted text ", count: 20)
+    #expect(try key(long).hasPrefix("big|"))
+    #expect(try key(long) == key(long))
+    #expect(try key(long) != key(long + "x" + long))
+    #expect(try key(long + long) == key(long + long))
+    #expect(try key("") == "big")
+  }
+
   @Test func clusterNames_areStableAndSafe() {
     #expect(ClusterName.forEndpoint(named: "backend-1") == "vsr_backend-1")
     #expect(ClusterName.forEndpoint(named: "GPU Node #2") == "vsr_gpu_node__2")

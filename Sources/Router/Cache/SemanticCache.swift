@@ -6,80 +6,16 @@ import Synchronization
 /// above the threshold.
 ///
 /// Bounded by entry count (the least recently used entry is evicted) and by age (an entry older
-/// than the TTL is never served and is dropped when found). Thread-safe.
+/// than the TTL is never served and is dropped when found). Thread-safe; the entries and their
+/// recency order are `CacheEntries`.
 ///
 /// Lookups stay cheap with a full cache: each entry carries a 64-bit random-hyperplane
 /// signature of its vector (SimHash), and only entries whose signature is within a Hamming
 /// distance that a match at the threshold exceeds with negligible probability (below 1e-6)
 /// get the exact cosine check.
 public final class SemanticCache: Sendable {
-  /// The entries of one key, in parallel arrays (vectors flattened), so a scan touches only
-  /// signatures until one is close.
-  private struct Bucket {
-    var signatures: [UInt64] = []
-    var vectors: [Float] = []
-    var responses: [CachedResponse] = []
-    var storedAt: [ContinuousClock.Instant] = []
-    /// Tick of the last store or hit (higher is more recent).
-    var lastUsed: [UInt64] = []
-
-    var count: Int { signatures.count }
-
-    func cosine(_ index: Int, _ vector: QueryVector) -> Double {
-      vectors.withUnsafeBufferPointer { all in
-        let start = index * QueryVector.dimensions
-        return vector.cosine(
-          UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
-      }
-    }
-
-    mutating func append(
-      _ signature: UInt64, _ vector: QueryVector, _ response: CachedResponse,
-      _ now: ContinuousClock.Instant, _ tick: UInt64
-    ) {
-      signatures.append(signature)
-      vectors.append(contentsOf: vector.components)
-      responses.append(response)
-      storedAt.append(now)
-      lastUsed.append(tick)
-    }
-
-    mutating func replace(
-      _ index: Int, _ vector: QueryVector, _ response: CachedResponse,
-      _ now: ContinuousClock.Instant, _ tick: UInt64
-    ) {
-      let start = index * QueryVector.dimensions
-      vectors.replaceSubrange(start..<(start + QueryVector.dimensions), with: vector.components)
-      responses[index] = response
-      storedAt[index] = now
-      lastUsed[index] = tick
-    }
-
-    /// Removes entry `index` by moving the last entry into its place.
-    mutating func remove(_ index: Int) {
-      let last = count - 1
-      if index != last {
-        signatures[index] = signatures[last]
-        responses[index] = responses[last]
-        storedAt[index] = storedAt[last]
-        lastUsed[index] = lastUsed[last]
-        let dimensions = QueryVector.dimensions
-        for offset in 0..<dimensions {
-          vectors[index * dimensions + offset] = vectors[last * dimensions + offset]
-        }
-      }
-      signatures.removeLast()
-      responses.removeLast()
-      storedAt.removeLast()
-      lastUsed.removeLast()
-      vectors.removeLast(QueryVector.dimensions)
-    }
-  }
-
   private struct State {
-    var buckets: [String: Bucket] = [:]
-    var count = 0
-    var tick: UInt64 = 0
+    var entries = CacheEntries()
     /// No entry was stored before this (nil: no entries), so while it is younger than the TTL
     /// nothing can have expired and a store into a full cache skips the scan for expired ones.
     var oldestStoredAt: ContinuousClock.Instant?
@@ -107,7 +43,7 @@ public final class SemanticCache: Sendable {
   }
 
   /// Number of entries held (expired ones included until they are found).
-  public var count: Int { state.withLock { $0.count } }
+  public var count: Int { state.withLock { $0.entries.count } }
 
   /// The most similar fresh response stored under `key`, if similar enough.
   public func lookup(key: String, vector: QueryVector) -> CachedResponse? {
@@ -118,28 +54,23 @@ public final class SemanticCache: Sendable {
     let threshold = settings.similarityThreshold
     let maximumDistance = self.maximumDistance
     return state.withLock { state -> CachedResponse? in
-      guard var bucket = state.buckets.removeValue(forKey: key) else { return nil }
-      defer { state.buckets[key] = bucket }
-      var best: (index: Int, similarity: Double)?
-      var index = 0
-      while index < bucket.count {
-        if (bucket.signatures[index] ^ signature).nonzeroBitCount <= maximumDistance {
-          if now - bucket.storedAt[index] >= ttl {
-            bucket.remove(index)
-            state.count -= 1
-            continue
-          }
-          let similarity = bucket.cosine(index, vector)
-          if similarity >= threshold, similarity > best?.similarity ?? -1 {
-            best = (index, similarity)
-          }
+      var best: (slot: Int, similarity: Double)?
+      var expired: [Int] = []
+      for slot in state.entries.slots(for: key)
+      where (state.entries.signature(slot) ^ signature).nonzeroBitCount <= maximumDistance {
+        if now - state.entries.storedAt(slot) >= ttl {
+          expired.append(slot)
+          continue
         }
-        index += 1
+        let similarity = state.entries.cosine(slot, vector)
+        if similarity >= threshold, similarity > best?.similarity ?? -1 {
+          best = (slot, similarity)
+        }
       }
+      for slot in expired { state.entries.remove(slot) }
       guard let best else { return nil }
-      state.tick += 1
-      bucket.lastUsed[best.index] = state.tick
-      return bucket.responses[best.index]
+      state.entries.touch(best.slot)
+      return state.entries.response(best.slot)
     }
   }
 
@@ -156,23 +87,24 @@ public final class SemanticCache: Sendable {
     let maximumDistance = self.maximumDistance
     let maxEntries = settings.maxEntries
     state.withLock { state in
-      state.tick += 1
-      if var bucket = state.buckets[key],
-        let same = bucket.signatures.indices.first(where: {
-          (bucket.signatures[$0] ^ signature).nonzeroBitCount <= maximumDistance
-            && bucket.cosine($0, vector) >= threshold
-        })
-      {
-        bucket.replace(same, vector, response, now, state.tick)
-        state.buckets[key] = bucket
+      if let same = state.entries.slots(for: key).first(where: {
+        (state.entries.signature($0) ^ signature).nonzeroBitCount <= maximumDistance
+          && state.entries.cosine($0, vector) >= threshold
+      }) {
+        state.entries.replace(
+          same, signature: signature, vector: vector, response: response, now: now)
         return
       }
-      if state.count >= maxEntries, let oldest = state.oldestStoredAt, now - oldest >= ttl {
+      if state.entries.count >= maxEntries, let oldest = state.oldestStoredAt,
+        now - oldest >= ttl
+      {
         Self.removeExpired(&state, now: now, ttl: ttl)
       }
-      if state.count >= maxEntries { Self.removeLeastRecentlyUsed(&state) }
-      state.buckets[key, default: Bucket()].append(signature, vector, response, now, state.tick)
-      state.count += 1
+      if state.entries.count >= maxEntries, let slot = state.entries.leastRecentlyUsed {
+        state.entries.remove(slot)
+      }
+      state.entries.insert(
+        key: key, signature: signature, vector: vector, response: response, now: now)
       if state.oldestStoredAt == nil { state.oldestStoredAt = now }
     }
   }
@@ -180,8 +112,7 @@ public final class SemanticCache: Sendable {
   /// Drops every entry.
   public func removeAll() {
     state.withLock { state in
-      state.buckets.removeAll()
-      state.count = 0
+      state.entries.removeAll()
       state.oldestStoredAt = nil
     }
   }
@@ -191,34 +122,14 @@ public final class SemanticCache: Sendable {
     _ state: inout State, now: ContinuousClock.Instant, ttl: Duration
   ) {
     var oldest: ContinuousClock.Instant?
-    for key in Array(state.buckets.keys) {
-      guard var bucket = state.buckets.removeValue(forKey: key) else { continue }
-      var index = 0
-      while index < bucket.count {
-        if now - bucket.storedAt[index] >= ttl {
-          bucket.remove(index)
-          state.count -= 1
-        } else {
-          let storedAt = bucket.storedAt[index]
-          if oldest.map({ storedAt < $0 }) ?? true { oldest = storedAt }
-          index += 1
-        }
+    for slot in state.entries.slotsByRecency {
+      let storedAt = state.entries.storedAt(slot)
+      if now - storedAt >= ttl {
+        state.entries.remove(slot)
+      } else if oldest.map({ storedAt < $0 }) ?? true {
+        oldest = storedAt
       }
-      if bucket.count > 0 { state.buckets[key] = bucket }
     }
     state.oldestStoredAt = oldest
-  }
-
-  private static func removeLeastRecentlyUsed(_ state: inout State) {
-    var oldest: (key: String, index: Int, tick: UInt64)?
-    for (key, bucket) in state.buckets {
-      for index in 0..<bucket.count where bucket.lastUsed[index] < oldest?.tick ?? .max {
-        oldest = (key, index, bucket.lastUsed[index])
-      }
-    }
-    guard let oldest, var bucket = state.buckets.removeValue(forKey: oldest.key) else { return }
-    bucket.remove(oldest.index)
-    state.count -= 1
-    if bucket.count > 0 { state.buckets[oldest.key] = bucket }
   }
 }

@@ -12,15 +12,20 @@ public final class Classifier: Sendable {
   private let extractor = FeatureExtractor()
   public let fallbackCategory: String
   public let confidenceThreshold: Double
+  /// Longest query (and system prompt) read whole; of a longer one, the first and last half of
+  /// this many bytes are read (`QueryWindow`). 0 reads everything.
+  public let maxQueryBytes: Int
 
   /// Trains on every category's examples. Categories without examples are reachable through
   /// keyword rules only.
   public init(
-    categories: [CategoryConfiguration], fallbackCategory: String, confidenceThreshold: Double
+    categories: [CategoryConfiguration], fallbackCategory: String, confidenceThreshold: Double,
+    maxQueryBytes: Int = ClassifierSettings.defaultMaxQueryBytes
   ) {
     self.keywords = KeywordMatcher(categories: categories)
     self.fallbackCategory = fallbackCategory
     self.confidenceThreshold = confidenceThreshold
+    self.maxQueryBytes = maxQueryBytes
     let trained = categories.filter { !$0.examples.isEmpty }
     if trained.isEmpty {
       self.model = nil
@@ -37,24 +42,25 @@ public final class Classifier: Sendable {
   public convenience init(configuration: RouterConfiguration) {
     self.init(
       categories: configuration.categories, fallbackCategory: configuration.fallbackCategory,
-      confidenceThreshold: configuration.classifier.confidenceThreshold)
+      confidenceThreshold: configuration.classifier.confidenceThreshold,
+      maxQueryBytes: configuration.classifier.maxQueryBytes)
   }
 
   /// The category names the statistical classifier can predict.
   public var trainedCategories: [String] { model?.labels ?? [] }
 
   /// Classifies `text` (the user's query); `context` (the system prompt) is added at a lower
-  /// weight when the query alone is not conclusive. The cache vector is the query's alone (the
-  /// cache keys the system prompt exactly, see `SemanticRouter.cacheKey`); `wantsVector: false`
-  /// skips it (no cache) and leaves `Classification.vector` empty.
+  /// weight when the query alone is not conclusive. Of a text over `maxQueryBytes`, only its
+  /// window is read. The cache vector is the query's alone (the cache keys the system prompt
+  /// and the unread middle exactly, see `SemanticRouter.cacheKey`); `wantsVector: false` skips
+  /// it (no cache) and leaves `Classification.vector` empty.
   public func classify(
     _ text: String, context: String? = nil, wantsVector: Bool = true
   ) -> Classification {
     let context = context.flatMap { $0.isEmpty ? nil : $0 }
-    var features = TextClassifier.accumulator(forBytes: text.utf8.count)
+    var features = TextClassifier.accumulator(forBytes: min(text.utf8.count, maxQueryBytes))
     var keywordCategory: String?
-    var bytes = text
-    bytes.withUTF8 { bytes in
+    withWindow(of: text) { bytes in
       // One read of the text for the keyword rules and the features.
       var scan = keywords.startScan()
       extractor.forEachFeature(in: bytes) { word, foldedHash in
@@ -110,11 +116,45 @@ public final class Classifier: Sendable {
       predictedCategory: best.label, vector: vector)
   }
 
+  /// A digest of the part of `text` that `classify` does not read, nil when it reads it all.
+  /// Seeded per process, like `Hasher`: for in-memory keys only.
+  public func unreadDigest(of text: String) -> Int? {
+    var text = text
+    return text.withUTF8 { bytes in
+      let window = QueryWindow(bytes, limit: maxQueryBytes)
+      guard !window.isWhole else { return nil }
+      var hasher = Hasher()
+      hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[window.middle])))
+      return hasher.finalize()
+    }
+  }
+
+  /// Calls `body` with the bytes of `text` the classifier reads: all of them, or its window's
+  /// head and tail joined by a line break.
+  private func withWindow(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    var text = text
+    text.withUTF8 { bytes in
+      let window = QueryWindow(bytes, limit: maxQueryBytes)
+      if window.isWhole { return body(bytes) }
+      let length = window.head.count + 1 + window.tail.count
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { joined in
+        var end = joined.initialize(fromContentsOf: bytes[window.head])
+        joined[end] = UInt8(ascii: "\n")
+        end += 1
+        end = joined[end...].initialize(fromContentsOf: bytes[window.tail])
+        body(UnsafeBufferPointer(rebasing: joined[..<end]))
+        joined.deinitialize()
+      }
+    }
+  }
+
   private func addFeatures(
     of text: String, weight: Float, to accumulator: inout SparseAccumulator
   ) {
-    extractor.forEachFeature(in: text) { hash in
-      accumulator.add(TextClassifier.featureIndex(hash), weight)
+    withWindow(of: text) { bytes in
+      extractor.forEachFeature(in: bytes) { hash in
+        accumulator.add(TextClassifier.featureIndex(hash), weight)
+      }
     }
   }
 

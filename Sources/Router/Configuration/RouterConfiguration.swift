@@ -144,11 +144,21 @@ public struct CategoryConfiguration: Sendable, Equatable {
 
 /// `classifier:` settings.
 public struct ClassifierSettings: Sendable, Equatable {
+  /// Longest query read whole by default: about a hundred words, far more than a question
+  /// needs, and a bound on the classifier's cost per request.
+  public static let defaultMaxQueryBytes = 512
+
   /// Below this confidence the fallback category applies.
   public var confidenceThreshold: Double
+  /// Of a longer query (or system prompt) the classifier reads the first and last
+  /// `maxQueryBytes / 2` bytes; 0 reads everything.
+  public var maxQueryBytes: Int
 
-  public init(confidenceThreshold: Double = 0.35) {
+  public init(
+    confidenceThreshold: Double = 0.35, maxQueryBytes: Int = ClassifierSettings.defaultMaxQueryBytes
+  ) {
     self.confidenceThreshold = confidenceThreshold
+    self.maxQueryBytes = maxQueryBytes
   }
 }
 

@@ -235,12 +235,19 @@ final class RouterConfigurationParser {
 
   private func parseScalars(_ top: [String: Node], into configuration: inout RouterConfiguration) {
     if let node = top["classifier"],
-      let fields = reader.mapping(node, at: "classifier", keys: ["confidence_threshold"]),
-      let threshold = fields["confidence_threshold"].flatMap({
-        reader.double($0, at: "classifier.confidence_threshold", in: 0...1)
-      })
+      let fields = reader.mapping(
+        node, at: "classifier", keys: ["confidence_threshold", "max_query_bytes"])
     {
-      configuration.classifier.confidenceThreshold = threshold
+      if let threshold = fields["confidence_threshold"].flatMap({
+        reader.double($0, at: "classifier.confidence_threshold", in: 0...1)
+      }) {
+        configuration.classifier.confidenceThreshold = threshold
+      }
+      if let limit = fields["max_query_bytes"].flatMap({
+        reader.int($0, at: "classifier.max_query_bytes", in: 0...(1 << 24))
+      }) {
+        configuration.classifier.maxQueryBytes = limit
+      }
     }
     if let node = top["auto_model_names"],
       let names = reader.stringOrStringList(node, at: "auto_model_names")

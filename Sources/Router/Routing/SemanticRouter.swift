@@ -47,14 +47,22 @@ public final class SemanticRouter: Sendable {
     return classifier.classify(query.text, context: query.context, wantsVector: cache != nil)
   }
 
-  /// The semantic-cache key of a request routed to `model`: the model plus a digest of the
-  /// system prompt, so a cached answer is only served under the same instructions (the query
-  /// itself is matched by similarity).
+  /// The semantic-cache key of a request routed to `model`: the model plus digests of the
+  /// system prompt and of the part of a long query the classifier does not read, so a cached
+  /// answer is only served under the same instructions and for the same unread text (what the
+  /// classifier reads is matched by similarity).
   public func cacheKey(model: String, request: OpenAIRequest) -> String {
-    guard let context = request.query.context, !context.isEmpty else { return model }
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in context.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return model + "#" + String(hash, radix: 16)
+    let query = request.query
+    var key = model
+    if let context = query.context, !context.isEmpty {
+      var hasher = Hasher()
+      hasher.combine(context)
+      key += "#" + String(UInt(bitPattern: hasher.finalize()), radix: 16)
+    }
+    if let unread = classifier.unreadDigest(of: query.text) {
+      key += "|" + String(UInt(bitPattern: unread), radix: 16)
+    }
+    return key
   }
 
   /// The model for a category: the first model serving it, else the default model.

@@ -1,0 +1,151 @@
+/// The entries of a `SemanticCache`, not thread-safe (the cache locks around it).
+///
+/// Entries live in slots of parallel arrays (vectors flattened, so a cosine reads one run of
+/// memory); each key has the list of its slots, and a doubly linked recency list runs through
+/// all slots. A lookup touches only its key's slots, and storing, evicting the least recently
+/// used entry and removing one are O(1), however many keys the cache holds. Freed slots are
+/// reused.
+struct CacheEntries {
+  private var signatures: [UInt64] = []
+  private var vectors: [Float] = []
+  private var responses: [CachedResponse] = []
+  private var storedAt: [ContinuousClock.Instant] = []
+  private var keys: [String] = []
+  /// Each slot's index in its key's list.
+  private var positions: [Int] = []
+  /// The recency list: the next more and less recently used slot, -1 at the ends.
+  private var newer: [Int] = []
+  private var older: [Int] = []
+  private var newest = -1
+  private var oldest = -1
+  private var freeSlots: [Int] = []
+  private var slotsByKey: [String: [Int]] = [:]
+
+  /// Entries held.
+  private(set) var count = 0
+
+  /// The slots stored under `key`.
+  func slots(for key: String) -> [Int] { slotsByKey[key] ?? [] }
+
+  func signature(_ slot: Int) -> UInt64 { signatures[slot] }
+  func response(_ slot: Int) -> CachedResponse { responses[slot] }
+  func storedAt(_ slot: Int) -> ContinuousClock.Instant { storedAt[slot] }
+
+  /// Cosine similarity of the slot's vector with `vector`.
+  func cosine(_ slot: Int, _ vector: QueryVector) -> Double {
+    vectors.withUnsafeBufferPointer { all in
+      let start = slot * QueryVector.dimensions
+      return vector.cosine(
+        UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
+    }
+  }
+
+  /// The least recently used slot, if any.
+  var leastRecentlyUsed: Int? { oldest >= 0 ? oldest : nil }
+
+  /// Every slot in use, least recently used first.
+  var slotsByRecency: [Int] {
+    var result: [Int] = []
+    result.reserveCapacity(count)
+    var slot = oldest
+    while slot >= 0 {
+      result.append(slot)
+      slot = newer[slot]
+    }
+    return result
+  }
+
+  /// Adds an entry under `key` as the most recently used.
+  mutating func insert(
+    key: String, signature: UInt64, vector: QueryVector, response: CachedResponse,
+    now: ContinuousClock.Instant
+  ) {
+    let slot: Int
+    if let reused = freeSlots.popLast() {
+      slot = reused
+      signatures[slot] = signature
+      setVector(slot, vector)
+      responses[slot] = response
+      storedAt[slot] = now
+      keys[slot] = key
+    } else {
+      slot = signatures.count
+      signatures.append(signature)
+      vectors.append(contentsOf: vector.components)
+      responses.append(response)
+      storedAt.append(now)
+      keys.append(key)
+      positions.append(0)
+      newer.append(-1)
+      older.append(-1)
+    }
+    positions[slot] = slotsByKey[key, default: []].count
+    slotsByKey[key, default: []].append(slot)
+    linkAsNewest(slot)
+    count += 1
+  }
+
+  /// Gives a slot a new vector and response, stored now, and marks it most recently used.
+  mutating func replace(
+    _ slot: Int, signature: UInt64, vector: QueryVector, response: CachedResponse,
+    now: ContinuousClock.Instant
+  ) {
+    signatures[slot] = signature
+    setVector(slot, vector)
+    responses[slot] = response
+    storedAt[slot] = now
+    touch(slot)
+  }
+
+  /// Marks a slot most recently used.
+  mutating func touch(_ slot: Int) {
+    guard newest != slot else { return }
+    unlink(slot)
+    linkAsNewest(slot)
+  }
+
+  /// Frees a slot (its response is released at once).
+  mutating func remove(_ slot: Int) {
+    let key = keys[slot]
+    let position = positions[slot]
+    // Taken out and put back, so the list is not copied. Swap-remove: the key's last slot
+    // takes this one's place.
+    var list = slotsByKey.removeValue(forKey: key) ?? []
+    let moved = list[list.count - 1]
+    list[position] = moved
+    positions[moved] = position
+    list.removeLast()
+    if !list.isEmpty { slotsByKey[key] = list }
+    unlink(slot)
+    responses[slot] = CachedResponse(body: [], contentType: "")
+    keys[slot] = ""
+    freeSlots.append(slot)
+    count -= 1
+  }
+
+  /// Drops every entry and slot.
+  mutating func removeAll() {
+    self = CacheEntries()
+  }
+
+  private mutating func setVector(_ slot: Int, _ vector: QueryVector) {
+    let start = slot * QueryVector.dimensions
+    vectors.replaceSubrange(start..<(start + QueryVector.dimensions), with: vector.components)
+  }
+
+  private mutating func linkAsNewest(_ slot: Int) {
+    older[slot] = newest
+    newer[slot] = -1
+    if newest >= 0 { newer[newest] = slot } else { oldest = slot }
+    newest = slot
+  }
+
+  private mutating func unlink(_ slot: Int) {
+    let before = older[slot]
+    let after = newer[slot]
+    if before >= 0 { newer[before] = after } else { oldest = after }
+    if after >= 0 { older[after] = before } else { newest = before }
+    older[slot] = -1
+    newer[slot] = -1
+  }
+}
