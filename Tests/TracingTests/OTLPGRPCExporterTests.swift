@@ -113,6 +113,31 @@ struct OTLPGRPCExporterTests {
     #expect(calls[0].metadata.contains { $0.name == "grpc-timeout" })
   }
 
+  /// A request far bigger than a DATA frame and the peer's initial flow-control window (sent
+  /// as the 5-byte prefix plus the request array queued without a copy) arrives byte for byte.
+  @Test func export_ofALargeBatch_arrivesAsTheEncodedRequest() throws {
+    let collector = try TestGRPCCollector()
+    defer { collector.stop() }
+    let exporter = try exporter(port: collector.port)
+    defer { exporter.shutdown() }
+    let batch = (0..<3000).map { i in
+      var span = sampledSpan("span-\(i)")
+      span.attributes = [SpanAttribute("url.path", .string("/v1/chat/completions/\(i)"))]
+      return span
+    }
+    let expected = OTLPTraceEncoder(
+      resource: Self.resource, scopeName: "semantic-router",
+      scopeVersion: TracingConfiguration.defaultServiceVersion
+    ).encode(batch)
+    #expect(expected.count > 200_000)
+    #expect(exporter.export(batch, deadline: deadline) == .success)
+    #expect(exporter.export([sampledSpan("after")], deadline: deadline) == .success)
+    let calls = collector.calls
+    #expect(calls.count == 2)
+    #expect(calls.first?.message == expected)
+    #expect(calls.last.map { OTLPHTTPExporterTests.spanNames(in: $0.message) } == ["after"])
+  }
+
   @Test(arguments: [
     GRPCStatusCode.cancelled, .deadlineExceeded, .aborted, .outOfRange, .unavailable, .dataLoss,
   ])
