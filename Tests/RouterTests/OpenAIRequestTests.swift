@@ -70,6 +70,24 @@ import Testing
     #expect(request.messages[0].content == big)
   }
 
+  /// Strings are scanned eight bytes at a time: a quote, an escape or a control character at
+  /// any offset of such a block must be seen.
+  @Test func stringSpecials_atEveryOffsetOfAnEightByteBlock_areSeen() throws {
+    for offset in 0..<24 {
+      let pad = String(repeating: "p", count: offset)
+      let content = #"\#(pad)\"q\\\#(pad)"#
+      let escaped = try parse(
+        #"{"model":"m","messages":[{"role":"user","content":"\#(content)"}]}"#)
+      #expect(escaped.messages[0].content == pad + "\"q\\" + pad, "offset \(offset)")
+      let ended = try parse(#"{"model":"m\#(pad)","messages":[{"role":"user","content":"x"}]}"#)
+      #expect(ended.model == "m" + pad, "offset \(offset)")
+      guard case .invalidJSON = failure("{\"model\":\"\(pad)\u{1F}\(pad)\"}") else {
+        Issue.record("control character at offset \(offset) accepted")
+        continue
+      }
+    }
+  }
+
   @Test func completionsBody_readsPrompt() throws {
     #expect(try parse(#"{"model":"m","prompt":"hello"}"#, .completions).prompt == "hello")
     #expect(try parse(#"{"model":"m","prompt":["a","b"]}"#, .completions).prompt == "a\nb")

@@ -67,21 +67,36 @@ public struct QueryVector: Sendable, Equatable {
   /// orthogonal, and a fast Walsh–Hadamard transform projects onto all of them in 8 passes of
   /// additions instead of 64 dot products.
   private static func signature(of components: [Float]) -> UInt64 {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: dimensions) { projected in
-      for index in 0..<dimensions {
-        projected[index] = signFlips[index] ? -components[index] : components[index]
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: dimensions) { buffer in
+      let projected = buffer.baseAddress!
+      components.withUnsafeBufferPointer { components in
+        signs.withUnsafeBufferPointer { signs in
+          for index in stride(from: 0, to: dimensions, by: 8) {
+            projected.storeSIMD8(at: index, components.loadSIMD8(at: index) * signs.loadSIMD8(at: index))
+          }
+        }
       }
+      // Butterflies within each run of eight, then across runs eight lanes at a time.
       var half = 1
-      while half < dimensions {
-        var start = 0
-        while start < dimensions {
+      while half < 8 {
+        for start in stride(from: 0, to: dimensions, by: 2 * half) {
           for index in start..<(start + half) {
             let a = projected[index]
             let b = projected[index + half]
             projected[index] = a + b
             projected[index + half] = a - b
           }
-          start += 2 * half
+        }
+        half *= 2
+      }
+      while half < dimensions {
+        for start in stride(from: 0, to: dimensions, by: 2 * half) {
+          for index in stride(from: start, to: start + half, by: 8) {
+            let a = projected.loadSIMD8(at: index)
+            let b = projected.loadSIMD8(at: index + half)
+            projected.storeSIMD8(at: index, a + b)
+            projected.storeSIMD8(at: index + half, a - b)
+          }
         }
         half *= 2
       }
@@ -93,22 +108,20 @@ public struct QueryVector: Sendable, Equatable {
     }
   }
 
-  /// D's diagonal as booleans (true: negate), from a fixed seed, identical in every process.
-  private static let signFlips: [Bool] = {
+  /// D's diagonal (±1), from a fixed seed, identical in every process.
+  private static let signs: [Float] = {
     var random = SplitMix64(seed: 0x51_6E_48_61_73_68)
-    return (0..<dimensions).map { _ in random.next() & 1 == 1 }
+    return (0..<dimensions).map { _ in random.next() & 1 == 1 ? -1 : 1 }
   }()
 
   private static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>)
     -> Float
   {
-    guard a.count == b.count, let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
+    guard a.count == b.count, a.baseAddress != nil, b.baseAddress != nil else { return 0 }
     var index = 0
     var lanes = SIMD8<Float>()
     while index + 8 <= a.count {
-      let left = UnsafeRawPointer(pa + index).loadUnaligned(as: SIMD8<Float>.self)
-      let right = UnsafeRawPointer(pb + index).loadUnaligned(as: SIMD8<Float>.self)
-      lanes += left * right
+      lanes += a.loadSIMD8(at: index) * b.loadSIMD8(at: index)
       index += 8
     }
     var sum = lanes.sum()
@@ -117,5 +130,24 @@ public struct QueryVector: Sendable, Equatable {
       index += 1
     }
     return sum
+  }
+}
+
+extension UnsafeMutablePointer<Float> {
+  @inline(__always)
+  fileprivate func loadSIMD8(at index: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(self + index).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  fileprivate func storeSIMD8(at index: Int, _ value: SIMD8<Float>) {
+    UnsafeMutableRawPointer(self + index).storeBytes(of: value, as: SIMD8<Float>.self)
+  }
+}
+
+extension UnsafeBufferPointer<Float> {
+  @inline(__always)
+  fileprivate func loadSIMD8(at index: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: SIMD8<Float>.self)
   }
 }

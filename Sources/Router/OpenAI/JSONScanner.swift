@@ -152,6 +152,15 @@ struct JSONScanner {
     index += 1
     var hasEscapes = false
     while index < bytes.count {
+      // Eight plain bytes at a time: a chat message is mostly text with nothing to look at.
+      if index + 8 <= bytes.count,
+        !Self.mayNeedAttention(
+          UnsafeRawPointer(bytes.baseAddress.unsafelyUnwrapped + index).loadUnaligned(
+            as: UInt64.self))
+      {
+        index += 8
+        continue
+      }
       let byte = bytes[index]
       if byte == UInt8(ascii: "\"") {
         index += 1
@@ -179,6 +188,21 @@ struct JSONScanner {
       index += 1
     }
     throw error("unterminated string")
+  }
+
+  /// Whether any of the eight bytes of `word` is a quote, a backslash or a control character
+  /// (below 0x20), by the carry tricks of "Bit Twiddling Hacks" (`haszero`, `hasless`): exact
+  /// about whether one is present, which is all this asks.
+  @inline(__always)
+  private static func mayNeedAttention(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quotes = word ^ (ones &* 0x22)
+    let backslashes = word ^ (ones &* 0x5C)
+    let zeroInQuotes = (quotes &- ones) & ~quotes
+    let zeroInBackslashes = (backslashes &- ones) & ~backslashes
+    let belowSpace = (word &- ones &* 0x20) & ~word
+    return (zeroInQuotes | zeroInBackslashes | belowSpace) & highs != 0
   }
 
   /// Decodes the (already validated) string whose opening quote is at `start`.
