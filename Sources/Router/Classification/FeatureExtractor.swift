@@ -29,6 +29,7 @@ struct FeatureExtractor: Sendable {
   /// `onWord` gets every word's byte range (a maximal run of word bytes) and the FNV-1a hash
   /// of its ASCII-lower-cased bytes (nil for words over 64 bytes, whose hash covers only their
   /// start), before the word is filtered, stemmed or turned into features.
+  @inline(__always)
   func forEachFeature(
     in bytes: UnsafeBufferPointer<UInt8>, onWord: (Range<Int>, Hash?) -> Void = { _, _ in },
     _ body: (Hash) -> Void
@@ -41,6 +42,7 @@ struct FeatureExtractor: Sendable {
     }
   }
 
+  @inline(__always)
   private func forEachFeature(
     in bytes: UnsafeBufferPointer<UInt8>, word: inout WordBuffer,
     onWord: (Range<Int>, Hash?) -> Void, _ body: (Hash) -> Void
