@@ -58,7 +58,8 @@ public final class Classifier: Sendable {
     _ text: String, context: String? = nil, wantsVector: Bool = true
   ) -> Classification {
     let context = context.flatMap { $0.isEmpty ? nil : $0 }
-    var features = TextClassifier.accumulator(forBytes: min(text.utf8.count, maxQueryBytes))
+    let readBytes = maxQueryBytes > 0 ? min(text.utf8.count, maxQueryBytes) : text.utf8.count
+    var features = TextClassifier.accumulator(forBytes: readBytes)
     var keywordCategory: String?
     withWindow(of: text) { bytes in
       // One read of the text for the keyword rules and the features.
