@@ -19,14 +19,9 @@ public final class HTTP2Stream {
   var headersWereSent = false
   /// The header block being received.
   var receivingHeaders: [HTTP2Header] = []
-  /// Queued DATA not yet taken by nghttp2, oldest first; the first chunk from `pendingOffset`
-  /// on. Small sends are copied into a chunk of our own; a large array is queued as it is, so a
-  /// big message (e.g. a whole OTLP export request) is not copied once more before nghttp2
-  /// frames it.
-  private var pending: [(bytes: [UInt8], owned: Bool)] = []
+  /// Queued DATA not yet taken by nghttp2, from `pendingOffset` on.
+  private var pending: [UInt8] = []
   private var pendingOffset = 0
-  /// An emptied chunk of our own, kept so small sends reuse its storage.
-  private var spare: [UInt8] = []
   /// Our side ends after the queued data (with trailers, if set).
   private var endAfterData = false
   private var trailers: [HTTP2Header]?
@@ -64,38 +59,15 @@ public final class HTTP2Stream {
     connection.loop.assertInEventLoop()
     guard !isClosed, !endAfterData else { return }
     precondition(headersSubmitted, "sendData before sendHeaders")
-    if !bytes.isEmpty {
-      if let last = pending.indices.last, pending[last].owned {
-        pending[last].bytes.append(contentsOf: bytes)
-      } else {
-        var chunk: [UInt8] = []
-        swap(&chunk, &spare)
-        chunk.append(contentsOf: bytes)
-        pending.append((chunk, true))
-      }
-    }
+    pending.append(contentsOf: bytes)
     if endStream { endAfterData = true }
     resumeIfDeferred()
   }
 
-  /// Queues DATA bytes; with `endStream` our side ends after them (no trailers). An array of
-  /// `adoptedSize` bytes or more is queued without copying it.
+  /// Queues DATA bytes; with `endStream` our side ends after them (no trailers).
   public func sendData(_ bytes: [UInt8], endStream: Bool = false) {
-    guard bytes.count >= Self.adoptedSize else {
-      bytes.withUnsafeBytes { sendData($0, endStream: endStream) }
-      return
-    }
-    connection.loop.assertInEventLoop()
-    guard !isClosed, !endAfterData else { return }
-    precondition(headersSubmitted, "sendData before sendHeaders")
-    pending.append((bytes, false))
-    if endStream { endAfterData = true }
-    resumeIfDeferred()
+    bytes.withUnsafeBytes { sendData($0, endStream: endStream) }
   }
-
-  /// Arrays this big are queued as they are; smaller ones are copied (appending a few bytes to
-  /// our own chunk is cheaper than keeping another array).
-  static let adoptedSize = 16 * 1024
 
   /// Ends our side with a trailer block after any queued DATA.
   public func sendTrailers(_ headers: [HTTP2Header]) {
@@ -139,25 +111,19 @@ public final class HTTP2Stream {
 
   /// Fills nghttp2's DATA frame buffer; see `nghttp2_data_source_read_callback`.
   func readData(into buffer: UnsafeMutablePointer<UInt8>, length: Int, flags: inout UInt32) -> Int {
-    var count = 0
-    while count < length, !pending.isEmpty {
-      let taken = pending[0].bytes.withUnsafeBufferPointer { source in
-        let taken = min(source.count - pendingOffset, length - count)
-        (buffer + count).update(from: source.baseAddress! + pendingOffset, count: taken)
-        return taken
+    let available = pending.count - pendingOffset
+    let count = min(available, length)
+    if count > 0 {
+      pending.withUnsafeBufferPointer { source in
+        buffer.update(from: source.baseAddress! + pendingOffset, count: count)
       }
-      count += taken
-      pendingOffset += taken
-      if pendingOffset == pending[0].bytes.count {
-        var chunk = pending.removeFirst()
+      pendingOffset += count
+      if pendingOffset == pending.count {
+        pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
         pendingOffset = 0
-        if chunk.owned && chunk.bytes.capacity <= 1 << 20 {
-          swap(&spare, &chunk.bytes)
-          spare.removeAll(keepingCapacity: true)
-        }
       }
     }
-    if !pending.isEmpty || count == length { return count }
+    if pendingOffset < pending.count || count == length { return count }
     guard endAfterData else {
       if count > 0 { return count }
       deferred = true
@@ -185,7 +151,6 @@ public final class HTTP2Stream {
     guard !isClosed else { return }
     isClosed = true
     pending = []
-    spare = []
     trailers = nil
     let delegate = self.delegate
     self.delegate = nil
