@@ -159,19 +159,26 @@ class Plain(stack.ManagedProcess):
     return self
 
 
-def write_router_config(workdir: Path, setup: str, backend_port: int,
-                        sink_port: int | None) -> Path:
-  """The shipped router config with every endpoint on the benchmark backend, `examples_file`
-  paths made absolute, and tracing on (always_on, OTLP/gRPC to the sink) when `sink_port`."""
+def shipped_config() -> dict:
+  """deploy/router-config.yaml as a dict, its `examples_file` paths made absolute so a copy
+  written elsewhere still finds them."""
   config = yaml.safe_load(DEPLOY_CONFIG.read_text())
-  for model in config["models"]:
-    for endpoint in model["endpoints"]:
-      endpoint["address"] = f"http://127.0.0.1:{backend_port}"
   for category in config["categories"]:
     files = category.get("examples_file")
     if files is not None:
       listed = files if isinstance(files, list) else [files]
       category["examples_file"] = [str(DEPLOY_CONFIG.parent / name) for name in listed]
+  return config
+
+
+def write_router_config(workdir: Path, setup: str, backend_port: int,
+                        sink_port: int | None) -> Path:
+  """The shipped router config with every endpoint on the benchmark backend and tracing on
+  (always_on, OTLP/gRPC to the sink) when `sink_port`."""
+  config = shipped_config()
+  for model in config["models"]:
+    for endpoint in model["endpoints"]:
+      endpoint["address"] = f"http://127.0.0.1:{backend_port}"
   tracing = config.setdefault("observability", {}).setdefault("tracing", {})
   tracing["enabled"] = sink_port is not None
   if sink_port is not None:
@@ -481,13 +488,8 @@ def run_envoy(args, setups: list[str], workdir: Path) -> list[str]:
 
 def whole_query_config(workdir: Path) -> Path:
   """The shipped router config with `classifier.max_query_bytes: 0` (the classifier reads every
-  byte of the query) and `examples_file` paths made absolute."""
-  config = yaml.safe_load(DEPLOY_CONFIG.read_text())
-  for category in config["categories"]:
-    files = category.get("examples_file")
-    if files is not None:
-      listed = files if isinstance(files, list) else [files]
-      category["examples_file"] = [str(DEPLOY_CONFIG.parent / name) for name in listed]
+  byte of the query)."""
+  config = shipped_config()
   config.setdefault("classifier", {})["max_query_bytes"] = 0
   path = workdir / "router-config-whole-query.yaml"
   path.write_text(yaml.safe_dump(config, sort_keys=False))

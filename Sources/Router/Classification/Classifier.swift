@@ -125,7 +125,8 @@ public final class Classifier: Sendable {
       let window = QueryWindow(bytes, limit: maxQueryBytes)
       guard !window.isWhole else { return nil }
       var hasher = Hasher()
-      hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[window.middle])))
+      let middle = UnsafeBufferPointer(rebasing: bytes[window.middle])
+      hasher.combine(bytes: UnsafeRawBufferPointer(middle))
       return hasher.finalize()
     }
   }

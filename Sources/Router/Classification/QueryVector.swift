@@ -63,7 +63,7 @@ public struct QueryVector: Sendable, Equatable {
   }
 
   /// The hyperplanes are rows of H·D: D flips the sign of each dimension at random, H is the
-  /// 256-point Walsh–Hadamard matrix. Each row is a random ±1 vector as before, the 64 rows are
+  /// 256-point Walsh–Hadamard matrix. Each row is a random ±1 vector, the 64 rows used are
   /// orthogonal, and a fast Walsh–Hadamard transform projects onto all of them in 8 passes of
   /// additions instead of 64 dot products.
   private static func signature(of components: [Float]) -> UInt64 {
@@ -72,7 +72,8 @@ public struct QueryVector: Sendable, Equatable {
       components.withUnsafeBufferPointer { components in
         signs.withUnsafeBufferPointer { signs in
           for index in stride(from: 0, to: dimensions, by: 8) {
-            projected.storeSIMD8(at: index, components.loadSIMD8(at: index) * signs.loadSIMD8(at: index))
+            let flipped = components.loadSIMD8(at: index) * signs.loadSIMD8(at: index)
+            projected.storeSIMD8(at: index, flipped)
           }
         }
       }
