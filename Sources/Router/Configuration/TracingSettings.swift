@@ -1,3 +1,5 @@
+import Tracing
+
 /// `observability.tracing` as written in the router config, for the tracing layer to turn into
 /// its own configuration (environment variables such as `OTEL_*` are applied there, not here).
 ///
@@ -54,12 +56,8 @@ public struct TracingSettings: Sendable, Equatable {
     }
   }
 
-  /// `exporter.type` values.
-  public enum ExporterType: String, Sendable, Equatable, CaseIterable {
-    case otlp
-    case otlpHTTP = "otlp_http"
-    case stdout
-  }
+  /// `exporter.type` values: the tracing layer's own.
+  public typealias ExporterType = TracingConfiguration.ExporterType
 
   /// `sampling:`.
   public struct Sampling: Sendable, Equatable {
@@ -77,12 +75,8 @@ public struct TracingSettings: Sendable, Equatable {
     }
   }
 
-  /// `sampling.type` values.
-  public enum SamplingType: String, Sendable, Equatable, CaseIterable {
-    case alwaysOn = "always_on"
-    case alwaysOff = "always_off"
-    case probabilistic
-  }
+  /// `sampling.type` values: the tracing layer's own.
+  public typealias SamplingType = TracingConfiguration.SamplingType
 
   /// `batch:` (the batch span processor).
   public struct Batch: Sendable, Equatable {

@@ -15,28 +15,17 @@ extension TracingSettings {
     if let serviceName { configuration.serviceName = serviceName }
     configuration.deploymentEnvironment = deploymentEnvironment
 
-    configuration.exporter.type =
-      switch exporter.type {
-      case .otlp: .otlp
-      case .otlpHTTP: .otlpHTTP
-      case .stdout: .stdout
-      }
+    configuration.exporter.type = exporter.type
     configuration.exporter.endpoint = exporter.endpoint
     if let insecure = exporter.insecure { configuration.exporter.insecure = insecure }
     configuration.exporter.headers = exporter.headers
     if let timeout = exporter.timeout { configuration.exporter.timeout = timeout }
     configuration.exporter.caFile = exporter.caFile
 
-    let samplingType: TracingConfiguration.SamplingType =
-      switch sampling.type {
-      case .alwaysOn: .alwaysOn
-      case .alwaysOff: .alwaysOff
-      case .probabilistic: .probabilistic
-      }
     // `always_off` is the emergency switch: nothing is recorded, not even under a sampled
     // caller (OTEL_TRACES_SAMPLER=parentbased_always_off still gives the parent-following form).
     configuration.sampling = TracingConfiguration.Sampling(
-      type: samplingType, rate: sampling.rate,
+      type: sampling.type, rate: sampling.rate,
       parentBased: sampling.type == .alwaysOff ? false : sampling.parentBased)
 
     if let size = batch.maxQueueSize { configuration.batch.maxQueueSize = size }
