@@ -241,6 +241,38 @@ def test_cache_hit_has_no_upstream_span_and_reaches_no_backend(traced_stack, rec
   assert ours["semantic_router.cache.lookup"].attributes == {"cache.hit": True}
 
 
+def test_long_query_is_routed_by_its_ends_and_cached_only_with_the_same_middle(
+    traced_stack, receiver, backends):
+  _, envoy = traced_stack()
+  math = ("Solve the equation 2x + 3 = 7 for x, then factor the polynomial x^2 - 5x + 6, find "
+          "the derivative of x squared, the integral of sin x and the square root of 81. ")
+  pasted = "tell me a joke, write a poem about the sea, plan a trip to Rome. " * 60
+
+  def ask(middle: str, trace_id: str | None = None) -> ts.Reply:
+    body = {"model": "auto", "messages": [
+      {"role": "user", "content": math + pasted + middle + pasted + math}]}
+    headers = {"traceparent": ts.traceparent(trace_id)} if trace_id else {}
+    return ts.post(envoy.port, body, headers)
+
+  # 8 KB of general chat in the middle: the classifier reads the first and last 256 bytes.
+  trace_id = new_trace_id()
+  first = ask("ref" + secrets.token_hex(6), trace_id)
+  assert first.status == 200 and first.headers["x-vsr-selected-model"] == "math-model"
+  spans = receiver.wait_for_trace(trace_id, ts.ROUTER_SPANS)
+  ours = ts.by_name([s for s in spans if s.service_name == SERVICE])
+  assert ours["semantic_router.classification"].attributes["category.name"] == "math"
+  reached = len(backends["math-model"].debug_requests())
+
+  # The same text again is a cache hit; the same ends around another middle are not.
+  middle = "ref" + secrets.token_hex(6)
+  assert ask(middle).headers.get("x-vsr-cache-hit") is None
+  again = ask(middle)
+  assert again.status == 200 and again.headers.get("x-vsr-cache-hit") == "true"
+  other = ask("ref" + secrets.token_hex(6))
+  assert other.status == 200 and other.headers.get("x-vsr-cache-hit") is None
+  assert len(backends["math-model"].debug_requests()) == reached + 2
+
+
 # MARK: - Errors
 
 
