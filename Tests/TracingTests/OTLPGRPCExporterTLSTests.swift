@@ -9,12 +9,10 @@ import Transport
 /// CA made for the test with the `openssl` CLI.
 @Suite("OTLP/gRPC exporter over TLS to a Python grpcio receiver")
 struct OTLPGRPCExporterTLSTests {
-  static let python = OTLPHTTPSExporterTests.python
-
   var deadline: ContinuousClock.Instant { .now.advanced(by: .seconds(10)) }
 
   @Test(
-    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+    .enabled(if: TestTLSReceiverProcess.isAvailable, "needs .venv (make test)"))
   func export_overTLSWithTheCAFile_deliversEverySpan() throws {
     let receiver = try GRPCTLSReceiver()
     defer { receiver.stop() }
@@ -36,7 +34,7 @@ struct OTLPGRPCExporterTLSTests {
   }
 
   @Test(
-    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+    .enabled(if: TestTLSReceiverProcess.isAvailable, "needs .venv (make test)"))
   func export_ofALargeBatch_spansManyTLSRecordsAndHTTP2Frames() throws {
     let receiver = try GRPCTLSReceiver()
     defer { receiver.stop() }
@@ -54,7 +52,7 @@ struct OTLPGRPCExporterTLSTests {
   }
 
   @Test(
-    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+    .enabled(if: TestTLSReceiverProcess.isAvailable, "needs .venv (make test)"))
   func export_toAnIPAddressWithInsecureFalse_checksTheIPAddressSAN() throws {
     let receiver = try GRPCTLSReceiver()
     defer { receiver.stop() }
@@ -67,7 +65,7 @@ struct OTLPGRPCExporterTLSTests {
   }
 
   @Test(
-    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+    .enabled(if: TestTLSReceiverProcess.isAvailable, "needs .venv (make test)"))
   func export_withSystemRootsOnly_failsOnTheCertificate_andSendsNothing() throws {
     let receiver = try GRPCTLSReceiver()
     defer { receiver.stop() }
@@ -100,52 +98,21 @@ struct OTLPGRPCExporterTLSTests {
 /// The grpcio receiver process and its throw-away CA. It writes what it decoded to `report`
 /// (replaced atomically after every call).
 final class GRPCTLSReceiver {
-  let directory: URL
-  let port: Int
-  private let process: Process
-  var caFile: String { directory.appendingPathComponent("ca.pem").path }
+  private let receiver: TestTLSReceiverProcess
+  var port: Int { receiver.port }
+  var caFile: String { receiver.caFile }
 
   init() throws {
-    directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("otlp-grpc-tls-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    do {
-      try TestTLSReceiverFiles.makeCertificates(in: directory)
-      try Self.receiverSource.write(
-        to: directory.appendingPathComponent("receiver.py"), atomically: true, encoding: .utf8)
-      process = Process()
-      process.executableURL = URL(fileURLWithPath: OTLPGRPCExporterTLSTests.python)
-      process.currentDirectoryURL = directory
-      process.arguments = ["receiver.py"]
-      // Files, not pipes: a process another test spawns meanwhile could inherit a pipe.
-      let log = directory.appendingPathComponent("receiver.log")
-      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-      let output = try FileHandle(forWritingTo: log)
-      defer { try? output.close() }
-      process.standardOutput = output
-      process.standardError = output
-      try process.run()
-      port = try TestTLSReceiverFiles.waitForPort(
-        directory.appendingPathComponent("port"), process: process,
-        receiver: "OTLP/gRPC TLS receiver")
-    } catch {
-      try? FileManager.default.removeItem(at: directory)
-      throw error
-    }
+    receiver = try TestTLSReceiverProcess(
+      source: Self.receiverSource, name: "OTLP/gRPC TLS receiver")
   }
 
-  func stop() {
-    if process.isRunning {
-      // SIGKILL: a child of the test runner may have SIGTERM ignored.
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-    }
-    try? FileManager.default.removeItem(at: directory)
-  }
+  func stop() { receiver.stop() }
 
   /// What the receiver decoded so far; empty when no call reached it.
   func report() -> String {
-    (try? String(contentsOf: directory.appendingPathComponent("report"), encoding: .utf8)) ?? ""
+    let file = receiver.directory.appendingPathComponent("report")
+    return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
   }
 
   static let receiverSource = #"""

@@ -8,14 +8,10 @@ import Transport
 /// body with `opentelemetry-proto`, behind a CA made for the test with the `openssl` CLI.
 @Suite("OTLP/HTTP exporter over TLS to a Python receiver")
 struct OTLPHTTPSExporterTests {
-  static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent(".venv/bin/python").path
-
   var deadline: ContinuousClock.Instant { .now.advanced(by: .seconds(10)) }
 
   @Test(
-    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+    .enabled(if: TestTLSReceiverProcess.isAvailable, "needs .venv (make test)"))
   func export_overHTTPSWithTheCAFile_deliversEverySpan() throws {
     let receiver = try HTTPSReceiver()
     defer { receiver.stop() }
@@ -36,7 +32,7 @@ struct OTLPHTTPSExporterTests {
   }
 
   @Test(
-    .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs .venv (make test)"))
+    .enabled(if: TestTLSReceiverProcess.isAvailable, "needs .venv (make test)"))
   func export_overHTTPSWithSystemRootsOnly_failsOnTheCertificate_withoutRetrying() throws {
     let receiver = try HTTPSReceiver()
     defer { receiver.stop() }
@@ -60,43 +56,15 @@ struct OTLPHTTPSExporterTests {
 
 /// The receiver process and its throw-away CA.
 final class HTTPSReceiver {
-  let directory: URL
-  let port: Int
-  private let process: Process
-  var caFile: String { directory.appendingPathComponent("ca.pem").path }
+  private let receiver: TestTLSReceiverProcess
+  var port: Int { receiver.port }
+  var caFile: String { receiver.caFile }
 
   init() throws {
-    directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("otlp-tls-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    do {
-      try TestTLSReceiverFiles.makeCertificates(in: directory)
-      try Self.receiverSource.write(
-        to: directory.appendingPathComponent("receiver.py"), atomically: true, encoding: .utf8)
-      process = Process()
-      process.executableURL = URL(fileURLWithPath: OTLPHTTPSExporterTests.python)
-      process.currentDirectoryURL = directory
-      process.arguments = ["receiver.py"]
-      // Files, not pipes: a process another test spawns meanwhile could inherit a pipe.
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      port = try TestTLSReceiverFiles.waitForPort(
-        directory.appendingPathComponent("port"), process: process, receiver: "OTLP/HTTPS receiver")
-    } catch {
-      try? FileManager.default.removeItem(at: directory)
-      throw error
-    }
+    receiver = try TestTLSReceiverProcess(source: Self.receiverSource, name: "OTLP/HTTPS receiver")
   }
 
-  func stop() {
-    if process.isRunning {
-      // SIGKILL: a child of the test runner may have SIGTERM ignored.
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-    }
-    try? FileManager.default.removeItem(at: directory)
-  }
+  func stop() { receiver.stop() }
 
   /// What the receiver decoded so far, asked over the same TLS.
   func report(tls: TLSConfiguration) throws -> String {
