@@ -1,5 +1,11 @@
 import CGeneratedProtos
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Encodes span batches as OTLP `ExportTraceServiceRequest` bytes with protobuf-c.
 ///
 /// One `ResourceSpans` (the resource attributes) with one `ScopeSpans` (scope
@@ -40,7 +46,8 @@ final class OTLPTraceEncoder {
     /// A span's own fields besides its strings, attributes and events: the list entry, trace,
     /// span and parent ids, trace state, name and status framing, status code, and seven
     /// scalars (flags, kind, start, end, three dropped counts).
-    static let span = delimited + (delimited + 16) + 2 * (delimited + 8) + 2 * delimited
+    static let span =
+      delimited + (delimited + 16) + 2 * (delimited + 8) + 2 * delimited
       + (delimited + scalar + delimited) + 7 * scalar
     /// An event's list entry, name framing, time and dropped count.
     static let event = 2 * delimited + 2 * scalar
@@ -134,11 +141,13 @@ final class OTLPTraceEncoder {
     let capacity = emptyRequestSize + Bound.requestFraming + spansBound
     return withUnsafePointer(to: &request) { req in
       assert(
-        opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(req)
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
+          req)
           <= capacity, "OTLP packed size bound too small")
       return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-        initialized = opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(
-          req, buffer.baseAddress)
+        initialized =
+          opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(
+            req, buffer.baseAddress)
         precondition(initialized <= capacity, "OTLP packed size bound too small")
       }
     }
@@ -148,8 +157,10 @@ final class OTLPTraceEncoder {
 
   private func fill(_ s: UnsafeMutablePointer<CSpan>, from span: UnsafePointer<SpanData>) {
     spansBound += Bound.span
-    s.pointee.trace_id = ProtobufCBinaryData(len: 16, data: arena.traceID(span.pointee.context.traceID))
-    s.pointee.span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(span.pointee.context.spanID.value))
+    s.pointee.trace_id = ProtobufCBinaryData(
+      len: 16, data: arena.traceID(span.pointee.context.traceID))
+    s.pointee.span_id = ProtobufCBinaryData(
+      len: 8, data: arena.bigEndian(span.pointee.context.spanID.value))
     if let parent = span.pointee.parentSpanID {
       s.pointee.parent_span_id = ProtobufCBinaryData(len: 8, data: arena.bigEndian(parent.value))
     }
@@ -162,12 +173,13 @@ final class OTLPTraceEncoder {
       rawValue: UInt32(span.pointee.kind.rawValue))
     s.pointee.start_time_unix_nano = span.pointee.startTimeUnixNanos
     s.pointee.end_time_unix_nano = span.pointee.endTimeUnixNanos
-    let (count, attributes) = keyValues(span.pointee.attributes, in: arena)
+    let (count, attributes) = keyValues(span.pointee.attributes)
     s.pointee.n_attributes = count
     s.pointee.attributes = attributes
     s.pointee.dropped_attributes_count = UInt32(clamping: span.pointee.droppedAttributesCount)
     if !span.pointee.events.isEmpty {
-      let list = arena.allocate(UnsafeMutablePointer<CEvent>?.self, count: span.pointee.events.count)
+      let list = arena.allocate(
+        UnsafeMutablePointer<CEvent>?.self, count: span.pointee.events.count)
       let events = arena.allocate(CEvent.self, count: span.pointee.events.count)
       for (i, event) in span.pointee.events.enumerated() {
         let e = events + i
@@ -197,6 +209,45 @@ final class OTLPTraceEncoder {
     }
   }
 
+  /// A span's attributes: key/value structs pointing into one arena copy of their packed
+  /// keys and string values (see `SpanAttributes`), so no string is copied on its own.
+  private func keyValues(
+    _ attributes: SpanAttributes
+  ) -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<KeyValue>?>?) {
+    guard !attributes.isEmpty else { return (0, nil) }
+    return attributes.withEntries { entries, packedText, boxed in
+      let count = entries.count
+      let text = arena.allocate(CChar.self, count: packedText.count)
+      memcpy(text, packedText.baseAddress!, packedText.count)
+      // The keys and string values with their NULs, plus each pair's framing and its string
+      // value's tag and length; scalar and boxed values add their own below.
+      spansBound += packedText.count + count * (Bound.keyValue + Bound.delimited)
+      let list = arena.allocate(UnsafeMutablePointer<KeyValue>?.self, count: count)
+      let pairs = arena.allocate(KeyValue.self, count: count)
+      let values = arena.allocate(AnyValue.self, count: count)
+      for i in entries.indices {
+        let entry = entries[i]
+        let kv = pairs + i
+        kv.initialize(to: keyValuePrototype)
+        kv.pointee.key = text + Int(entry.keyOffset)
+        let value = values + i
+        value.initialize(to: anyValuePrototype)
+        switch entry.kind {
+        case .string:
+          value.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
+          value.pointee.string_value = text + entry.stringOffset
+        case .bool: setBool(value, entry.payload != 0)
+        case .int: setInt(value, Int64(bitPattern: entry.payload))
+        case .double: setDouble(value, Double(bitPattern: entry.payload))
+        case .boxed: fill(value, with: boxed[Int(entry.payload)], in: arena)
+        }
+        kv.pointee.value = value
+        list[i] = kv
+      }
+      return (count, list)
+    }
+  }
+
   private func keyValues(
     _ attributes: [SpanAttribute], in arena: EncodingArena
   ) -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<KeyValue>?>?) {
@@ -220,7 +271,9 @@ final class OTLPTraceEncoder {
     return (attributes.count, list)
   }
 
-  private func fill(_ v: UnsafeMutablePointer<AnyValue>, with value: AttributeValue, in arena: EncodingArena) {
+  private func fill(
+    _ v: UnsafeMutablePointer<AnyValue>, with value: AttributeValue, in arena: EncodingArena
+  ) {
     switch value {
     case .string(let s): setString(v, s, in: arena)
     case .bool(let b): setBool(v, b)
@@ -237,7 +290,8 @@ final class OTLPTraceEncoder {
     }
   }
 
-  private func setString(_ v: UnsafeMutablePointer<AnyValue>, _ s: String, in arena: EncodingArena) {
+  private func setString(_ v: UnsafeMutablePointer<AnyValue>, _ s: String, in arena: EncodingArena)
+  {
     v.pointee.value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
     v.pointee.string_value = cString(s, in: arena)
   }

@@ -11,7 +11,7 @@ public struct SpanData: Sendable {
   public var startTimeUnixNanos: UInt64
   /// Unix time in nanoseconds.
   public var endTimeUnixNanos: UInt64
-  public var attributes: [SpanAttribute]
+  public var attributes: SpanAttributes
   public var droppedAttributesCount: Int
   public var events: [SpanEvent]
   public var droppedEventsCount: Int
@@ -20,7 +20,7 @@ public struct SpanData: Sendable {
   public init(
     name: String, kind: SpanKind, context: SpanContext, parentSpanID: SpanID? = nil,
     parentIsRemote: Bool? = nil, startTimeUnixNanos: UInt64, endTimeUnixNanos: UInt64 = 0,
-    attributes: [SpanAttribute] = [], droppedAttributesCount: Int = 0, events: [SpanEvent] = [],
+    attributes: SpanAttributes = [], droppedAttributesCount: Int = 0, events: [SpanEvent] = [],
     droppedEventsCount: Int = 0, status: SpanStatus = .unset
   ) {
     self.name = name

@@ -6,9 +6,6 @@ final class SpanRecorder: @unchecked Sendable {
   // Access is serialised by the owner; dynamic exclusivity checks cost ~10% of a span.
   @exclusivity(unchecked) var data: SpanData
   @exclusivity(unchecked) var ended = false
-  /// Bit `n % 64` is set once an attribute key of `n` UTF-8 bytes is kept. Most keys of a span
-  /// differ in length, so most `setAttribute` calls skip the search for an existing key.
-  @exclusivity(unchecked) private var keyLengths: UInt64 = 0
   let limits: SpanLimits
   let processor: any SpanProcessor
   let clock: any TracingClock
@@ -23,17 +20,7 @@ final class SpanRecorder: @unchecked Sendable {
   func setAttribute(_ key: String, _ value: AttributeValue) {
     guard !ended else { return }
     let value = limits.attributeValueLengthLimit.map { value.truncated(to: $0) } ?? value
-    // Comparing the UTF-8 length first (O(1) for native strings) skips most string compares.
-    let length = key.utf8.count
-    let lengthBit: UInt64 = 1 << UInt64(length & 63)
-    if keyLengths & lengthBit != 0,
-      let i = data.attributes.firstIndex(where: { $0.key.utf8.count == length && $0.key == key })
-    {
-      data.attributes[i].value = value
-    } else if data.attributes.count < limits.attributeCountLimit {
-      data.attributes.append(SpanAttribute(key, value))
-      keyLengths |= lengthBit
-    } else {
+    if !data.attributes.set(key, value, countLimit: limits.attributeCountLimit) {
       data.droppedAttributesCount += 1
     }
   }

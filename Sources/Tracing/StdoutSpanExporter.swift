@@ -158,7 +158,7 @@ struct JSONWriter {
     raw(d.isFinite ? "\(d)" : "null")
   }
 
-  mutating func attributes(_ attributes: [SpanAttribute]) {
+  mutating func attributes(_ attributes: some Sequence<SpanAttribute>) {
     beginObject()
     for attribute in attributes {
       key(attribute.key)

@@ -72,13 +72,13 @@ public final class Tracer: Sendable {
       return .nonRecording(context)
     }
     metrics.sampledSpanStarted()
+    // Room for a typical span's attributes (the router sets up to 12 on its root), so they
+    // are not regrown on the way.
     let data = SpanData(
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
-      parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos())
+      parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos(),
+      attributes: SpanAttributes(minimumCapacity: max(attributes.count, 12)))
     let recorder = SpanRecorder(data: data, limits: limits, processor: processor, clock: clock)
-    // One allocation for a typical span's attributes (the router sets up to 12 on its root)
-    // instead of regrowing 1, 2, 4, 8, 16.
-    recorder.data.attributes.reserveCapacity(max(attributes.count, 16))
     for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
     return Span(context: context, recorder: recorder)
   }

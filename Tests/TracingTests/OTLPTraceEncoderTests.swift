@@ -87,7 +87,7 @@ struct OTLPTraceEncoderTests {
       name: "semantic_router.classification", kind: .internal, context: Self.context,
       parentSpanID: SpanID(0x2122_2324_2526_2728), parentIsRemote: false,
       startTimeUnixNanos: 1_700_000_000_000_000_001, endTimeUnixNanos: 1_700_000_000_500_000_002,
-      attributes: attributes, droppedAttributesCount: 3)
+      attributes: SpanAttributes(attributes), droppedAttributesCount: 3)
     try decoded([span]) { request in
       #expect(request.pointee.n_resource_spans == 1)
       let rs = try #require(request.pointee.resource_spans[0])
@@ -175,7 +175,7 @@ struct OTLPTraceEncoderTests {
     let span = SpanData(
       name: long, kind: .consumer, context: Self.context, parentSpanID: SpanID(.max),
       parentIsRemote: true, startTimeUnixNanos: .max, endTimeUnixNanos: .max,
-      attributes: attributes, droppedAttributesCount: .max,
+      attributes: SpanAttributes(attributes), droppedAttributesCount: .max,
       events: [
         SpanEvent(
           name: long, timeUnixNanos: .max, attributes: attributes, droppedAttributesCount: .max)
