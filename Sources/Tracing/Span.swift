@@ -57,8 +57,7 @@ public struct Span: Sendable {
 
   /// Renames the span (e.g. once the route is known).
   public func updateName(_ name: String) {
-    guard let recorder, !recorder.ended else { return }
-    recorder.data.name = name
+    recorder?.updateName(name)
   }
 
   /// Ends the span at `time` (Unix nanoseconds) or now and hands it to the span processor.

@@ -1,34 +1,40 @@
 /// The mutable state of one recording span, until `end` hands a `SpanData` to the processor.
 ///
 /// `@unchecked Sendable`: callers serialise access (one ext_proc stream's loop thread owns a
-/// span); after `end` the recorder is never read again.
+/// span); after `end` the recorder holds nothing.
 final class SpanRecorder: @unchecked Sendable {
+  /// The span being recorded; nil once ended (moved to the processor, so queueing it neither
+  /// copies it nor retains and later releases each of its fields).
   // Access is serialised by the owner; dynamic exclusivity checks cost ~10% of a span.
-  @exclusivity(unchecked) var data: SpanData
-  @exclusivity(unchecked) var ended = false
-  let limits: SpanLimits
-  let processor: any SpanProcessor
-  let clock: any TracingClock
+  @exclusivity(unchecked) private var data: SpanData?
+  /// Limits, processor and clock: one reference rather than a copy of each per span.
+  private let tracer: Tracer
 
-  init(data: SpanData, limits: SpanLimits, processor: any SpanProcessor, clock: any TracingClock) {
+  init(data: SpanData, tracer: Tracer) {
     self.data = data
-    self.limits = limits
-    self.processor = processor
-    self.clock = clock
+    self.tracer = tracer
+  }
+
+  var ended: Bool { data == nil }
+
+  func updateName(_ name: String) {
+    data?.name = name
   }
 
   func setAttribute(_ key: String, _ value: AttributeValue) {
-    guard !ended else { return }
+    guard data != nil else { return }
+    let limits = tracer.limits
     let value = limits.attributeValueLengthLimit.map { value.truncated(to: $0) } ?? value
-    if !data.attributes.set(key, value, countLimit: limits.attributeCountLimit) {
-      data.droppedAttributesCount += 1
+    if !data!.attributes.set(key, value, countLimit: limits.attributeCountLimit) {
+      data!.droppedAttributesCount += 1
     }
   }
 
   func addEvent(_ name: String, attributes: [SpanAttribute], time: UInt64?) {
-    guard !ended else { return }
-    guard data.events.count < limits.eventCountLimit else {
-      data.droppedEventsCount += 1
+    guard data != nil else { return }
+    let limits = tracer.limits
+    guard data!.events.count < limits.eventCountLimit else {
+      data!.droppedEventsCount += 1
       return
     }
     var kept = attributes
@@ -40,30 +46,24 @@ final class SpanRecorder: @unchecked Sendable {
     if let limit = limits.attributeValueLengthLimit {
       kept = kept.map { SpanAttribute($0.key, $0.value.truncated(to: limit)) }
     }
-    data.events.append(
+    data!.events.append(
       SpanEvent(
-        name: name, timeUnixNanos: time ?? clock.nowUnixNanos(), attributes: kept,
+        name: name, timeUnixNanos: time ?? tracer.clock.nowUnixNanos(), attributes: kept,
         droppedAttributesCount: dropped))
   }
 
   /// OpenTelemetry status rules: `ok` is final, `unset` never overrides.
   func setStatus(_ status: SpanStatus) {
-    guard !ended else { return }
-    switch (data.status, status) {
+    guard let current = data?.status else { return }
+    switch (current, status) {
     case (.ok, _), (_, .unset): return
-    default: data.status = status
+    default: data!.status = status
     }
   }
 
   func end(time: UInt64?) {
-    guard !ended else { return }
-    ended = true
-    data.endTimeUnixNanos = time ?? clock.nowUnixNanos()
-    // Nothing reads `data` after `end`: move it out (an empty span in its place) so the
-    // processor queues it without retaining and later releasing each of its fields.
-    var finished = SpanData(
-      name: "", kind: data.kind, context: .invalid, startTimeUnixNanos: 0)
-    swap(&finished, &data)
-    processor.onEnd(finished)
+    guard data != nil else { return }
+    data!.endTimeUnixNanos = time ?? tracer.clock.nowUnixNanos()
+    tracer.processor.onEnd(data.take()!)
   }
 }

@@ -78,7 +78,7 @@ public final class Tracer: Sendable {
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
       parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos(),
       attributes: SpanAttributes(minimumCapacity: max(attributes.count, 12)))
-    let recorder = SpanRecorder(data: data, limits: limits, processor: processor, clock: clock)
+    let recorder = SpanRecorder(data: data, tracer: self)
     for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
     return Span(context: context, recorder: recorder)
   }
