@@ -27,6 +27,13 @@ final class GRPCResultWaiter<Value: Sendable>: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
+  /// Whether `resolve` was called.
+  var isResolved: Bool {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return value != nil
+  }
+
   /// Blocks until `resolve` was called; returns the value.
   func wait() -> Value {
     pthread_mutex_lock(mutex)

@@ -6,6 +6,17 @@ import Transport
 /// TLS (ALPN h2), e.g. the OTLP/gRPC trace exporter. Connects on first use and reconnects after
 /// the connection breaks. Safe to use from any thread.
 public final class GRPCUnaryClient: Sendable {
+  /// Which thread runs the client's event loop.
+  public enum Threading: Sendable {
+    /// A loop thread (the client's own, or the `eventLoop` given): calls may come from any
+    /// thread, and `completion`s run on that loop.
+    case loopThread
+    /// No loop thread: each blocking `call` runs the loop on the calling thread until its
+    /// answer is in, one caller at a time. A client called from one thread (the span
+    /// exporter's) then saves two thread switches per call; only blocking calls are allowed.
+    case caller
+  }
+
   public struct Configuration: Sendable {
     public var host: String
     public var port: Int
@@ -18,6 +29,7 @@ public final class GRPCUnaryClient: Sendable {
     /// TLS settings (trust roots, name checked, client certificate); nil for cleartext h2c.
     /// ALPN always offers `h2` only, whatever `alpnProtocols` says: gRPC needs HTTP/2.
     public var tls: TLSConfiguration?
+    public var threading = Threading.loopThread
 
     public init(host: String, port: Int) {
       self.host = host
@@ -31,8 +43,11 @@ public final class GRPCUnaryClient: Sendable {
   private let ownGroup: EventLoopGroup?
   private let channel: Mutex<ChannelBox?>
   private let address: SocketAddress
+  /// Held while a caller drives the loop (`Threading.caller`).
+  private let driver = Mutex(())
 
-  /// Makes a client. Without `eventLoop` it runs its own loop thread. Resolving the host and
+  /// Makes a client. Without `eventLoop` it runs its own loop thread, or none with
+  /// `Threading.caller` (`eventLoop` is then ignored). Resolving the host and
   /// loading the TLS settings (a `TLSError`) may block: call from a background thread.
   public init(
     configuration: Configuration, eventLoop: EventLoop? = nil, logger: Logger
@@ -47,7 +62,10 @@ public final class GRPCUnaryClient: Sendable {
         serverName: tls.serverName ?? configuration.host
       )
     }
-    if let eventLoop {
+    if configuration.threading == .caller {
+      loop = try EventLoop()
+      ownGroup = nil
+    } else if let eventLoop {
       loop = eventLoop
       ownGroup = nil
     } else {
@@ -66,10 +84,19 @@ public final class GRPCUnaryClient: Sendable {
   }
 
   /// Calls `path` with one request message; `completion` runs on the client's loop thread with
-  /// the response message or the call's non-OK status.
+  /// the response message or the call's non-OK status. Not with `Threading.caller`.
   public func call(
     path: String, request: [UInt8], metadata: [GRPCMetadataField] = [], timeout: Duration,
     completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void
+  ) {
+    precondition(configuration.threading == .loopThread, "no loop thread to complete the call")
+    submit(path: path, request: request, metadata: metadata, timeout: timeout, completion)
+  }
+
+  /// Hands the call to the loop.
+  private func submit(
+    path: String, request: [UInt8], metadata: [GRPCMetadataField], timeout: Duration,
+    _ completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void
   ) {
     guard let box = channel.withLock({ $0 }) else {
       completion(.failure(GRPCStatus(.unavailable, "client is shut down")))
@@ -92,9 +119,10 @@ public final class GRPCUnaryClient: Sendable {
   ) -> Result<[UInt8], GRPCStatus> {
     precondition(!loop.inEventLoop, "blocking call on the client's loop thread")
     let waiter = GRPCResultWaiter<Result<[UInt8], GRPCStatus>>()
-    call(path: path, request: request, metadata: metadata, timeout: timeout) { result in
+    submit(path: path, request: request, metadata: metadata, timeout: timeout) { result in
       waiter.resolve(result)
     }
+    drive(until: waiter)
     return waiter.wait()
   }
 
@@ -113,11 +141,18 @@ public final class GRPCUnaryClient: Sendable {
       box.channel.shutdown()
       done.resolve(())
     }
+    drive(until: done)
     if let ownGroup {
       done.wait()
       ownGroup.stop()
       ownGroup.join()
     }
+  }
+
+  /// With `Threading.caller`, runs the loop on this thread until `waiter` is resolved.
+  private func drive<Value>(until waiter: GRPCResultWaiter<Value>) {
+    guard configuration.threading == .caller else { return }
+    driver.withLock { _ in loop.run(until: { waiter.isResolved }) }
   }
 
   private static func nanoseconds(seconds: Int64, attoseconds: Int64) -> UInt64 {

@@ -53,6 +53,9 @@ public final class OTLPGRPCExporter: SpanExporter {
     let target = try Target(endpoint: endpoint)
     var configuration = GRPCUnaryClient.Configuration(host: target.host, port: target.port)
     configuration.connectTimeout = min(timeout, .seconds(5))
+    // Exports come from the span processor's one export thread, which drives the connection
+    // itself while it waits for the collector's answer.
+    configuration.threading = .caller
     if target.scheme == "https" || (target.scheme == nil && !insecure) {
       configuration.tls = tls ?? TLSConfiguration(alpnProtocols: ["h2"])
     }

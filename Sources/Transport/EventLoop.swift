@@ -176,9 +176,19 @@ public final class EventLoop: @unchecked Sendable {
 
   /// Runs the loop on the calling thread until `stop()`.
   public func run() {
+    run(until: { false })
+  }
+
+  /// Runs the loop on the calling thread until `done()` holds (checked before each wait), or
+  /// `stop()`.
+  ///
+  /// For a loop that no thread runs for good: a client used from one thread can drive its loop
+  /// only while it waits for an answer, instead of handing each request to a loop thread and
+  /// being woken for the answer (two thread switches per call). One thread at a time.
+  public func run(until done: () -> Bool) {
     thread.store(UInt(pthread_self()), ordering: .relaxed)
     defer { thread.store(0, ordering: .relaxed) }
-    while true {
+    while !done() {
       let count: Int
       do {
         count = try Syscall.epollWait(epollFD, events, timeoutMilliseconds: waitTimeout())

@@ -1,5 +1,7 @@
+import Dispatch
 import GRPC
 import Logging
+import Synchronization
 import Testing
 import Transport
 
@@ -24,17 +26,27 @@ import Transport
     server.wait()
   }
 
-  static func client(port: Int) throws -> GRPCUnaryClient {
+  /// Every behaviour holds whether a loop thread or the caller runs the client's loop.
+  static let threadings: [GRPCUnaryClient.Threading] = [.loopThread, .caller]
+
+  static func client(
+    port: Int, threading: GRPCUnaryClient.Threading = .loopThread
+  ) throws -> GRPCUnaryClient {
     var configuration = GRPCUnaryClient.Configuration(host: "127.0.0.1", port: port)
     configuration.connectTimeout = .seconds(2)
+    configuration.threading = threading
     let logger = Logger(label: "client")
     return try GRPCUnaryClient(configuration: configuration, logger: logger)
   }
 
-  @Test func call_returnsTheResponseMessage_andErrorStatusesWithDecodedMessages() throws {
+  @Test(arguments: threadings)
+  func call_returnsTheResponseMessage_andErrorStatusesWithDecodedMessages(
+    threading: GRPCUnaryClient.Threading
+  ) throws {
     let server = try Self.startServer()
     defer { Self.stop(server) }
-    let client = try Self.client(port: try #require(server.localAddress?.port))
+    let client = try Self.client(
+      port: try #require(server.localAddress?.port), threading: threading)
     defer { client.shutdown() }
 
     let body = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
@@ -53,10 +65,12 @@ import Transport
     #expect(status.code == .unimplemented)
   }
 
-  @Test func call_pastItsTimeout_isDeadlineExceeded() throws {
+  @Test(arguments: threadings)
+  func call_pastItsTimeout_isDeadlineExceeded(threading: GRPCUnaryClient.Threading) throws {
     let server = try Self.startServer()
     defer { Self.stop(server) }
-    let client = try Self.client(port: try #require(server.localAddress?.port))
+    let client = try Self.client(
+      port: try #require(server.localAddress?.port), threading: threading)
     defer { client.shutdown() }
     let result = client.call(path: "/test.Echo/Silent", request: [1], timeout: .milliseconds(100))
     guard case .failure(let status) = result else {
@@ -66,13 +80,16 @@ import Transport
     #expect(status.code == .deadlineExceeded)
   }
 
-  @Test func call_withNoServer_isUnavailable_andReconnectsOnceAServerListens() throws {
+  @Test(arguments: threadings)
+  func call_withNoServer_isUnavailable_andReconnectsOnceAServerListens(
+    threading: GRPCUnaryClient.Threading
+  ) throws {
     // Find a free port, then free it again.
     let probe = try Self.startServer()
     let port = try #require(probe.localAddress?.port)
     Self.stop(probe)
 
-    let client = try Self.client(port: port)
+    let client = try Self.client(port: port, threading: threading)
     defer { client.shutdown() }
     let refused = client.call(path: "/test.Echo/Echo", request: [1], timeout: .seconds(2))
     guard case .failure(let status) = refused else {
@@ -100,8 +117,31 @@ import Transport
       try client.call(path: "/test.Echo/Echo", request: [4], timeout: .seconds(5)).get() == [4])
   }
 
-  @Test func callAfterShutdown_failsWithUnavailable() throws {
-    let client = try Self.client(port: 9)
+  @Test func callerThreading_callsFromSeveralThreads_takeTurnsDrivingTheLoop() throws {
+    let server = try Self.startServer()
+    defer { Self.stop(server) }
+    let client = try Self.client(
+      port: try #require(server.localAddress?.port), threading: .caller)
+    defer { client.shutdown() }
+    let answers = Mutex<[[UInt8]]>([])
+    DispatchQueue.concurrentPerform(iterations: 4) { thread in
+      for i in 0..<25 {
+        let request = [UInt8(thread), UInt8(i)]
+        if let answer = try? client.call(
+          path: "/test.Echo/Echo", request: request, timeout: .seconds(5)
+        ).get() {
+          answers.withLock { $0.append(answer) }
+        }
+      }
+    }
+    let received = answers.withLock { $0 }
+    #expect(received.count == 100)
+    #expect(Set(received.map { $0[0] * 25 + $0[1] }).count == 100)
+  }
+
+  @Test(arguments: threadings)
+  func callAfterShutdown_failsWithUnavailable(threading: GRPCUnaryClient.Threading) throws {
+    let client = try Self.client(port: 9, threading: threading)
     client.shutdown()
     let result = client.call(path: "/x/y", request: [], timeout: .seconds(1))
     #expect(result == .failure(GRPCStatus(.unavailable, "client is shut down")))
