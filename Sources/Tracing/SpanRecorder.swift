@@ -3,10 +3,12 @@
 /// `@unchecked Sendable`: callers serialise access (one ext_proc stream's loop thread owns a
 /// span); after `end` the recorder holds nothing.
 final class SpanRecorder: @unchecked Sendable {
-  /// The span being recorded; nil once ended (moved to the processor, so queueing it neither
-  /// copies it nor retains and later releases each of its fields).
+  /// The span being recorded; once ended, an empty span (the data moved to the processor, so
+  /// queueing it neither copies it nor retains and later releases each of its fields).
   // Access is serialised by the owner; dynamic exclusivity checks cost ~10% of a span.
-  @exclusivity(unchecked) private var data: SpanData?
+  @exclusivity(unchecked) private var data: SpanData
+  // A flag, not an optional `data`: testing an optional this large goes through a witness call.
+  @exclusivity(unchecked) private(set) var ended = false
   /// Limits, processor and clock: one reference rather than a copy of each per span.
   private let tracer: Tracer
 
@@ -15,26 +17,25 @@ final class SpanRecorder: @unchecked Sendable {
     self.tracer = tracer
   }
 
-  var ended: Bool { data == nil }
-
   func updateName(_ name: String) {
-    data?.name = name
+    guard !ended else { return }
+    data.name = name
   }
 
   func setAttribute(_ key: String, _ value: AttributeValue) {
-    guard data != nil else { return }
+    guard !ended else { return }
     let limits = tracer.limits
     let value = limits.attributeValueLengthLimit.map { value.truncated(to: $0) } ?? value
-    if !data!.attributes.set(key, value, countLimit: limits.attributeCountLimit) {
-      data!.droppedAttributesCount += 1
+    if !data.attributes.set(key, value, countLimit: limits.attributeCountLimit) {
+      data.droppedAttributesCount += 1
     }
   }
 
   func addEvent(_ name: String, attributes: [SpanAttribute], time: UInt64?) {
-    guard data != nil else { return }
+    guard !ended else { return }
     let limits = tracer.limits
-    guard data!.events.count < limits.eventCountLimit else {
-      data!.droppedEventsCount += 1
+    guard data.events.count < limits.eventCountLimit else {
+      data.droppedEventsCount += 1
       return
     }
     var kept = attributes
@@ -46,7 +47,7 @@ final class SpanRecorder: @unchecked Sendable {
     if let limit = limits.attributeValueLengthLimit {
       kept = kept.map { SpanAttribute($0.key, $0.value.truncated(to: limit)) }
     }
-    data!.events.append(
+    data.events.append(
       SpanEvent(
         name: name, timeUnixNanos: time ?? tracer.clock.nowUnixNanos(), attributes: kept,
         droppedAttributesCount: dropped))
@@ -54,16 +55,19 @@ final class SpanRecorder: @unchecked Sendable {
 
   /// OpenTelemetry status rules: `ok` is final, `unset` never overrides.
   func setStatus(_ status: SpanStatus) {
-    guard let current = data?.status else { return }
-    switch (current, status) {
+    guard !ended else { return }
+    switch (data.status, status) {
     case (.ok, _), (_, .unset): return
-    default: data!.status = status
+    default: data.status = status
     }
   }
 
   func end(time: UInt64?) {
-    guard data != nil else { return }
-    data!.endTimeUnixNanos = time ?? tracer.clock.nowUnixNanos()
-    tracer.processor.onEnd(data.take()!)
+    guard !ended else { return }
+    ended = true
+    data.endTimeUnixNanos = time ?? tracer.clock.nowUnixNanos()
+    var finished = SpanData(name: "", kind: .internal, context: .invalid, startTimeUnixNanos: 0)
+    swap(&finished, &data)
+    tracer.processor.onEnd(finished)
   }
 }
