@@ -49,7 +49,7 @@ final class SpanRecorder: @unchecked Sendable {
     }
     data.events.append(
       SpanEvent(
-        name: name, timeUnixNanos: time ?? tracer.clock.nowUnixNanos(), attributes: kept,
+        name: name, timeUnixNanos: time ?? tracer.now(), attributes: kept,
         droppedAttributesCount: dropped))
   }
 
@@ -65,9 +65,9 @@ final class SpanRecorder: @unchecked Sendable {
   func end(time: UInt64?) {
     guard !ended else { return }
     ended = true
-    data.endTimeUnixNanos = time ?? tracer.clock.nowUnixNanos()
+    data.endTimeUnixNanos = time ?? tracer.now()
     var finished = SpanData(name: "", kind: .internal, context: .invalid, startTimeUnixNanos: 0)
     swap(&finished, &data)
-    tracer.processor.onEnd(finished)
+    tracer.processor.onEnd(consume finished)
   }
 }

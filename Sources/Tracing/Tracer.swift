@@ -11,6 +11,9 @@ public final class Tracer: Sendable {
   public let limits: SpanLimits
   public let metrics: TracingMetrics
   let clock: any TracingClock
+  /// The clock is `SystemTracingClock`: `now()` calls it directly rather than through the
+  /// existential, which is copied for every call (a tenth of a span's start and end).
+  private let clockIsSystem: Bool
   let ids: RandomIDGenerator
 
   public convenience init(
@@ -36,6 +39,7 @@ public final class Tracer: Sendable {
     self.limits = limits
     self.metrics = metrics
     self.clock = clock
+    clockIsSystem = clock is SystemTracingClock
     self.ids = idGenerator
   }
 
@@ -49,7 +53,10 @@ public final class Tracer: Sendable {
   }
 
   /// Unix time now in nanoseconds, from the tracer's clock (for explicit start/end times).
-  public func now() -> UInt64 { clock.nowUnixNanos() }
+  @inline(__always)
+  public func now() -> UInt64 {
+    clockIsSystem ? SystemTracingClock().nowUnixNanos() : clock.nowUnixNanos()
+  }
 
   /// Starts a span under `parent` (nil or invalid: a new trace), at `startTime` or now.
   public func startSpan(
@@ -76,7 +83,7 @@ public final class Tracer: Sendable {
     // are not regrown on the way.
     let data = SpanData(
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
-      parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? clock.nowUnixNanos(),
+      parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? now(),
       attributes: SpanAttributes(minimumCapacity: max(attributes.count, 12)))
     let recorder = SpanRecorder(data: data, tracer: self)
     for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
