@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Queues ended spans and exports them in batches from its own thread.
 ///
@@ -16,7 +15,9 @@ public final class BatchSpanProcessor: SpanProcessor {
   public let configuration: BatchSpanProcessorConfiguration
   private let exporter: any SpanExporter
   private let metrics: TracingMetrics
-  private let state: Mutex<State>
+  private let lock = SpanQueueLock()
+  /// Read and written only with `lock` held: that is its synchronisation and its exclusivity.
+  @exclusivity(unchecked) nonisolated(unsafe) private var state: State
   /// Wakes the export thread early (full batch, flush, shutdown).
   private let wakeup = DispatchSemaphore(value: 0)
   /// Signalled once when the export thread has drained the queue after `shutdown`.
@@ -73,7 +74,7 @@ public final class BatchSpanProcessor: SpanProcessor {
     self.configuration = configuration
     self.exporter = exporter
     self.metrics = metrics
-    state = Mutex(State(filling: Self.emptyBatch(capacity: configuration.maxExportBatchSize)))
+    state = State(filling: Self.emptyBatch(capacity: configuration.maxExportBatchSize))
     let thread = Thread { [self] in run() }
     thread.name = "span-exporter"
     thread.start()
@@ -85,20 +86,26 @@ public final class BatchSpanProcessor: SpanProcessor {
     guard span.context.isSampled else { return }
     let maxQueueSize = configuration.maxQueueSize
     let maxBatch = configuration.maxExportBatchSize
-    // Moved into the queue, not copied (a closure cannot consume a captured parameter).
-    var incoming: SpanData? = consume span
-    let outcome: Enqueue = state.withLock { s in
-      guard s.accepting else { return .closed }
-      guard s.queued < maxQueueSize else { return .full }
-      s.filling.append(incoming.take()!)
-      s.queued += 1
-      s.enqueued += 1
-      guard s.filling.count == maxBatch else { return .queued }
-      var next = s.spare.popLast() ?? Self.emptyBatch(capacity: maxBatch)
-      swap(&next, &s.filling)
-      s.full.append(next)
-      return .batchReady
+    let outcome: Enqueue
+    lock.lock()
+    if !state.accepting {
+      outcome = .closed
+    } else if state.queued >= maxQueueSize {
+      outcome = .full
+    } else {
+      state.filling.append(span)
+      state.queued += 1
+      state.enqueued += 1
+      if state.filling.count == maxBatch {
+        var next = state.spare.popLast() ?? Self.emptyBatch(capacity: maxBatch)
+        swap(&next, &state.filling)
+        state.full.append(next)
+        outcome = .batchReady
+      } else {
+        outcome = .queued
+      }
     }
+    lock.unlock()
     switch outcome {
     case .full: metrics.spanDropped()
     case .batchReady: wakeup.signal()
@@ -108,25 +115,25 @@ public final class BatchSpanProcessor: SpanProcessor {
 
   public func forceFlush(timeout: Duration) -> Bool {
     let signal = DispatchSemaphore(value: 0)
-    let registered: Bool? = state.withLock { s in
-      if s.processed == s.enqueued { return nil }
-      if s.threadExited { return false }
-      s.flushWaiters.append(FlushWaiter(target: s.enqueued, signal: signal))
+    let registered: Bool? = lock.withLock {
+      if state.processed == state.enqueued { return nil }
+      if state.threadExited { return false }
+      state.flushWaiters.append(FlushWaiter(target: state.enqueued, signal: signal))
       return true
     }
     guard let registered else { return true }
     guard registered else { return false }
     wakeup.signal()
     if signal.wait(timeout: Self.dispatchTime(after: timeout)) == .success { return true }
-    state.withLock { s in s.flushWaiters.removeAll { $0.signal === signal } }
+    lock.withLock { state.flushWaiters.removeAll { $0.signal === signal } }
     return false
   }
 
   public func shutdown(timeout: Duration) -> Bool {
-    let first = state.withLock { s in
-      guard s.accepting else { return false }
-      s.accepting = false
-      s.stopping = true
+    let first = lock.withLock {
+      guard state.accepting else { return false }
+      state.accepting = false
+      state.stopping = true
       return true
     }
     guard first else { return true }
@@ -137,7 +144,7 @@ public final class BatchSpanProcessor: SpanProcessor {
   }
 
   /// Spans waiting in the queue (not yet taken by the export thread).
-  var queuedCountForTesting: Int { state.withLock { $0.queued } }
+  var queuedCountForTesting: Int { lock.withLock { state.queued } }
 
   // MARK: - Export thread
 
@@ -149,25 +156,25 @@ public final class BatchSpanProcessor: SpanProcessor {
     var taken: [[SpanData]] = []
     while true {
       let now = ContinuousClock.now
-      let step: Step = state.withLock { s in
-        let forced = s.stopping || !s.flushWaiters.isEmpty || now >= nextExport
-        if !s.full.isEmpty || (forced && !s.filling.isEmpty) {
-          swap(&taken, &s.full)
-          if forced && !s.filling.isEmpty {
-            var next = s.spare.popLast() ?? Self.emptyBatch(capacity: maxBatch)
-            swap(&next, &s.filling)
+      let step: Step = lock.withLock {
+        let forced = state.stopping || !state.flushWaiters.isEmpty || now >= nextExport
+        if !state.full.isEmpty || (forced && !state.filling.isEmpty) {
+          swap(&taken, &state.full)
+          if forced && !state.filling.isEmpty {
+            var next = state.spare.popLast() ?? Self.emptyBatch(capacity: maxBatch)
+            swap(&next, &state.filling)
             taken.append(next)
           }
-          s.queued = s.filling.count
+          state.queued = state.filling.count
           return .export(all: forced)
         }
         // Nothing queued but a partial batch, and every taken span exported (exports finish
         // before the next step): when forced, all waiters are satisfied.
         guard forced else { return .wait }
-        let waiters = s.flushWaiters
-        s.flushWaiters = []
-        if s.stopping {
-          s.threadExited = true
+        let waiters = state.flushWaiters
+        state.flushWaiters = []
+        if state.stopping {
+          state.threadExited = true
           return .exit(waiters)
         }
         return .idle(waiters)
@@ -204,14 +211,14 @@ public final class BatchSpanProcessor: SpanProcessor {
     // Freed here, outside the lock.
     batch.removeAll(keepingCapacity: true)
     var emptied: [SpanData]? = consume batch
-    let done: [FlushWaiter] = state.withLock { s in
-      s.processed += UInt64(count)
+    let done: [FlushWaiter] = lock.withLock {
+      state.processed += UInt64(count)
       if let array = emptied.take(), array.capacity >= configuration.maxExportBatchSize {
-        s.spare.append(array)
+        state.spare.append(array)
       }
-      let processed = s.processed
-      let done = s.flushWaiters.filter { $0.target <= processed }
-      s.flushWaiters.removeAll { $0.target <= processed }
+      let processed = state.processed
+      let done = state.flushWaiters.filter { $0.target <= processed }
+      state.flushWaiters.removeAll { $0.target <= processed }
       return done
     }
     for waiter in done { waiter.signal.signal() }
