@@ -24,11 +24,15 @@ final class SpanRecorder: @unchecked Sendable {
 
   func setAttribute(_ key: String, _ value: AttributeValue) {
     guard !ended else { return }
-    let limits = tracer.limits
-    let value = limits.attributeValueLengthLimit.map { value.truncated(to: $0) } ?? value
-    if !data.attributes.set(key, value, countLimit: limits.attributeCountLimit) {
-      data.droppedAttributesCount += 1
-    }
+    let countLimit = tracer.limits.attributeCountLimit
+    let stored =
+      if let lengthLimit = tracer.limits.attributeValueLengthLimit {
+        data.attributes.set(key, value.truncated(to: lengthLimit), countLimit: countLimit)
+      } else {
+        // Passed on as it is: no copy of the value for a `map` over the optional limit.
+        data.attributes.set(key, value, countLimit: countLimit)
+      }
+    if !stored { data.droppedAttributesCount += 1 }
   }
 
   func addEvent(_ name: String, attributes: [SpanAttribute], time: UInt64?) {
