@@ -4,7 +4,7 @@ import Transport
 
 /// A client for unary gRPC calls over one HTTP/2 connection, cleartext (prior knowledge) or
 /// TLS (ALPN h2), e.g. the OTLP/gRPC trace exporter. Connects on first use and reconnects after
-/// the connection breaks. Safe to use from any thread.
+/// the connection breaks. Safe to use from any thread (only blocking calls with `.caller`).
 public final class GRPCUnaryClient: Sendable {
   /// Which thread runs the client's event loop.
   public enum Threading: Sendable {
@@ -29,6 +29,7 @@ public final class GRPCUnaryClient: Sendable {
     /// TLS settings (trust roots, name checked, client certificate); nil for cleartext h2c.
     /// ALPN always offers `h2` only, whatever `alpnProtocols` says: gRPC needs HTTP/2.
     public var tls: TLSConfiguration?
+    /// Whether a loop thread or the blocking caller runs the connection.
     public var threading = Threading.loopThread
 
     public init(host: String, port: Int) {
@@ -43,8 +44,8 @@ public final class GRPCUnaryClient: Sendable {
   private let ownGroup: EventLoopGroup?
   private let channel: Mutex<ChannelBox?>
   private let address: SocketAddress
-  /// Held while a caller drives the loop (`Threading.caller`).
-  private let driver = Mutex(())
+  /// Whose turn it is to run the loop (`Threading.caller`).
+  private let turns = GRPCLoopTurns()
 
   /// Makes a client. Without `eventLoop` it runs its own loop thread, or none with
   /// `Threading.caller` (`eventLoop` is then ignored). Resolving the host and
@@ -63,6 +64,7 @@ public final class GRPCUnaryClient: Sendable {
       )
     }
     if configuration.threading == .caller {
+      precondition(eventLoop == nil, "a caller-driven client runs a loop of its own")
       loop = try EventLoop()
       ownGroup = nil
     } else if let eventLoop {
@@ -119,14 +121,17 @@ public final class GRPCUnaryClient: Sendable {
   ) -> Result<[UInt8], GRPCStatus> {
     precondition(!loop.inEventLoop, "blocking call on the client's loop thread")
     let waiter = GRPCResultWaiter<Result<[UInt8], GRPCStatus>>()
+    let turns = configuration.threading == .caller ? turns : nil
     submit(path: path, request: request, metadata: metadata, timeout: timeout) { result in
       waiter.resolve(result)
+      turns?.wake()
     }
     drive(until: waiter)
     return waiter.wait()
   }
 
   /// Closes the connection, fails calls still waiting for one, and stops the client's own loop.
+  /// With `.caller` it runs the loop itself when no other caller does.
   /// Later calls fail with UNAVAILABLE. Do not call it on the client's loop thread when the
   /// client owns its loop.
   public func shutdown() {
@@ -137,9 +142,11 @@ public final class GRPCUnaryClient: Sendable {
       })
     else { return }
     let done = GRPCResultWaiter<Void>()
+    let turns = configuration.threading == .caller ? turns : nil
     loop.execute {
       box.channel.shutdown()
       done.resolve(())
+      turns?.wake()
     }
     drive(until: done)
     if let ownGroup {
@@ -152,7 +159,7 @@ public final class GRPCUnaryClient: Sendable {
   /// With `Threading.caller`, runs the loop on this thread until `waiter` is resolved.
   private func drive<Value>(until waiter: GRPCResultWaiter<Value>) {
     guard configuration.threading == .caller else { return }
-    driver.withLock { _ in loop.run(until: { waiter.isResolved }) }
+    turns.drive(loop, until: { waiter.isResolved })
   }
 
   private static func nanoseconds(seconds: Int64, attoseconds: Int64) -> UInt64 {

@@ -27,6 +27,9 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
     var unusedText = 0
     /// Array and byte-string values.
     var boxed: [AttributeValue] = []
+    /// Slots of `boxed` no entry uses any more (a boxed value replaced by a scalar or string),
+    /// dropped by `copy`.
+    var unusedBoxes = 0
   }
 
   enum SetOutcome {
@@ -38,6 +41,8 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
   }
 
   static func create(entryCapacity: Int, textCapacity: Int) -> SpanAttributeStorage {
+    // Entries hold text offsets and lengths in 32 bits.
+    precondition(textCapacity < Int(UInt32.max), "SpanAttributes: over 4 GiB of text")
     let stride = MemoryLayout<Entry>.stride
     let textEntries = (textCapacity + stride - 1) / stride
     let buffer = create(minimumCapacity: entryCapacity + textEntries) { _ in
@@ -68,8 +73,25 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
         guard header.pointee.count < countLimit else { return .dropped }
         guard header.pointee.count < header.pointee.entryCapacity else { return .needsRoom }
       }
-      let needed = (existing == nil ? key.count + 1 : 0) + text.count + 1
+      let isString: Bool
+      let isBoxed: Bool
+      switch value {
+      case .string: (isString, isBoxed) = (true, false)
+      case .bool, .int, .double: (isString, isBoxed) = (false, false)
+      case .stringArray, .boolArray, .intArray, .doubleArray, .bytes:
+        (isString, isBoxed) = (false, true)
+      }
+      let needed = (existing == nil ? key.count + 1 : 0) + (isString ? text.count + 1 : 0)
       guard header.pointee.textCount + needed <= header.pointee.textCapacity else {
+        return .needsRoom
+      }
+      let replacedBox = existing.flatMap {
+        entries[$0].kind == .boxed ? Int(entries[$0].payload) : nil
+      }
+      // A new box while most slots are unused: compact first (`copy` drops them).
+      if isBoxed, replacedBox == nil, header.pointee.unusedBoxes > 8,
+        header.pointee.unusedBoxes > header.pointee.boxed.count / 2
+      {
         return .needsRoom
       }
       func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
@@ -87,15 +109,22 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
       case .int(let i): (kind, payload) = (.int, UInt64(bitPattern: i))
       case .double(let d): (kind, payload) = (.double, d.bitPattern)
       case .stringArray, .boolArray, .intArray, .doubleArray, .bytes:
-        header.pointee.boxed.append(value)
-        (kind, payload) = (.boxed, UInt64(header.pointee.boxed.count - 1))
+        if let slot = replacedBox {
+          header.pointee.boxed[slot] = value
+          (kind, payload) = (.boxed, UInt64(slot))
+        } else {
+          header.pointee.boxed.append(value)
+          (kind, payload) = (.boxed, UInt64(header.pointee.boxed.count - 1))
+        }
       }
       if let i = existing {
         let old = entries[i]
         switch old.kind {
         case .string: header.pointee.unusedText += old.stringLength + 1
-        case .boxed: header.pointee.boxed[Int(old.payload)] = .bool(false)
-        case .bool, .int, .double: break
+        case .boxed where !isBoxed:
+          header.pointee.boxed[Int(old.payload)] = .bool(false)
+          header.pointee.unusedBoxes += 1
+        case .boxed, .bool, .int, .double: break
         }
         entries[i].kind = kind
         entries[i].payload = payload

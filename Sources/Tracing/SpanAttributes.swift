@@ -44,12 +44,12 @@ public struct SpanAttributes: @unchecked Sendable {
     var stringLength: Int { Int(payload & 0xFFFF_FFFF) }
   }
 
-  /// Nil while there are no attributes, so a span without any allocates nothing for them.
+  /// Nil until an attribute is set or room is reserved.
   private var storage: SpanAttributeStorage?
 
   public init() {}
 
-  /// Empty, with room for `count` attributes of typical size, allocated on first use.
+  /// Empty, with room for `count` attributes of typical size allocated now.
   public init(minimumCapacity count: Int) {
     if count > 0 { storage = .create(entryCapacity: count, textCapacity: count * 32) }
   }
@@ -85,7 +85,7 @@ public struct SpanAttributes: @unchecked Sendable {
     if storage == nil {
       storage = .create(entryCapacity: 8, textCapacity: Swift.max(256, key.count + text.count + 2))
     } else if !isKnownUniquelyReferenced(&storage) {
-      storage = storage!.copy(addingText: 0)
+      storage = storage!.copy(addingText: key.count + text.count + 2)
     }
     switch storage!.set(key, value, text: text, countLimit: countLimit) {
     case .stored: return true
@@ -123,7 +123,9 @@ extension SpanAttributes: RandomAccessCollection {
   public var endIndex: Int { storage?.count ?? 0 }
 
   public subscript(position: Int) -> SpanAttribute {
-    withEntries { entries, text, boxed in
+    // The entries are an unsafe buffer, unchecked in release builds.
+    precondition(position >= 0 && position < endIndex, "SpanAttributes index out of range")
+    return withEntries { entries, text, boxed in
       let entry = entries[position]
       func string(_ offset: Int, _ length: Int) -> String {
         String(

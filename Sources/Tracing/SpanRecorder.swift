@@ -1,7 +1,7 @@
 /// The mutable state of one recording span, until `end` hands a `SpanData` to the processor.
 ///
 /// `@unchecked Sendable`: callers serialise access (one ext_proc stream's loop thread owns a
-/// span); after `end` the recorder holds nothing.
+/// span); after `end` it holds only an empty span and its tracer.
 final class SpanRecorder: @unchecked Sendable {
   /// The span being recorded; once ended, an empty span (the data moved to the processor, so
   /// queueing it neither copies it nor retains and later releases each of its fields).

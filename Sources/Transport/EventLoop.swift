@@ -16,13 +16,16 @@ package protocol EndOfTickWork: AnyObject {
   func runAtEndOfTick()
 }
 
-/// An epoll event loop that runs on one thread: I/O readiness, timers, and tasks handed over from
-/// other threads (woken through an eventfd).
+/// An epoll event loop that runs on one thread at a time: I/O readiness, timers, and tasks
+/// handed over from other threads (woken through an eventfd).
 ///
-/// Everything but `execute` and `stop` must be called on the loop's thread.
+/// Everything but `execute` and `stop` must be called on the thread running the loop: usually
+/// one thread for good (`run()`), or callers in turn that each drive it while they wait
+/// (`run(until:)`).
 public final class EventLoop: @unchecked Sendable {
   // @unchecked Sendable: cross-thread state is in `inbox` (a Mutex) and `thread` (an Atomic);
-  // everything else is touched only on the loop thread, which `assertInEventLoop` checks.
+  // everything else is touched only by the thread running the loop, which `assertInEventLoop`
+  // checks. Callers taking turns with `run(until:)` order their turns themselves (a lock).
 
   private struct Inbox {
     var tasks: [@Sendable () -> Void] = []
@@ -184,7 +187,9 @@ public final class EventLoop: @unchecked Sendable {
   ///
   /// For a loop that no thread runs for good: a client used from one thread can drive its loop
   /// only while it waits for an answer, instead of handing each request to a loop thread and
-  /// being woken for the answer (two thread switches per call). One thread at a time.
+  /// being woken for the answer (two thread switches per call). One thread at a time: callers
+  /// taking turns must order them (e.g. hold a lock while they drive), so each turn sees the
+  /// last one's writes.
   public func run(until done: () -> Bool) {
     thread.store(UInt(pthread_self()), ordering: .relaxed)
     defer { thread.store(0, ordering: .relaxed) }

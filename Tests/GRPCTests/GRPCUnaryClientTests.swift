@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GRPC
 import Logging
 import Synchronization
@@ -139,6 +140,46 @@ import Transport
     #expect(Set(received.map { $0[0] * 25 + $0[1] }).count == 100)
   }
 
+  @Test func callerThreading_shutdownFromAnotherThread_endsTheCallItDrives() throws {
+    let server = try Self.startServer()
+    defer { Self.stop(server) }
+    let client = try Self.client(
+      port: try #require(server.localAddress?.port), threading: .caller)
+    let started = ContinuousClock.now
+    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { client.shutdown() }
+    let result = client.call(path: "/test.Echo/Silent", request: [1], timeout: .seconds(30))
+    guard case .failure(let status) = result else {
+      Issue.record("silent call succeeded")
+      return
+    }
+    #expect(status.code == .unavailable)
+    #expect(started.duration(to: .now) < .seconds(5))
+  }
+
+  @Test func callerThreading_aShortDeadline_firesWhileAnotherCallerDrives() throws {
+    let server = try Self.startServer()
+    defer { Self.stop(server) }
+    let client = try Self.client(
+      port: try #require(server.localAddress?.port), threading: .caller)
+    defer { client.shutdown() }
+    let long = GRPCResultWaiterBox()
+    DispatchQueue.global().async {
+      long.value.withLock {
+        $0 = client.call(path: "/test.Echo/Silent", request: [1], timeout: .seconds(2))
+      }
+    }
+    Thread.sleep(forTimeInterval: 0.1)  // the long call is driving
+    let started = ContinuousClock.now
+    let short = client.call(path: "/test.Echo/Silent", request: [2], timeout: .milliseconds(200))
+    let waited = started.duration(to: .now)
+    guard case .failure(let status) = short else {
+      Issue.record("silent call succeeded")
+      return
+    }
+    #expect(status.code == .deadlineExceeded)
+    #expect(waited < .seconds(1.5), "the short call waited \(waited)")
+  }
+
   @Test(arguments: threadings)
   func callAfterShutdown_failsWithUnavailable(threading: GRPCUnaryClient.Threading) throws {
     let client = try Self.client(port: 9, threading: threading)
@@ -175,4 +216,9 @@ import Transport
       try GRPCUnaryClient(configuration: configuration, logger: Logger(label: "client"))
     }
   }
+}
+
+/// Where a call made on another thread leaves its result.
+private final class GRPCResultWaiterBox: Sendable {
+  let value = Mutex<Result<[UInt8], GRPCStatus>?>(nil)
 }

@@ -83,3 +83,43 @@ struct SpanAttributesTests {
     }
   }
 }
+
+@Suite("span attributes storage, boxed values and growth")
+struct SpanAttributesBoxedTests {
+  @Test func replacingABoxedValue_reusesItsSlot() {
+    var attributes = SpanAttributes()
+    for i in 0..<10_000 { attributes.set("k", .intArray([Int64(i)])) }
+    #expect(attributes.withEntries { _, _, boxed in boxed.count } == 1)
+    #expect(attributes == [SpanAttribute("k", .intArray([9_999]))])
+  }
+
+  @Test func alternatingBoxedAndScalarValues_staysBounded() {
+    var attributes: SpanAttributes = [SpanAttribute("first", "x")]
+    for i in 0..<10_000 {
+      attributes.set("k", i.isMultiple(of: 2) ? .stringArray(["\(i)"]) : .int(Int64(i)))
+    }
+    #expect(attributes.withEntries { _, _, boxed in boxed.count } < 40)
+    #expect(attributes == [SpanAttribute("first", "x"), SpanAttribute("k", 9_999)])
+  }
+
+  @Test func boxedValues_surviveTheCopyThatGrowsTheStorage() {
+    var attributes: SpanAttributes = [
+      SpanAttribute("a", .stringArray(["x"])), SpanAttribute("b", .bytes([1, 2])),
+    ]
+    attributes.set("a", 1)  // leaves an unused box behind
+    let shared = attributes
+    for i in 0..<30 { attributes.set("key.\(i)", .doubleArray([Double(i)])) }
+    #expect(attributes.count == 32)
+    #expect(attributes[0] == SpanAttribute("a", 1))
+    #expect(attributes[1] == SpanAttribute("b", .bytes([1, 2])))
+    #expect(attributes[31] == SpanAttribute("key.29", .doubleArray([29])))
+    #expect(shared == [SpanAttribute("a", 1), SpanAttribute("b", .bytes([1, 2]))])
+  }
+
+  @Test func subscriptOutOfRange_traps() async {
+    await #expect(processExitsWith: .failure) {
+      let attributes: SpanAttributes = [SpanAttribute("only", 1)]
+      _ = attributes[1]
+    }
+  }
+}
