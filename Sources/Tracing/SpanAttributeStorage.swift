@@ -73,26 +73,23 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
         guard header.pointee.count < countLimit else { return .dropped }
         guard header.pointee.count < header.pointee.entryCapacity else { return .needsRoom }
       }
-      let isString: Bool
-      let isBoxed: Bool
+      let kind: SpanAttributes.Kind
+      var payload: UInt64 = 0
       switch value {
-      case .string: (isString, isBoxed) = (true, false)
-      case .bool, .int, .double: (isString, isBoxed) = (false, false)
-      case .stringArray, .boolArray, .intArray, .doubleArray, .bytes:
-        (isString, isBoxed) = (false, true)
+      case .string: kind = .string
+      case .bool(let b): (kind, payload) = (.bool, b ? 1 : 0)
+      case .int(let i): (kind, payload) = (.int, UInt64(bitPattern: i))
+      case .double(let d): (kind, payload) = (.double, d.bitPattern)
+      case .stringArray, .boolArray, .intArray, .doubleArray, .bytes: kind = .boxed
       }
-      let needed = (existing == nil ? key.count + 1 : 0) + (isString ? text.count + 1 : 0)
+      let needed = (existing == nil ? key.count + 1 : 0) + (kind == .string ? text.count + 1 : 0)
       guard header.pointee.textCount + needed <= header.pointee.textCapacity else {
         return .needsRoom
       }
-      let replacedBox = existing.flatMap {
-        entries[$0].kind == .boxed ? Int(entries[$0].payload) : nil
-      }
-      // A new box while most slots are unused: compact first (`copy` drops them).
-      if isBoxed, replacedBox == nil, header.pointee.unusedBoxes > 8,
-        header.pointee.unusedBoxes > header.pointee.boxed.count / 2
-      {
-        return .needsRoom
+      if kind == .boxed {
+        let old = existing.map { entries[$0] }
+        guard let slot = Self.boxSlot(for: value, replacing: old, header) else { return .needsRoom }
+        payload = UInt64(slot)
       }
       func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let offset = header.pointee.textCount
@@ -101,27 +98,12 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
         header.pointee.textCount = offset + bytes.count + 1
         return offset
       }
-      let kind: SpanAttributes.Kind
-      let payload: UInt64
-      switch value {
-      case .string: (kind, payload) = (.string, UInt64(append(text)) << 32 | UInt64(text.count))
-      case .bool(let b): (kind, payload) = (.bool, b ? 1 : 0)
-      case .int(let i): (kind, payload) = (.int, UInt64(bitPattern: i))
-      case .double(let d): (kind, payload) = (.double, d.bitPattern)
-      case .stringArray, .boolArray, .intArray, .doubleArray, .bytes:
-        if let slot = replacedBox {
-          header.pointee.boxed[slot] = value
-          (kind, payload) = (.boxed, UInt64(slot))
-        } else {
-          header.pointee.boxed.append(value)
-          (kind, payload) = (.boxed, UInt64(header.pointee.boxed.count - 1))
-        }
-      }
+      if kind == .string { payload = UInt64(append(text)) << 32 | UInt64(text.count) }
       if let i = existing {
         let old = entries[i]
         switch old.kind {
         case .string: header.pointee.unusedText += old.stringLength + 1
-        case .boxed where !isBoxed:
+        case .boxed where kind != .boxed:
           header.pointee.boxed[Int(old.payload)] = .bool(false)
           header.pointee.unusedBoxes += 1
         case .boxed, .bool, .int, .double: break
@@ -138,6 +120,22 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
       }
       return .stored
     }
+  }
+
+  /// The slot of the boxed values for `value`: the replaced entry's own when it was boxed too,
+  /// else a new one; nil while most slots are unused (`copy` drops them first).
+  private static func boxSlot(
+    for value: AttributeValue, replacing old: Entry?, _ header: UnsafeMutablePointer<Header>
+  ) -> Int? {
+    if let old, old.kind == .boxed {
+      header.pointee.boxed[Int(old.payload)] = value
+      return Int(old.payload)
+    }
+    if header.pointee.unusedBoxes > 8, header.pointee.unusedBoxes > header.pointee.boxed.count / 2 {
+      return nil
+    }
+    header.pointee.boxed.append(value)
+    return header.pointee.boxed.count - 1
   }
 
   /// The position of the key whose UTF-8 is `key`, if present.
