@@ -4,13 +4,13 @@ import Logging
 // RouterBenchmarks: in-process benchmarks for bench/run, one JSON object per result on stdout.
 //
 //   RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] [--requests N]
-//   RouterBenchmarks spans --endpoint HOST:PORT [--spans N]
+//   RouterBenchmarks spans --endpoint HOST:PORT [--spans N] [--rounds N] [--shape router|uniform12]
 //
 // `router`: CPU per request of the whole router path through the ext_proc handler (protobuf
 // decode, state machine, OpenAI parse, classification, routing, cache lookup and store, body
 // rewrite, response encode) for each body size. `spans`: CPU per span of the tracing pipeline
-// (create, 12 attributes, end, batch, OTLP encode, OTLP/gRPC export to the receiver at
-// HOST:PORT).
+// (create, attributes, end, batch, OTLP encode, OTLP/gRPC export to the receiver at
+// HOST:PORT), for the router's own five spans or five spans of 12 attributes each.
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -28,7 +28,8 @@ do {
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
-        + "[--requests N] | spans --endpoint HOST:PORT [--spans N]")
+        + "[--requests N] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
+        + "[--shape router|uniform12]")
   }
 } catch {
   FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))
