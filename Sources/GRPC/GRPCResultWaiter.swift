@@ -1,46 +1,29 @@
-import Glibc
+import Transport
 
 /// A one-shot value that one thread blocks on until another resolves it.
 final class GRPCResultWaiter<Value: Sendable>: @unchecked Sendable {
-  // @unchecked Sendable: `value` is only read and written with `mutex` held.
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  // @unchecked Sendable: `value` is only read and written with `lock` held.
+  private let lock = ConditionLock()
   private var value: Value?
-
-  init() {
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
-  }
-
-  deinit {
-    pthread_cond_destroy(condition)
-    pthread_mutex_destroy(mutex)
-    condition.deallocate()
-    mutex.deallocate()
-  }
 
   /// Sets the value (the first call wins) and wakes the waiter.
   func resolve(_ newValue: Value) {
-    pthread_mutex_lock(mutex)
-    if value == nil { value = newValue }
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    lock.withLock {
+      if value == nil { value = newValue }
+      lock.broadcast()
+    }
   }
 
   /// Whether `resolve` was called.
   var isResolved: Bool {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    return value != nil
+    lock.withLock { value != nil }
   }
 
   /// Blocks until `resolve` was called; returns the value.
   func wait() -> Value {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    while value == nil {
-      pthread_cond_wait(condition, mutex)
+    lock.withLock {
+      while value == nil { lock.wait() }
+      return value!
     }
-    return value!
   }
 }

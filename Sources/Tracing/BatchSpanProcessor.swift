@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Transport
 
 /// Queues ended spans and exports them in batches from its own thread.
 ///
@@ -15,7 +16,9 @@ public final class BatchSpanProcessor: SpanProcessor {
   public let configuration: BatchSpanProcessorConfiguration
   private let exporter: any SpanExporter
   private let metrics: TracingMetrics
-  private let lock = SpanQueueLock()
+  // A lock taken and released apart, so `onEnd` appends the span it is given straight into the
+  // queue (through `Mutex.withLock` a closure would have to move it through an optional).
+  private let lock = ConditionLock()
   /// Read and written only with `lock` held: that is its synchronisation and its exclusivity.
   @exclusivity(unchecked) nonisolated(unsafe) private var state: State
   /// Wakes the export thread early (full batch, flush, shutdown).
