@@ -138,13 +138,6 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
     return header.pointee.boxed.count - 1
   }
 
-  /// The position of the key whose UTF-8 is `key`, if present.
-  func index(forKey key: UnsafeBufferPointer<UInt8>) -> Int? {
-    withUnsafeMutablePointers { header, entries in
-      Self.index(forKey: key, header, entries, Self.text(header, entries))
-    }
-  }
-
   /// A copy without the unused text and boxes, with room for one more entry and `text` more
   /// bytes (doubling an area that would otherwise be more than half full).
   func copy(addingText text: Int) -> SpanAttributeStorage {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// A span's attributes, kept in the form the OTLP encoder wants them.
 ///
 /// One allocation holds a plain `Entry` per attribute followed by the keys and string values as
@@ -56,12 +50,6 @@ public struct SpanAttributes: @unchecked Sendable {
 
   public init(_ attributes: some Sequence<SpanAttribute>) {
     for attribute in attributes { set(attribute.key, attribute.value) }
-  }
-
-  /// The position of `key`, if present.
-  public func index(forKey key: String) -> Int? {
-    guard let storage else { return nil }
-    return Self.withUTF8(key) { storage.index(forKey: $0) }
   }
 
   /// Sets `key` to `value`: replaces the value when the key is present, else appends unless

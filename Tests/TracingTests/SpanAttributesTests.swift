@@ -18,8 +18,6 @@ struct SpanAttributesTests {
       #expect(stored)
     }
     #expect(Array(attributes) == expected)
-    #expect(attributes.index(forKey: "i") == 3)
-    #expect(attributes.index(forKey: "missing") == nil)
   }
 
   @Test func set_existingKey_replacesTheValueInPlace() {
