@@ -70,10 +70,11 @@ public final class TracingRequestObserver: RequestObserver {
       Self.requestSpanName, kind: .server, parent: parent, startTime: rootStartTime)
     self.root = root
     guard root.isRecording else { return }
-    let urlPath = path.prefix { $0 != "?" }
+    // Cut at the query by bytes: walking the path by Characters costs grapheme breaking.
+    let urlPath = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(path[..<$0]) } ?? path
     operationName = urlPath == "/v1/completions" ? "text_completion" : "chat"
     root.setAttribute("http.request.method", method)
-    root.setAttribute("url.path", String(urlPath))
+    root.setAttribute("url.path", urlPath)
     root.setAttribute("gen_ai.operation.name", operationName)
     root.setAttribute("gen_ai.provider.name", providerName)
   }
