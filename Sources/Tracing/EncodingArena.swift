@@ -60,8 +60,13 @@ final class EncodingArena {
 
   /// A copy of `bytes`.
   func bytes(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8> {
+    bytes.withUnsafeBufferPointer { self.bytes($0) }
+  }
+
+  /// A copy of `bytes`.
+  func bytes(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
     let out = allocate(UInt8.self, count: bytes.count)
-    bytes.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: $0.count) } }
+    if let source = bytes.baseAddress { out.update(from: source, count: bytes.count) }
     return out
   }
 

@@ -1,11 +1,5 @@
 import CGeneratedProtos
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Encodes span batches as OTLP `ExportTraceServiceRequest` bytes with protobuf-c.
 ///
 /// One `ResourceSpans` (the resource attributes) with one `ScopeSpans` (scope
@@ -217,8 +211,8 @@ final class OTLPTraceEncoder {
     guard !attributes.isEmpty else { return (0, nil) }
     return attributes.withEntries { entries, packedText, boxed in
       let count = entries.count
-      let text = arena.allocate(CChar.self, count: packedText.count)
-      memcpy(text, packedText.baseAddress!, packedText.count)
+      let text = UnsafeMutableRawPointer(arena.bytes(packedText))
+        .assumingMemoryBound(to: CChar.self)
       // The keys and string values with their NULs, plus each pair's framing and its string
       // value's tag and length; scalar and boxed values add their own below.
       spansBound += packedText.count + count * (Bound.keyValue + Bound.delimited)
