@@ -2,7 +2,7 @@
 
 The same spans as RouterBenchmarks `spans`: requests of five in one of two shapes, through the
 SDK's BatchSpanProcessor (queue 2048, batches of 512) and OTLPSpanExporter (OTLP/gRPC, insecure)
-to the receiver at HOST:PORT, flushing every 1024 spans so none is dropped. CPU is the
+to the receiver at HOST:PORT, flushing every 1020 spans so none is dropped. CPU is the
 process's (time.process_time: every thread, the exporter's included). Prints one JSON line.
 
 Shapes (SHAPE, default router):
@@ -27,7 +27,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
 
-FLUSH_EVERY = 1024
+FLUSH_EVERY = 1020
 SPANS_PER_REQUEST = 5
 CHILDREN = ("semantic_router.classification", "semantic_router.cache.lookup",
             "semantic_router.routing.decision", "semantic_router.upstream.request")

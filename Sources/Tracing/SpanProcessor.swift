@@ -1,5 +1,8 @@
 /// Receives ended spans (OpenTelemetry SDK "SpanProcessor").
-public protocol SpanProcessor: Sendable {
+///
+/// Class-bound: every span's `end` calls through the tracer's processor, and a class
+/// existential is called through its reference, where any other is copied for each call.
+public protocol SpanProcessor: AnyObject, Sendable {
   /// Called once per ended recording span, on the thread that ended it. Must not block.
   /// `consuming`: the span's recorder hands its data over, so queueing it copies nothing.
   func onEnd(_ span: consuming SpanData)
@@ -10,7 +13,7 @@ public protocol SpanProcessor: Sendable {
 }
 
 /// Discards every span (tracing disabled).
-public struct NoopSpanProcessor: SpanProcessor {
+public final class NoopSpanProcessor: SpanProcessor {
   public init() {}
   public func onEnd(_ span: SpanData) {}
   public func forceFlush(timeout: Duration) -> Bool { true }

@@ -48,7 +48,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private var goawaySent = false
   public private(set) var isClosed = false
 
-  private static let outputHighWater = 64 * 1024
+  /// Frames gathered before a write: room for a whole OTLP export of 512 spans (about 160 KiB),
+  /// so it leaves in one write that wakes the receiver once (64 KiB took three).
+  private static let outputHighWater = 256 * 1024
 
   /// Wraps a connected socket; call `start()` on the loop to begin. `tls` (client only) is a
   /// session whose handshake has completed; `pendingCiphertext` is what it still has to send.
