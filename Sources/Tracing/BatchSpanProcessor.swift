@@ -11,7 +11,8 @@ import Transport
 /// thread, which takes the full batches (moving arrays, never copying spans) and exports each
 /// as it is; when `scheduleDelay` passes, on `forceFlush` and on `shutdown` it takes the
 /// partly filled batch too. Exported arrays go back, emptied with their capacity kept, so a
-/// steady stream of spans allocates no queue storage. Call `shutdown` to stop the thread.
+/// steady stream of spans allocates no queue storage; their spans' attribute storages go back to
+/// `SpanAttributeStoragePool`. Call `shutdown` to stop the thread.
 public final class BatchSpanProcessor: SpanProcessor {
   public let configuration: BatchSpanProcessorConfiguration
   private let exporter: any SpanExporter
@@ -211,6 +212,7 @@ public final class BatchSpanProcessor: SpanProcessor {
     let began = ContinuousClock.now
     let result = exporter.export(batch, deadline: began.advanced(by: configuration.exportTimeout))
     metrics.exportFinished(spans: count, result: result, latency: began.duration(to: .now))
+    SpanAttributeStoragePool.shared.recycle(&batch)
     // Freed here, outside the lock.
     batch.removeAll(keepingCapacity: true)
     var emptied: [SpanData]? = consume batch

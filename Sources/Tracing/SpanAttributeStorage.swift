@@ -30,6 +30,8 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
     /// Slots of `boxed` no entry uses any more (a boxed value replaced by a scalar or string),
     /// dropped by `copy`.
     var unusedBoxes = 0
+    /// Made by `SpanAttributeStoragePool`, which takes it back once its span is exported.
+    let isPooled: Bool
   }
 
   enum SetOutcome {
@@ -40,13 +42,15 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
     case needsRoom
   }
 
-  static func create(entryCapacity: Int, textCapacity: Int) -> SpanAttributeStorage {
+  static func create(
+    entryCapacity: Int, textCapacity: Int, pooled: Bool = false
+  ) -> SpanAttributeStorage {
     // Entries hold text offsets and lengths in 32 bits.
     precondition(textCapacity < Int(UInt32.max), "SpanAttributes: over 4 GiB of text")
     let stride = MemoryLayout<Entry>.stride
     let textEntries = (textCapacity + stride - 1) / stride
     let buffer = create(minimumCapacity: entryCapacity + textEntries) { _ in
-      Header(entryCapacity: entryCapacity, textCapacity: textEntries * stride)
+      Header(entryCapacity: entryCapacity, textCapacity: textEntries * stride, isPooled: pooled)
     }
     let storage = unsafeDowncast(buffer, to: SpanAttributeStorage.self)
     storage.withUnsafeMutablePointerToElements { entries in
@@ -59,6 +63,21 @@ final class SpanAttributeStorage: ManagedBuffer<SpanAttributeStorage.Header, Spa
 
   /// Entries in use.
   var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+
+  var isPooled: Bool { withUnsafeMutablePointerToHeader { $0.pointee.isPooled } }
+
+  /// Forgets every attribute, keeping the capacity. Entries are plain memory: only the boxed
+  /// values need releasing.
+  func removeAll() {
+    withUnsafeMutablePointerToHeader { header in
+      header.pointee.count = 0
+      header.pointee.textCount = 0
+      header.pointee.keyLengthBits = 0
+      header.pointee.unusedText = 0
+      if !header.pointee.boxed.isEmpty { header.pointee.boxed = [] }
+      header.pointee.unusedBoxes = 0
+    }
+  }
 
   /// Sets the value of the entry whose key's UTF-8 is `key`, or appends one unless `count`
   /// reached `countLimit`. `text` is a string value's UTF-8 (empty for other values).

@@ -43,9 +43,14 @@ public struct SpanAttributes: @unchecked Sendable {
 
   public init() {}
 
-  /// Empty, with room for `count` attributes of typical size allocated now.
+  /// Empty, with room for `count` attributes of typical size allocated now (or reused: up to
+  /// `SpanAttributeStoragePool.entryCapacity`, the pool's).
   public init(minimumCapacity count: Int) {
-    if count > 0 { storage = .create(entryCapacity: count, textCapacity: count * 32) }
+    if count > SpanAttributeStoragePool.entryCapacity {
+      storage = .create(entryCapacity: count, textCapacity: count * 32)
+    } else if count > 0 {
+      storage = SpanAttributeStoragePool.shared.take()
+    }
   }
 
   public init(_ attributes: some Sequence<SpanAttribute>) {
@@ -82,6 +87,15 @@ public struct SpanAttributes: @unchecked Sendable {
       storage = storage!.copy(addingText: key.count + text.count + 2)
       return storage!.set(key, value, text: text, countLimit: countLimit) == .stored
     }
+  }
+
+  /// The storage, emptied, when the pool made it and no other value shares it; these attributes
+  /// are then empty.
+  mutating func takePooledStorage() -> SpanAttributeStorage? {
+    guard storage?.isPooled == true, isKnownUniquelyReferenced(&storage) else { return nil }
+    let taken = storage.take()!
+    taken.removeAll()
+    return taken
   }
 
   /// `string`'s UTF-8 without copying it when it is stored contiguously (native strings are).

@@ -79,12 +79,11 @@ public final class Tracer: Sendable {
       return .nonRecording(context)
     }
     metrics.sampledSpanStarted()
-    // Room for a typical span's attributes (the router sets up to 12 on its root), so they
-    // are not regrown on the way.
     let data = SpanData(
       name: name, kind: kind, context: context, parentSpanID: validParent?.spanID,
       parentIsRemote: validParent?.isRemote, startTimeUnixNanos: startTime ?? now(),
-      attributes: SpanAttributes(minimumCapacity: max(attributes.count, 12)))
+      attributes: SpanAttributes(
+        minimumCapacity: max(attributes.count, SpanAttributeStoragePool.entryCapacity)))
     let recorder = SpanRecorder(data: data, tracer: self)
     for attribute in attributes { recorder.setAttribute(attribute.key, attribute.value) }
     return Span(context: context, recorder: recorder)
