@@ -502,17 +502,21 @@ def run_router_cpu(args, bin_dir: Path, workdir: Path) -> list[str]:
   configs = [("shipped (max_query_bytes 512)", DEPLOY_CONFIG),
              ("whole query (max_query_bytes 0)", whole_query_config(workdir))]
   results = []
-  for label, config in configs:
-    out = subprocess.run(
-      [str(bin_dir / "RouterBenchmarks"), "router", "--config", str(config),
-       "--words", *words, "--sizes", "2048,32768", "--requests", str(args.cpu_requests),
-       "--rounds", str(args.cpu_rounds)],
-      capture_output=True, text=True, timeout=900)
-    if out.returncode != 0:
-      raise RuntimeError(f"RouterBenchmarks router failed:\n{out.stderr}")
-    for line in out.stdout.splitlines():
-      if line.startswith("{"):
-        results.append(dict(json.loads(line), config=label))
+  sink = start_sink()
+  try:
+    for label, config in configs:
+      out = subprocess.run(
+        [str(bin_dir / "RouterBenchmarks"), "router", "--config", str(config),
+         "--words", *words, "--sizes", "2048,32768", "--requests", str(args.cpu_requests),
+         "--rounds", str(args.cpu_rounds), "--tracing-endpoint", f"127.0.0.1:{sink.port}"],
+        capture_output=True, text=True, timeout=900)
+      if out.returncode != 0:
+        raise RuntimeError(f"RouterBenchmarks router failed:\n{out.stderr}")
+      for line in out.stdout.splitlines():
+        if line.startswith("{"):
+          results.append(dict(json.loads(line), config=label))
+  finally:
+    sink_count(sink)
   lines = [
     "### Router CPU per request, without the network",
     "",
@@ -529,11 +533,15 @@ def run_router_cpu(args, bin_dir: Path, workdir: Path) -> list[str]:
     "own cache key, since the unread middle is keyed exactly, so its lookup finds no entry to "
     "compare). CPU: getrusage over the run, median of "
     f"{args.cpu_rounds} round(s). Stage columns: each stage alone over the same bodies; "
-    "\"rest\" is the difference (ext_proc handler, protobuf, cache store, response side).",
+    "\"rest\" is the difference (ext_proc handler, protobuf, cache store, response side). "
+    "Traced: each round is followed by one with the router's tracing on as `serve` sets it up "
+    "(always_on, a new trace per request, its five spans exported over OTLP/gRPC to "
+    "bench/otlp_sink.py and flushed before the round ends): the whole process's CPU, and the "
+    "part on the requests' own thread (the rest is the span export thread).",
     "",
     "| classifier reads | body | requests | CPU µs/request | CPU µs/KiB | parse | classify "
-    "| cache lookup | rewrite | rest |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| cache lookup | rewrite | rest | traced | traced, request thread |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ]
   for r in results:
     stages = r["stage_cpu_us_per_request"]
@@ -543,7 +551,8 @@ def run_router_cpu(args, bin_dir: Path, workdir: Path) -> list[str]:
       f"{r['cpu_us_per_request']:.1f} | {r['cpu_us_per_kib']:.2f} | "
       f"{stages.get('parse', 0):.1f} | {stages.get('classify', 0):.1f} | "
       f"{stages.get('cache_lookup', 0):.1f} | {stages.get('rewrite_model', 0):.1f} | "
-      f"{rest:.1f} |")
+      f"{rest:.1f} | {r['traced_cpu_us_per_request']:.1f} | "
+      f"{r['traced_thread_cpu_us_per_request']:.1f} |")
   lines.append("")
   shipped = {r["body_bytes"]: r for r in results if r["config"] == configs[0][0]}
   if 2048 in shipped and 32768 in shipped:
@@ -553,6 +562,11 @@ def run_router_cpu(args, bin_dir: Path, workdir: Path) -> list[str]:
       f"(goal <= 20); cost per KiB at 32 KB / at 2 KB = "
       f"{ratio(large['cpu_us_per_kib'], small['cpu_us_per_kib'])} "
       "(linear: about 1 or below, the fixed per-request part spreads over more bytes).")
+    traced = small["traced_cpu_us_per_request"] - small["cpu_us_per_request"]
+    on_thread = small["traced_thread_cpu_us_per_request"] - small["cpu_us_per_request"]
+    lines.append(
+      f"Tracing (shipped config, 2 KB): +{traced:.1f} µs CPU per request for its five spans, "
+      f"+{on_thread:.1f} µs of it on the request's own thread.")
   return lines
 
 

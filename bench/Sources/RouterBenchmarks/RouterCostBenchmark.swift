@@ -2,6 +2,7 @@ import ExtProc
 import Foundation
 import Logging
 import Router
+import Tracing
 
 /// The router's CPU cost per request without the network: each request is one ext_proc stream
 /// driven through the same handler `serve` registers (`ExtProcService.handlerFactory` over
@@ -14,6 +15,12 @@ import Router
 /// holds, so every lookup scans a full cache and misses, and every response is stored (evicting
 /// the least recently used entry), which is what a miss costs in steady state. An untimed pass
 /// first checks that every request is routed and none is a cache hit.
+///
+/// With `--tracing-endpoint`, each round is followed by a traced one over the next bodies:
+/// the same handler with the tracing observer `serve` adds (always_on, a new trace per request,
+/// OTLP/gRPC to that receiver), flushed before the round's CPU time is read, so the export
+/// thread's work is in it; the requests' own thread's CPU is read too (the part on the request
+/// path). Every span must reach the exporter.
 struct RouterCostBenchmark {
   let configPath: String
   let wordFiles: [String]
@@ -21,6 +28,8 @@ struct RouterCostBenchmark {
   /// Timed requests for a 2 KB body; larger bodies get proportionally fewer.
   let requests: Int
   let rounds: Int
+  /// The OTLP/gRPC receiver of the traced rounds; nil: no traced rounds.
+  let tracingEndpoint: String?
 
   init(arguments: BenchmarkArguments) throws(BenchmarkArguments.Failure) {
     configPath = try arguments.string("config")
@@ -29,12 +38,20 @@ struct RouterCostBenchmark {
     sizes = try arguments.ints("sizes", default: [2048, 32768])
     requests = try arguments.int("requests", default: 40_000)
     rounds = try arguments.int("rounds", default: 3)
+    tracingEndpoint = arguments.values("tracing-endpoint").first
   }
 
   func run() throws {
     let configuration = try RouterConfiguration.load(path: configPath)
     let bodies = try RequestBodies(files: wordFiles)
     let logger = Logger(label: "semantic-router")
+    let pipeline = try tracingEndpoint.map { endpoint in
+      try TracingPipeline(
+        configuration: TracingConfiguration(
+          enabled: true, exporter: .init(type: .otlp, endpoint: endpoint, insecure: true),
+          sampling: .init(type: .alwaysOn)))
+    }
+    var tracedRequests = 0
     for size in sizes {
       // A fresh router (and cache) per size.
       let router = SemanticRouter(configuration: configuration)
@@ -55,17 +72,47 @@ struct RouterCostBenchmark {
             + "\(tally.cacheHits), immediate answers \(tally.immediateResponses)")
       }
       let factory = SemanticRouterProcessor.factory(router: router, logger: logger)
+      let traced = pipeline.map { pipeline in
+        SemanticRouterProcessor.factory(
+          router: router, logger: logger,
+          makeObserver: RouterTracing(pipeline: pipeline).makeObserver)
+      }
       let measured = max(requests * 2048 / size, 2 * distinct)
       var next = try exchanges.run(distinct, factory: factory, startingAt: 0).next
+      if let traced {
+        next = try exchanges.run(distinct, factory: traced, startingAt: next).next
+        tracedRequests += distinct
+      }
 
-      var perRequest: [Double] = []
-      for _ in 0..<rounds {
+      /// CPU per request of one round through `factory`, the process's and the requests' own
+      /// thread's; flushes the spans before reading them when traced.
+      func round(
+        _ factory: @escaping ProcessorFactory, flush: TracingPipeline?
+      ) throws -> (process: Double, thread: Double) {
         let start = CPUTime.now()
+        let threadStart = CPUTime.onThisThread()
         let outcome = try exchanges.run(measured, factory: factory, startingAt: next)
-        perRequest.append(CPUTime.now().since(start) / Double(measured))
+        let thread = CPUTime.onThisThread().since(threadStart) / Double(measured)
+        if let flush, !flush.forceFlush(timeout: .seconds(30)) {
+          throw BenchmarkArguments.Failure("the span pipeline did not flush in time")
+        }
+        let process = CPUTime.now().since(start) / Double(measured)
         next = outcome.next
         guard outcome.immediateResponses == 0 else {
           throw BenchmarkArguments.Failure("\(size)-byte bodies: a request was answered at once")
+        }
+        return (process, thread)
+      }
+      var perRequest: [Double] = []
+      var tracedPerRequest: [Double] = []
+      var tracedOnThread: [Double] = []
+      for _ in 0..<rounds {
+        perRequest.append(try round(factory, flush: nil).process)
+        if let traced {
+          let cost = try round(traced, flush: pipeline)
+          tracedPerRequest.append(cost.process)
+          tracedOnThread.append(cost.thread)
+          tracedRequests += measured
         }
       }
       let median = perRequest.sorted()[perRequest.count / 2]
@@ -73,7 +120,7 @@ struct RouterCostBenchmark {
       let stages = try RouterStageCosts(
         router: SemanticRouter(configuration: configuration), bodies: exchanges.bodies
       ).measure(measured)
-      let result: [String: Any] = [
+      var result: [String: Any] = [
         "benchmark": "router", "body_bytes": size, "requests": measured, "rounds": rounds,
         "cpu_us_per_request": median, "cpu_us_per_kib": median / (Double(size) / 1024),
         "round_cpu_us_per_request": perRequest, "distinct_bodies": distinct,
@@ -81,7 +128,24 @@ struct RouterCostBenchmark {
         "check_routed": tally.routed, "check_cache_hits": tally.cacheHits,
         "categories": tally.categories, "stage_cpu_us_per_request": stages,
       ]
+      if !tracedPerRequest.isEmpty {
+        result["traced_cpu_us_per_request"] = tracedPerRequest.sorted()[tracedPerRequest.count / 2]
+        result["traced_thread_cpu_us_per_request"] = tracedOnThread.sorted()[rounds / 2]
+        result["round_traced_cpu_us_per_request"] = tracedPerRequest
+      }
       try ResultLine.write(result)
+    }
+    if let pipeline {
+      let figures = pipeline.metrics.snapshot()
+      guard pipeline.shutdown(timeout: .seconds(10)) else {
+        throw BenchmarkArguments.Failure("the span pipeline did not shut down in time")
+      }
+      let expected = UInt64(tracedRequests * SpanCostBenchmark.spansPerRequest)
+      guard figures.spansExported == expected, figures.spansDroppedQueueFull == 0 else {
+        throw BenchmarkArguments.Failure(
+          "traced rounds: exported \(figures.spansExported) of \(expected) spans, dropped "
+            + "\(figures.spansDroppedQueueFull)")
+      }
     }
   }
 }

@@ -4,11 +4,13 @@ import Logging
 // RouterBenchmarks: in-process benchmarks for bench/run, one JSON object per result on stdout.
 //
 //   RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] [--requests N]
+//                           [--tracing-endpoint HOST:PORT]
 //   RouterBenchmarks spans --endpoint HOST:PORT [--spans N] [--rounds N] [--shape router|uniform12]
 //
 // `router`: CPU per request of the whole router path through the ext_proc handler (protobuf
 // decode, state machine, OpenAI parse, classification, routing, cache lookup and store, body
-// rewrite, response encode) for each body size. `spans`: CPU per span of the tracing pipeline
+// rewrite, response encode) for each body size, and with --tracing-endpoint the same with the
+// router's tracing on (its five spans per request exported there). `spans`: CPU per span of the tracing pipeline
 // (create, attributes, end, batch, OTLP encode, OTLP/gRPC export to the receiver at
 // HOST:PORT), for the router's own five spans or five spans of 12 attributes each.
 
@@ -28,7 +30,7 @@ do {
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
-        + "[--requests N] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
+        + "[--requests N] [--tracing-endpoint HOST:PORT] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
         + "[--shape router|uniform12]")
   }
 } catch {
