@@ -130,7 +130,8 @@ struct RouterCostBenchmark {
       ]
       if !tracedPerRequest.isEmpty {
         result["traced_cpu_us_per_request"] = tracedPerRequest.sorted()[tracedPerRequest.count / 2]
-        result["traced_thread_cpu_us_per_request"] = tracedOnThread.sorted()[rounds / 2]
+        result["traced_thread_cpu_us_per_request"] =
+          tracedOnThread.sorted()[tracedOnThread.count / 2]
         result["round_traced_cpu_us_per_request"] = tracedPerRequest
       }
       try ResultLine.write(result)
