@@ -44,8 +44,12 @@ final class SpanAttributeStoragePool: @unchecked Sendable {
     }
     guard !emptied.isEmpty else { return }
     lock.lock()
-    let room = limit - spares.count
-    if room > 0 { spares.append(contentsOf: emptied.prefix(room)) }
+    if spares.isEmpty, emptied.count <= limit {
+      // Usually so (new spans took the spares since the last batch): no copy under the lock.
+      swap(&spares, &emptied)
+    } else if spares.count < limit {
+      spares.append(contentsOf: emptied.prefix(limit - spares.count))
+    }
     lock.unlock()
   }
 
