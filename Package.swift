@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // semantic-router: an Envoy ext_proc sidecar that routes LLM requests and traces them.
-// Layers, bottom up (see README "Architecture"): CNGHTTP2 / CGeneratedProtos (C) → Transport →
-// GRPC → ExtProc / Tracing → Router → semantic-router executable.
+// Layers, bottom up (see README "Architecture"): CNGHTTP2 / CGeneratedProtos (C) and TextCoding
+// → Transport → GRPC → ExtProc / Tracing → Router → semantic-router executable.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -38,6 +38,8 @@ let package = Package(
       cSettings: [.unsafeFlags(["-Wno-unused-parameter"])],
       linkerSettings: [.linkedLibrary("protobuf-c")]
     ),
+    // Text escapes shared by every layer: percent-encoding, hex digits, JSON string literals.
+    .target(name: "TextCoding", swiftSettings: swiftSettings),
     // Event loop (epoll), sockets, timers and nghttp2 server/client connections.
     .target(
       name: "Transport",
@@ -49,7 +51,8 @@ let package = Package(
     .target(
       name: "GRPC",
       dependencies: [
-        "Transport", "CGeneratedProtos", .product(name: "Logging", package: "swift-log"),
+        "Transport", "TextCoding", "CGeneratedProtos",
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -66,7 +69,8 @@ let package = Package(
     .target(
       name: "Tracing",
       dependencies: [
-        "GRPC", "Transport", "CGeneratedProtos", .product(name: "Logging", package: "swift-log"),
+        "GRPC", "Transport", "TextCoding", "CGeneratedProtos",
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -75,21 +79,24 @@ let package = Package(
     // `semantic-router trace-view`: an OTLP/gRPC receiver that prints finished traces as trees.
     .target(
       name: "TraceView",
-      dependencies: ["GRPC", "CGeneratedProtos", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "GRPC", "TextCoding", "CGeneratedProtos", .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings
     ),
     // The semantic router: OpenAI bodies, classification, cache, routing decisions, spans.
     .target(
       name: "Router",
       dependencies: [
-        "ExtProc", "Tracing", "Metrics", "Yams", .product(name: "Logging", package: "swift-log"),
+        "ExtProc", "Tracing", "Metrics", "TextCoding", "Yams",
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),
     .executableTarget(
       name: "SemanticRouterCLI",
       dependencies: [
-        "Router", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView",
+        "Router", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView", "TextCoding",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -105,6 +112,7 @@ let package = Package(
       path: "bench/Sources/RouterBenchmarks",
       swiftSettings: swiftSettings
     ),
+    .testTarget(name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(

@@ -1,3 +1,4 @@
+import TextCoding
 import Transport
 
 /// One unary call on a client stream: sends the request, reassembles the response message,
@@ -141,7 +142,7 @@ final class GRPCClientUnaryCall: HTTP2StreamDelegate {
     for header in trailers {
       switch header.name {
       case "grpc-status": code = UInt32(header.value).flatMap(GRPCStatusCode.init(rawValue:))
-      case "grpc-message": message = GRPCPercentEncoding.decode(header.value)
+      case "grpc-message": message = PercentEncoding.decode(header.value)
       default: break
       }
     }

@@ -1,3 +1,4 @@
+import TextCoding
 import Transport
 
 /// One server-side gRPC call over one HTTP/2 stream: feeds DATA through the state machine to the
@@ -169,7 +170,9 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
     if status.code == .ok && status.message.isEmpty { return okTrailers }
     var headers = [HTTP2Header("grpc-status", String(status.code.rawValue))]
     if !status.message.isEmpty {
-      headers.append(HTTP2Header("grpc-message", GRPCPercentEncoding.encode(status.message)))
+      let message = PercentEncoding.encode(
+        status.message, keeping: PercentEncoding.isGRPCMessageOctet)
+      headers.append(HTTP2Header("grpc-message", message))
     }
     return headers
   }

@@ -1,4 +1,5 @@
-import CGeneratedProtos
+internal import CGeneratedProtos
+import TextCoding
 
 /// Decodes an OTLP `ExportTraceServiceRequest` (protobuf, via protobuf-c) into spans. The C
 /// structures never leave this file.
@@ -127,7 +128,7 @@ enum OTLPTraceRequestDecoder {
 
 /// Lower-case hex digits of `bytes`.
 func hexString(_ bytes: [UInt8]) -> String {
-  let digits = Array("0123456789abcdef".utf8)
+  let digits = HexDigit.lowerCase
   var out: [UInt8] = []
   out.reserveCapacity(bytes.count * 2)
   for byte in bytes {

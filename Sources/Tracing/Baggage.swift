@@ -1,3 +1,5 @@
+import TextCoding
+
 /// The `baggage` header, parsed so it can be passed on intact.
 ///
 /// Implements [W3C Baggage §3](https://www.w3.org/TR/baggage/#header-content):
@@ -71,7 +73,8 @@ public struct Baggage: Sendable, Hashable {
     guard Self.isToken(Substring(key)) else { return false }
     var next = self
     next.members.removeAll { $0.key == key }
-    next.members.append(Member(key: key, encodedValue: PercentEncoding.encodeBaggageValue(value)))
+    let encoded = PercentEncoding.encode(value, keeping: PercentEncoding.isBaggageOctet)
+    next.members.append(Member(key: key, encodedValue: encoded))
     guard next.members.count <= Self.maxMembers,
       next.headerValue.utf8.count <= Self.maxHeaderBytes
     else { return false }

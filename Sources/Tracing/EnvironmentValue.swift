@@ -1,3 +1,5 @@
+import TextCoding
+
 /// Parsing of `OTEL_*` environment values as the OpenTelemetry configuration spec describes:
 /// surrounding whitespace ignored, invalid values treated as unset.
 enum EnvironmentValue {

@@ -1,12 +1,9 @@
+import TextCoding
+
 /// Lower-case hexadecimal conversion for ids and flags in `traceparent` (W3C Trace Context §3.2).
 ///
 /// The spec allows only lower-case digits (`HEXDIGLC`), so parsing rejects upper-case.
 enum Hex {
-  /// The 16 lower-case hex digits, indexed by nibble.
-  static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-  /// Upper-case digits, for percent-encoding (RFC 3986 recommends upper case).
-  static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
   /// The value of one lower-case hex digit, or nil.
   @inline(__always)
   static func nibble(_ c: UInt8) -> UInt64? {
@@ -28,8 +25,10 @@ enum Hex {
   }
 
   /// Writes `value` as `count` (≤ 16) lower-case hex digits, most significant first.
-  static func write(_ value: UInt64, count: Int, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
-    digits.withUnsafeBufferPointer { table in
+  static func write(
+    _ value: UInt64, count: Int, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int
+  ) {
+    HexDigit.lowerCase.withUnsafeBufferPointer { table in
       var v = value
       var i = start + count - 1
       while i >= start {

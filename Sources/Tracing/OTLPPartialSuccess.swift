@@ -1,4 +1,4 @@
-import CGeneratedProtos
+internal import CGeneratedProtos
 
 /// The `partial_success` of an OTLP `ExportTraceServiceResponse`: spans the collector dropped.
 ///

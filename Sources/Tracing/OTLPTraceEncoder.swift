@@ -1,4 +1,4 @@
-import CGeneratedProtos
+internal import CGeneratedProtos
 
 /// Encodes span batches as OTLP `ExportTraceServiceRequest` bytes with protobuf-c.
 ///

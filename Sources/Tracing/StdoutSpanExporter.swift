@@ -33,7 +33,7 @@ public struct StdoutSpanExporter: SpanExporter {
 
   /// One span as a JSON object.
   func line(for span: SpanData) -> String {
-    var json = JSONWriter()
+    var json = JSONTextWriter()
     json.beginObject()
     json.key("traceId")
     json.string(span.context.traceID.hexString)
@@ -101,106 +101,5 @@ public struct StdoutSpanExporter: SpanExporter {
     case .producer: "PRODUCER"
     case .consumer: "CONSUMER"
     }
-  }
-}
-
-/// A minimal streaming JSON writer (commas handled by nesting state).
-struct JSONWriter {
-  private(set) var output = ""
-  private var needsComma: [Bool] = [false]
-
-  private mutating func separator() {
-    if needsComma[needsComma.count - 1] { output += "," }
-    needsComma[needsComma.count - 1] = true
-  }
-
-  mutating func beginObject() {
-    separator()
-    output += "{"
-    needsComma.append(false)
-  }
-
-  mutating func endObject() {
-    needsComma.removeLast()
-    output += "}"
-  }
-
-  mutating func beginArray() {
-    separator()
-    output += "["
-    needsComma.append(false)
-  }
-
-  mutating func endArray() {
-    needsComma.removeLast()
-    output += "]"
-  }
-
-  mutating func key(_ k: String) {
-    separator()
-    appendQuoted(k)
-    output += ":"
-    // The value that follows must not add a comma.
-    needsComma[needsComma.count - 1] = false
-  }
-
-  mutating func string(_ s: String) {
-    separator()
-    appendQuoted(s)
-  }
-
-  mutating func raw(_ text: String) {
-    separator()
-    output += text
-  }
-
-  mutating func number(_ d: Double) {
-    raw(d.isFinite ? "\(d)" : "null")
-  }
-
-  mutating func attributes(_ attributes: some Sequence<SpanAttribute>) {
-    beginObject()
-    for attribute in attributes {
-      key(attribute.key)
-      value(attribute.value)
-    }
-    endObject()
-  }
-
-  mutating func value(_ v: AttributeValue) {
-    switch v {
-    case .string(let s): string(s)
-    case .bool(let b): raw(b ? "true" : "false")
-    case .int(let i): raw(String(i))
-    case .double(let d): number(d)
-    case .bytes(let b): string(Data(b).base64EncodedString())
-    case .stringArray(let a): array(a) { $0.string($1) }
-    case .boolArray(let a): array(a) { $0.raw($1 ? "true" : "false") }
-    case .intArray(let a): array(a) { $0.raw(String($1)) }
-    case .doubleArray(let a): array(a) { $0.number($1) }
-    }
-  }
-
-  private mutating func array<T>(_ items: [T], _ each: (inout JSONWriter, T) -> Void) {
-    beginArray()
-    for item in items { each(&self, item) }
-    endArray()
-  }
-
-  private mutating func appendQuoted(_ s: String) {
-    output += "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": output += "\\\""
-      case "\\": output += "\\\\"
-      case "\n": output += "\\n"
-      case "\r": output += "\\r"
-      case "\t": output += "\\t"
-      case _ where scalar.value < 0x20:
-        output += "\\u00" + Hex.string(UInt64(scalar.value), count: 2)
-      default: output.unicodeScalars.append(scalar)
-      }
-    }
-    output += "\""
   }
 }

@@ -1,3 +1,5 @@
+import TextCoding
+
 /// A single-pass, allocation-light JSON reader over UTF-8 bytes (RFC 8259).
 ///
 /// It reads the values a caller asks for and skips (while still validating) everything else,
@@ -176,7 +178,7 @@ struct JSONScanner {
           index += 1
         case UInt8(ascii: "u"):
           guard index + 4 < bytes.count,
-            (1...4).allSatisfy({ Self.hexValue(bytes[index + $0]) != nil })
+            (1...4).allSatisfy({ HexDigit.value(bytes[index + $0]) != nil })
           else { throw error("invalid \\u escape") }
           index += 5
         default:
@@ -257,18 +259,9 @@ struct JSONScanner {
   private func hex4(at position: Int) -> UInt32 {
     var value: UInt32 = 0
     for offset in 0..<4 {
-      value = value << 4 | UInt32(Self.hexValue(bytes[position + offset]) ?? 0)
+      value = value << 4 | UInt32(HexDigit.value(bytes[position + offset]) ?? 0)
     }
     return value
-  }
-
-  private static func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-    default: return nil
-    }
   }
 
   static func appendUTF8(_ scalar: UInt32, to output: inout [UInt8]) {

@@ -4,7 +4,7 @@ import Tracing
 /// Records the spans of one routed request and names the upstream span in the request sent on.
 ///
 /// One observer per ext_proc stream, confined to the stream's loop thread like its processor.
-/// Spans (see DESIGN.md "Spans"):
+/// Spans (see the README's "Tracing" section):
 ///
 /// - `semantic_router.request.received` (SERVER): from the request headers to the end of the
 ///   response (or the router's own answer);
