@@ -99,7 +99,7 @@ public struct TracingConfiguration: Sendable, Hashable {
     case probabilistic
   }
 
-  /// Sampler settings.
+  /// Sampler settings (the router's YAML `sampling:` section: `type`, `rate`, `parent_based`).
   public struct Sampling: Sendable, Hashable {
     public var type: SamplingType
     /// For `probabilistic`: the fraction sampled, 0...1.

@@ -5,8 +5,6 @@ public struct TracingConfigurationError: Error, Sendable, Hashable, CustomString
     case invalidEndpoint
     /// The TLS settings cannot be loaded (CA file, client certificate or key).
     case tls
-    /// The exporter type has no implementation in this build (OTLP/gRPC until it lands).
-    case exporterUnavailable
   }
 
   public var reason: Reason

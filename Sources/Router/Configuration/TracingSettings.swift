@@ -59,21 +59,8 @@ public struct TracingSettings: Sendable, Equatable {
   /// `exporter.type` values: the tracing layer's own.
   public typealias ExporterType = TracingConfiguration.ExporterType
 
-  /// `sampling:`.
-  public struct Sampling: Sendable, Equatable {
-    /// `type`: `always_on`, `always_off` or `probabilistic`.
-    public var type: SamplingType
-    /// `rate` for `probabilistic`, 0...1 (default 1).
-    public var rate: Double
-    /// `parent_based` (default true): follow a remote parent's sampled flag.
-    public var parentBased: Bool
-
-    public init(type: SamplingType = .alwaysOn, rate: Double = 1.0, parentBased: Bool = true) {
-      self.type = type
-      self.rate = rate
-      self.parentBased = parentBased
-    }
-  }
+  /// `sampling:` (`type`, `rate`, `parent_based`): the tracing layer's own.
+  public typealias Sampling = TracingConfiguration.Sampling
 
   /// `sampling.type` values: the tracing layer's own.
   public typealias SamplingType = TracingConfiguration.SamplingType

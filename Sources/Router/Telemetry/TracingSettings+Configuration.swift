@@ -24,9 +24,8 @@ extension TracingSettings {
 
     // `always_off` is the emergency switch: nothing is recorded, not even under a sampled
     // caller (OTEL_TRACES_SAMPLER=parentbased_always_off still gives the parent-following form).
-    configuration.sampling = TracingConfiguration.Sampling(
-      type: sampling.type, rate: sampling.rate,
-      parentBased: sampling.type == .alwaysOff ? false : sampling.parentBased)
+    configuration.sampling = sampling
+    if sampling.type == .alwaysOff { configuration.sampling.parentBased = false }
 
     if let size = batch.maxQueueSize { configuration.batch.maxQueueSize = size }
     if let size = batch.maxExportBatchSize { configuration.batch.maxExportBatchSize = size }
