@@ -2,7 +2,8 @@ extension TracingConfiguration {
   /// The configuration with the OpenTelemetry environment variables applied over it, as the
   /// [SDK environment variable spec](https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/)
   /// and the [OTLP exporter spec](https://opentelemetry.io/docs/specs/otel/protocol/exporter/)
-  /// say. Invalid values are ignored. Variables read:
+  /// say. Invalid values are ignored; so are empty ones, and a per-signal variable
+  /// (`…_TRACES_…`) left empty falls back to the general one. Variables read:
   ///
   /// - `OTEL_SDK_DISABLED=true`, `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`)
   /// - `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL` (`grpc`, `http/protobuf`)
@@ -16,101 +17,121 @@ extension TracingConfiguration {
   ///   `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`
   /// - `OTEL_SERVICE_NAME` (wins over everything), `OTEL_RESOURCE_ATTRIBUTES`
   public func applyingEnvironment(_ environment: [String: String]) -> TracingConfiguration {
-    var c = self
-    func value(_ name: String) -> String? { EnvironmentValue.trimmed(environment[name]) }
+    let variables = OTelEnvironment(environment)
+    var configuration = self
+    configuration.applyExporterSelection(variables)
+    if configuration.exporter.type != .stdout {
+      configuration.applyOTLPProtocolAndEndpoint(variables)
+    }
+    configuration.applyOTLPConnection(variables)
+    configuration.applySampler(variables)
+    configuration.batch = batch.applyingEnvironment(environment)
+    configuration.applyLimits(variables)
+    configuration.applyResource(variables)
+    return configuration
+  }
 
-    if EnvironmentValue.bool(environment["OTEL_SDK_DISABLED"]) == true { c.enabled = false }
-    switch value("OTEL_TRACES_EXPORTER")?.lowercased() {
-    case "none": c.enabled = false
-    case "console": c.exporter.type = .stdout
-    case "otlp": if c.exporter.type == .stdout { c.exporter.type = .otlp }
+  /// `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`.
+  private mutating func applyExporterSelection(_ variables: OTelEnvironment) {
+    if EnvironmentValue.bool(variables.value("OTEL_SDK_DISABLED")) == true { enabled = false }
+    switch variables.value("OTEL_TRACES_EXPORTER")?.lowercased() {
+    case "none": enabled = false
+    case "console": exporter.type = .stdout
+    case "otlp": if exporter.type == .stdout { exporter.type = .otlp }
     default: break
     }
+  }
 
-    // Exporter.
-    if c.exporter.type != .stdout {
-      switch (value("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? value("OTEL_EXPORTER_OTLP_PROTOCOL"))?
-        .lowercased()
-      {
-      case "grpc": c.exporter.type = .otlp
-      case "http/protobuf": c.exporter.type = .otlpHTTP
-      default: break
-      }
-      if let endpoint = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-        c.exporter.endpoint = Self.signalEndpoint(endpoint, type: c.exporter.type)
-      } else if let endpoint = value("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        c.exporter.endpoint =
-          c.exporter.type == .otlpHTTP ? Self.appendingTracesPath(endpoint) : endpoint
-      }
+  /// `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL` and `_ENDPOINT`.
+  private mutating func applyOTLPProtocolAndEndpoint(_ variables: OTelEnvironment) {
+    switch variables.otlpValue("PROTOCOL")?.lowercased() {
+    case "grpc": exporter.type = .otlp
+    case "http/protobuf": exporter.type = .otlpHTTP
+    default: break
     }
+    if let endpoint = variables.value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+      exporter.endpoint = Self.signalEndpoint(endpoint, type: exporter.type)
+    } else if let endpoint = variables.value("OTEL_EXPORTER_OTLP_ENDPOINT") {
+      exporter.endpoint =
+        exporter.type == .otlpHTTP ? Self.appendingTracesPath(endpoint) : endpoint
+    }
+  }
+
+  /// `OTEL_EXPORTER_OTLP[_TRACES]_HEADERS` (the per-signal ones win name by name), `_TIMEOUT`,
+  /// `_INSECURE`, `_CERTIFICATE`, `_CLIENT_CERTIFICATE`, `_CLIENT_KEY`.
+  private mutating func applyOTLPConnection(_ variables: OTelEnvironment) {
     for name in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
-      for (k, v) in EnvironmentValue.keyValueList(environment[name]) { c.exporter.headers[k] = v }
-    }
-    if let t = EnvironmentValue.milliseconds(
-      environment["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] ?? environment["OTEL_EXPORTER_OTLP_TIMEOUT"])
-    {
-      c.exporter.timeout = t
-    }
-    if let insecure = EnvironmentValue.bool(
-      environment["OTEL_EXPORTER_OTLP_TRACES_INSECURE"] ?? environment["OTEL_EXPORTER_OTLP_INSECURE"])
-    {
-      c.exporter.insecure = insecure
-    }
-    func signalValue(_ suffix: String) -> String? {
-      value("OTEL_EXPORTER_OTLP_TRACES_\(suffix)") ?? value("OTEL_EXPORTER_OTLP_\(suffix)")
-    }
-    if let file = signalValue("CERTIFICATE") { c.exporter.caFile = file }
-    if let file = signalValue("CLIENT_CERTIFICATE") { c.exporter.clientCertificateFile = file }
-    if let file = signalValue("CLIENT_KEY") { c.exporter.clientKeyFile = file }
-
-    // Sampler.
-    let ratio: Double = {
-      guard let arg = value("OTEL_TRACES_SAMPLER_ARG"), let r = Double(arg), (0...1).contains(r)
-      else { return 1.0 }
-      return r
-    }()
-    switch value("OTEL_TRACES_SAMPLER")?.lowercased() {
-    case "always_on": c.sampling = Sampling(type: .alwaysOn, parentBased: false)
-    case "always_off": c.sampling = Sampling(type: .alwaysOff, parentBased: false)
-    case "traceidratio": c.sampling = Sampling(type: .probabilistic, rate: ratio, parentBased: false)
-    case "parentbased_always_on": c.sampling = Sampling(type: .alwaysOn, parentBased: true)
-    case "parentbased_always_off": c.sampling = Sampling(type: .alwaysOff, parentBased: true)
-    case "parentbased_traceidratio":
-      c.sampling = Sampling(type: .probabilistic, rate: ratio, parentBased: true)
-    default: break
-    }
-
-    // Batching and limits.
-    c.batch = c.batch.applyingEnvironment(environment)
-    if let n = EnvironmentValue.positiveInt(
-      environment["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"] ?? environment["OTEL_ATTRIBUTE_COUNT_LIMIT"])
-    {
-      c.limits.attributeCountLimit = n
-    }
-    if let n = EnvironmentValue.positiveInt(
-      environment["OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"]
-        ?? environment["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"])
-    {
-      c.limits.attributeValueLengthLimit = n
-    }
-    if let n = EnvironmentValue.positiveInt(environment["OTEL_SPAN_EVENT_COUNT_LIMIT"]) {
-      c.limits.eventCountLimit = n
-    }
-    if let n = EnvironmentValue.positiveInt(environment["OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT"]) {
-      c.limits.eventAttributeCountLimit = n
-    }
-
-    // Resource.
-    for (k, v) in EnvironmentValue.keyValueList(environment["OTEL_RESOURCE_ATTRIBUTES"]) {
-      switch k {
-      case "service.name": c.serviceName = v
-      case "service.version": c.serviceVersion = v
-      case "deployment.environment.name": c.deploymentEnvironment = v
-      default: c.resourceAttributes[k] = v
+      for (key, value) in EnvironmentValue.keyValueList(variables.value(name)) {
+        exporter.headers[key] = value
       }
     }
-    if let name = value("OTEL_SERVICE_NAME") { c.serviceName = name }
-    return c
+    if let timeout = EnvironmentValue.milliseconds(variables.otlpValue("TIMEOUT")) {
+      exporter.timeout = timeout
+    }
+    if let insecure = EnvironmentValue.bool(variables.otlpValue("INSECURE")) {
+      exporter.insecure = insecure
+    }
+    if let file = variables.otlpValue("CERTIFICATE") { exporter.caFile = file }
+    if let file = variables.otlpValue("CLIENT_CERTIFICATE") {
+      exporter.clientCertificateFile = file
+    }
+    if let file = variables.otlpValue("CLIENT_KEY") { exporter.clientKeyFile = file }
+  }
+
+  /// `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` (a ratio in 0...1, default 1).
+  private mutating func applySampler(_ variables: OTelEnvironment) {
+    var ratio = 1.0
+    if let argument = variables.value("OTEL_TRACES_SAMPLER_ARG").flatMap(Double.init),
+      (0...1).contains(argument)
+    {
+      ratio = argument
+    }
+    switch variables.value("OTEL_TRACES_SAMPLER")?.lowercased() {
+    case "always_on": sampling = Sampling(type: .alwaysOn, parentBased: false)
+    case "always_off": sampling = Sampling(type: .alwaysOff, parentBased: false)
+    case "traceidratio": sampling = Sampling(type: .probabilistic, rate: ratio, parentBased: false)
+    case "parentbased_always_on": sampling = Sampling(type: .alwaysOn, parentBased: true)
+    case "parentbased_always_off": sampling = Sampling(type: .alwaysOff, parentBased: true)
+    case "parentbased_traceidratio":
+      sampling = Sampling(type: .probabilistic, rate: ratio, parentBased: true)
+    default: break
+    }
+  }
+
+  /// The span limits: `OTEL_SPAN_*` over the general `OTEL_ATTRIBUTE_*`.
+  private mutating func applyLimits(_ variables: OTelEnvironment) {
+    if let count = EnvironmentValue.positiveInt(
+      variables.firstValue("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"))
+    {
+      limits.attributeCountLimit = count
+    }
+    if let length = EnvironmentValue.positiveInt(
+      variables.firstValue(
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"))
+    {
+      limits.attributeValueLengthLimit = length
+    }
+    if let count = EnvironmentValue.positiveInt(variables.value("OTEL_SPAN_EVENT_COUNT_LIMIT")) {
+      limits.eventCountLimit = count
+    }
+    if let count = EnvironmentValue.positiveInt(
+      variables.value("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT"))
+    {
+      limits.eventAttributeCountLimit = count
+    }
+  }
+
+  /// `OTEL_RESOURCE_ATTRIBUTES`, then `OTEL_SERVICE_NAME` over everything.
+  private mutating func applyResource(_ variables: OTelEnvironment) {
+    for (key, value) in EnvironmentValue.keyValueList(variables.value("OTEL_RESOURCE_ATTRIBUTES")) {
+      switch key {
+      case "service.name": serviceName = value
+      case "service.version": serviceVersion = value
+      case "deployment.environment.name": deploymentEnvironment = value
+      default: resourceAttributes[key] = value
+      }
+    }
+    if let name = variables.value("OTEL_SERVICE_NAME") { serviceName = name }
   }
 
   /// `base` with `v1/traces` appended to its path (OTLP exporter spec, "Endpoint URLs for

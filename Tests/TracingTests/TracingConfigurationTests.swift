@@ -76,6 +76,46 @@ struct TracingConfigurationTests {
     #expect(c.limits.attributeValueLengthLimit == 1024)
   }
 
+  @Test func perSignalVariables_winOverTheGeneralOnes_andFallBackWhenEmpty() {
+    let specific = TracingConfiguration().applyingEnvironment([
+      "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf",
+      "OTEL_EXPORTER_OTLP_TIMEOUT": "2500",
+      "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": " 700 ",
+      "OTEL_EXPORTER_OTLP_INSECURE": "true",
+      "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "false",
+    ])
+    #expect(specific.exporter.type == .otlpHTTP)
+    #expect(specific.exporter.timeout == .milliseconds(700))
+    #expect(!specific.exporter.insecure)
+    let fallback = TracingConfiguration().applyingEnvironment([
+      "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "",
+      "OTEL_EXPORTER_OTLP_TIMEOUT": "2500",
+      "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "  ",
+      "OTEL_EXPORTER_OTLP_INSECURE": "false",
+      "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "\t",
+    ])
+    #expect(fallback.exporter.type == .otlpHTTP)
+    #expect(fallback.exporter.timeout == .milliseconds(2500))
+    #expect(!fallback.exporter.insecure)
+  }
+
+  @Test func spanLimits_spanVariablesWinOverTheGeneralOnes() {
+    let c = TracingConfiguration().applyingEnvironment([
+      "OTEL_ATTRIBUTE_COUNT_LIMIT": "64",
+      "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "32",
+      "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "512",
+      "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "256",
+      "OTEL_SPAN_EVENT_COUNT_LIMIT": "7",
+      "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT": "3",
+    ])
+    #expect(c.limits.attributeCountLimit == 32)
+    #expect(c.limits.attributeValueLengthLimit == 256)
+    #expect(c.limits.eventCountLimit == 7)
+    #expect(c.limits.eventAttributeCountLimit == 3)
+  }
+
   @Test func serviceName_envBeatsResourceAttributesWhichBeatConfig() {
     let config = TracingConfiguration(serviceName: "from-yaml")
     let viaAttributes = config.applyingEnvironment([
