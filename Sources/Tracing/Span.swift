@@ -2,8 +2,10 @@
 ///
 /// An unsampled span is just its `SpanContext` (no allocation): every recording call is a
 /// nil check, and `context` still names a span to propagate. Calls after `end` are ignored.
-/// A recording span is confined to one thread at a time (the caller serialises access).
-public struct Span: Sendable {
+/// A span belongs to the thread that started it (the router's: one ext_proc stream's loop
+/// thread), so it is not `Sendable`; its recorder takes no lock. Another thread gets
+/// `context`, which is.
+public struct Span {
   /// The ids, flags and `tracestate` to propagate.
   public let context: SpanContext
   let recorder: SpanRecorder?
@@ -66,3 +68,6 @@ public struct Span: Sendable {
     recorder?.end(time: time)
   }
 }
+
+@available(*, unavailable)
+extension Span: Sendable {}

@@ -1,11 +1,11 @@
 /// The mutable state of one recording span, until `end` hands a `SpanData` to the processor.
 ///
-/// `@unchecked Sendable`: callers serialise access (one ext_proc stream's loop thread owns a
-/// span); after `end` it holds only an empty span and its tracer.
-final class SpanRecorder: @unchecked Sendable {
+/// Not `Sendable`, like the `Span` that holds it: the thread that started the span is its only
+/// user, and after `end` it holds only an empty span and its tracer.
+final class SpanRecorder {
   /// The span being recorded; once ended, an empty span (the data moved to the processor, so
   /// queueing it neither copies it nor retains and later releases each of its fields).
-  // Access is serialised by the owner; dynamic exclusivity checks cost ~10% of a span.
+  // One thread uses a span; dynamic exclusivity checks cost ~10% of a span.
   @exclusivity(unchecked) private var data: SpanData
   // A flag, not an optional `data`: testing an optional this large goes through a witness call.
   @exclusivity(unchecked) private(set) var ended = false
@@ -75,3 +75,6 @@ final class SpanRecorder: @unchecked Sendable {
     tracer.processor.onEnd(consume finished)
   }
 }
+
+@available(*, unavailable)
+extension SpanRecorder: Sendable {}
