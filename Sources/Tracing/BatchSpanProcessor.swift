@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Transport
 
@@ -12,20 +11,22 @@ import Transport
 /// as it is; when `scheduleDelay` passes, on `forceFlush` and on `shutdown` it takes the
 /// partly filled batch too. Exported arrays go back, emptied with their capacity kept, so a
 /// steady stream of spans allocates no queue storage; their spans' attribute storages go back to
-/// `SpanAttributeStoragePool`. Call `shutdown` to stop the thread.
+/// `SpanAttributeStoragePool`. Call `shutdown` to stop the thread. The schedule and the flush
+/// and shutdown timeouts run on an `ExportClock` (tests move one by hand); `onEnd` never reads it.
 public final class BatchSpanProcessor: SpanProcessor {
   public let configuration: BatchSpanProcessorConfiguration
   private let exporter: any SpanExporter
   private let metrics: TracingMetrics
+  private let clock: any ExportClock
   // A lock taken and released apart, so `onEnd` appends the span it is given straight into the
   // queue (through `Mutex.withLock` a closure would have to move it through an optional).
   private let lock = ConditionLock()
   /// Read and written only with `lock` held: that is its synchronisation and its exclusivity.
   @exclusivity(unchecked) nonisolated(unsafe) private var state: State
   /// Wakes the export thread early (full batch, flush, shutdown).
-  private let wakeup = DispatchSemaphore(value: 0)
+  private let wakeup = ExportWakeup()
   /// Signalled once when the export thread has drained the queue after `shutdown`.
-  private let exited = DispatchSemaphore(value: 0)
+  private let exited = ExportWakeup()
 
   private struct State {
     /// The batch being filled, fewer than `maxExportBatchSize` spans.
@@ -49,7 +50,7 @@ public final class BatchSpanProcessor: SpanProcessor {
   private struct FlushWaiter {
     /// Done once `processed` reaches this.
     let target: UInt64
-    let signal: DispatchSemaphore
+    let signal: ExportWakeup
   }
 
   private enum Step {
@@ -72,12 +73,14 @@ public final class BatchSpanProcessor: SpanProcessor {
   public init(
     exporter: any SpanExporter,
     configuration: BatchSpanProcessorConfiguration = BatchSpanProcessorConfiguration(),
-    metrics: TracingMetrics = TracingMetrics()
+    metrics: TracingMetrics = TracingMetrics(),
+    clock: any ExportClock = SystemExportClock()
   ) {
     let configuration = configuration.normalized
     self.configuration = configuration
     self.exporter = exporter
     self.metrics = metrics
+    self.clock = clock
     state = State(filling: Self.emptyBatch(capacity: configuration.maxExportBatchSize))
     let thread = Thread { [self] in run() }
     thread.name = "span-exporter"
@@ -118,7 +121,8 @@ public final class BatchSpanProcessor: SpanProcessor {
   }
 
   public func forceFlush(timeout: Duration) -> Bool {
-    let signal = DispatchSemaphore(value: 0)
+    let deadline = clock.now.advanced(by: timeout)
+    let signal = ExportWakeup()
     let registered: Bool? = lock.withLock {
       if state.processed == state.enqueued { return nil }
       if state.threadExited { return false }
@@ -128,12 +132,17 @@ public final class BatchSpanProcessor: SpanProcessor {
     guard let registered else { return true }
     guard registered else { return false }
     wakeup.signal()
-    if signal.wait(timeout: Self.dispatchTime(after: timeout)) == .success { return true }
-    lock.withLock { state.flushWaiters.removeAll { $0.signal === signal } }
-    return false
+    clock.wait(until: deadline, wakingOn: signal)
+    // The export thread takes a waiter off the list when its spans are exported.
+    return lock.withLock {
+      let pending = state.flushWaiters.contains { $0.signal === signal }
+      state.flushWaiters.removeAll { $0.signal === signal }
+      return !pending
+    }
   }
 
   public func shutdown(timeout: Duration) -> Bool {
+    let deadline = clock.now.advanced(by: timeout)
     let first = lock.withLock {
       guard state.accepting else { return false }
       state.accepting = false
@@ -142,7 +151,8 @@ public final class BatchSpanProcessor: SpanProcessor {
     }
     guard first else { return true }
     wakeup.signal()
-    let drained = exited.wait(timeout: Self.dispatchTime(after: timeout)) == .success
+    clock.wait(until: deadline, wakingOn: exited)
+    let drained = lock.withLock { state.threadExited }
     exporter.shutdown()
     return drained
   }
@@ -154,12 +164,12 @@ public final class BatchSpanProcessor: SpanProcessor {
 
   private func run() {
     let maxBatch = configuration.maxExportBatchSize
-    var nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay)
+    var nextExport = clock.now.advanced(by: configuration.scheduleDelay)
     // Batches taken from the state, oldest first; moved, so each array stays uniquely owned
     // and can be emptied in place and reused.
     var taken: [[SpanData]] = []
     while true {
-      let now = ContinuousClock.now
+      let now = clock.now
       let step: Step = lock.withLock {
         let forced = state.stopping || !state.flushWaiters.isEmpty || now >= nextExport
         if !state.full.isEmpty || (forced && !state.filling.isEmpty) {
@@ -191,12 +201,12 @@ public final class BatchSpanProcessor: SpanProcessor {
           export(batch)
         }
         taken.removeAll(keepingCapacity: true)
-        if all { nextExport = ContinuousClock.now.advanced(by: configuration.scheduleDelay) }
+        if all { nextExport = clock.now.advanced(by: configuration.scheduleDelay) }
       case .idle(let waiters):
         for waiter in waiters { waiter.signal.signal() }
         nextExport = now.advanced(by: configuration.scheduleDelay)
       case .wait:
-        _ = wakeup.wait(timeout: Self.dispatchTime(after: now.duration(to: nextExport)))
+        clock.wait(until: nextExport, wakingOn: wakeup)
       case .exit(let waiters):
         for waiter in waiters { waiter.signal.signal() }
         exited.signal()
@@ -209,9 +219,9 @@ public final class BatchSpanProcessor: SpanProcessor {
   /// its emptied array back for reuse.
   private func export(_ batch: consuming [SpanData]) {
     let count = batch.count
-    let began = ContinuousClock.now
+    let began = clock.now
     let result = exporter.export(batch, deadline: began.advanced(by: configuration.exportTimeout))
-    metrics.exportFinished(spans: count, result: result, latency: began.duration(to: .now))
+    metrics.exportFinished(spans: count, result: result, latency: began.duration(to: clock.now))
     SpanAttributeStoragePool.shared.recycle(&batch)
     // Freed here, outside the lock.
     batch.removeAll(keepingCapacity: true)
@@ -234,13 +244,5 @@ public final class BatchSpanProcessor: SpanProcessor {
     var batch: [SpanData] = []
     batch.reserveCapacity(capacity)
     return batch
-  }
-
-  private static func dispatchTime(after duration: Duration) -> DispatchTime {
-    let (seconds, attoseconds) = duration.components
-    guard seconds >= 0, attoseconds >= 0 else { return .now() }
-    let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    guard !nanos.overflow, nanos.partialValue < Int64(Int.max / 2) else { return .distantFuture }
-    return .now() + .nanoseconds(Int(nanos.partialValue + attoseconds / 1_000_000_000))
   }
 }

@@ -26,7 +26,7 @@ public final class OTLPGRPCExporter: SpanExporter {
   private let retryPolicy: OTLPRetryPolicy
   private let metrics: TracingMetrics
   private let logger: Logger
-  private let sleep: @Sendable (Duration) -> Void
+  private let clock: any ExportClock
   private let isShutDown = Atomic<Bool>(false)
   /// The export thread's encoder (one export at a time).
   private let encoder: Mutex<OTLPTraceEncoder>
@@ -41,14 +41,14 @@ public final class OTLPGRPCExporter: SpanExporter {
   ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
   ///     processor's export deadline also applies.
   ///   - resource: the resource attributes sent with every batch.
-  ///   - sleep: how retry waits are spent (tests record them instead).
+  ///   - clock: what deadlines are measured and retry waits spent on (tests pass their own).
   public init(
     endpoint: String, insecure: Bool = true, headers: [(name: String, value: String)] = [],
     timeout: Duration = .seconds(10), tls: TLSConfiguration? = nil, resource: [SpanAttribute],
     scopeVersion: String = TracingConfiguration.defaultServiceVersion,
     retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
     logger: Logger = Logger(label: "semantic-router.tracing"),
-    sleep: @escaping @Sendable (Duration) -> Void = OTLPRetryPolicy.sleepOnThisThread
+    clock: any ExportClock = SystemExportClock()
   ) throws(TracingConfigurationError) {
     let target = try Target(endpoint: endpoint)
     var configuration = GRPCUnaryClient.Configuration(host: target.host, port: target.port)
@@ -72,7 +72,7 @@ public final class OTLPGRPCExporter: SpanExporter {
     self.retryPolicy = retryPolicy
     self.metrics = metrics
     self.logger = logger
-    self.sleep = sleep
+    self.clock = clock
     encoder = Mutex(
       OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)
     )
@@ -83,11 +83,11 @@ public final class OTLPGRPCExporter: SpanExporter {
       return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
     }
     guard !batch.isEmpty else { return .success }
-    let deadline = min(deadline, ContinuousClock.now.advanced(by: timeout))
+    let deadline = min(deadline, clock.now.advanced(by: timeout))
     return encoder.withLock { encoder in
       let request = encoder.encode(batch)
-      return retryPolicy.run(deadline: deadline, sleep: sleep) {
-        let remaining = ContinuousClock.now.duration(to: deadline)
+      return retryPolicy.run(deadline: deadline, clock: clock) {
+        let remaining = clock.now.duration(to: deadline)
         guard remaining > .zero else {
           return .failed(SpanExportFailure(.timeout, "export deadline passed"))
         }
@@ -119,7 +119,7 @@ public final class OTLPGRPCExporter: SpanExporter {
       }
       return .success
     case .failure(let status)
-    where status.code == .deadlineExceeded && ContinuousClock.now >= deadline:
+    where status.code == .deadlineExceeded && clock.now >= deadline:
       return .failed(SpanExportFailure(.timeout, "DEADLINE_EXCEEDED: \(status.message)"))
     case .failure(let status) where OTLPRetryPolicy.isRetryable(grpcStatus: status.code):
       let reason: SpanExportFailure.Reason =

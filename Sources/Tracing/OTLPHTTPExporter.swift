@@ -18,7 +18,7 @@ public final class OTLPHTTPExporter: SpanExporter {
   private let retryPolicy: OTLPRetryPolicy
   private let metrics: TracingMetrics
   private let logger: Logger
-  private let sleep: @Sendable (Duration) -> Void
+  private let clock: any ExportClock
   private let isShutDown = Atomic<Bool>(false)
   private let connection: Mutex<Connection>
 
@@ -37,14 +37,14 @@ public final class OTLPHTTPExporter: SpanExporter {
   ///   - tls: TLS settings for an `https://` endpoint (CA file, client certificate; ALPN
   ///     `http/1.1`); nil trusts the system roots. Not used for `http://`.
   ///   - resource: the resource attributes sent with every batch.
-  ///   - sleep: how retry waits are spent (tests record them instead).
+  ///   - clock: what deadlines are measured and retry waits spent on (tests pass their own).
   public init(
     endpoint: String, headers: [(name: String, value: String)] = [],
     timeout: Duration = .seconds(10), tls: TLSConfiguration? = nil, resource: [SpanAttribute],
     scopeVersion: String = TracingConfiguration.defaultServiceVersion,
     retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
     logger: Logger = Logger(label: "semantic-router.tracing"),
-    sleep: @escaping @Sendable (Duration) -> Void = OTLPRetryPolicy.sleepOnThisThread
+    clock: any ExportClock = SystemExportClock()
   ) throws(TracingConfigurationError) {
     let parsed = try OTLPEndpoint(url: endpoint)
     var clientTLS: TLSConfiguration?
@@ -64,7 +64,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     self.retryPolicy = retryPolicy
     self.metrics = metrics
     self.logger = logger
-    self.sleep = sleep
+    self.clock = clock
     connection = Mutex(
       Connection(
         client: HTTP1Client(host: parsed.host, port: parsed.port, tls: clientTLS),
@@ -77,12 +77,12 @@ public final class OTLPHTTPExporter: SpanExporter {
       return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
     }
     guard !batch.isEmpty else { return .success }
-    let deadline = min(deadline, ContinuousClock.now.advanced(by: timeout))
+    let deadline = min(deadline, clock.now.advanced(by: timeout))
     let endpoint = endpoint
     let requestHeaders = [("Content-Type", "application/x-protobuf")] + headers
     return connection.withLock { connection in
       let body = connection.encoder.encode(batch)
-      return retryPolicy.run(deadline: deadline, sleep: sleep) {
+      return retryPolicy.run(deadline: deadline, clock: clock) {
         let response: HTTP1Response
         do throws(HTTP1ClientError) {
           response = try connection.client.request(

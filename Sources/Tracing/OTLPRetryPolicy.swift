@@ -1,4 +1,3 @@
-import Foundation
 import GRPC
 
 #if canImport(Glibc)
@@ -11,7 +10,9 @@ import GRPC
 /// only 429, 502, 503 and 504 (honouring `Retry-After`), OTLP/gRPC only CANCELLED,
 /// DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS; a partial success is never
 /// retried. Connection failures are retried too (the collector may be restarting). Waits use
-/// exponential backoff with full jitter, and never run past the export deadline.
+/// exponential backoff with full jitter, and never run past the export deadline; they are spent
+/// on an `ExportClock` (blocking the batch processor's export thread, which is right: it has
+/// nothing else to do meanwhile).
 public struct OTLPRetryPolicy: Sendable, Hashable {
   /// Most attempts per export, the first included.
   public var maxAttempts: Int
@@ -21,14 +22,6 @@ public struct OTLPRetryPolicy: Sendable, Hashable {
   public var maxBackoff: Duration
   /// Growth of the bound per attempt.
   public var backoffMultiplier: Double
-
-  /// How exporters wait between attempts by default: they run on the batch processor's own
-  /// thread, so blocking it is right.
-  public static let sleepOnThisThread: @Sendable (Duration) -> Void = { duration in
-    Thread.sleep(
-      forTimeInterval: Double(duration.components.seconds)
-        + Double(duration.components.attoseconds) * 1e-18)
-  }
 
   public init(
     maxAttempts: Int = 5, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(5),
@@ -63,11 +56,9 @@ public struct OTLPRetryPolicy: Sendable, Hashable {
   }
 
   /// Runs `attempt` until it succeeds, fails for good, the attempts run out or the next wait
-  /// would pass `deadline`. `sleep` waits (tests pass one that records instead).
+  /// would pass `deadline`, waiting on `clock` between attempts.
   public func run(
-    deadline: ContinuousClock.Instant,
-    sleep: (Duration) -> Void,
-    _ attempt: () -> Attempt
+    deadline: ContinuousClock.Instant, clock: any ExportClock, _ attempt: () -> Attempt
   ) -> SpanExportResult {
     var number = 1
     while true {
@@ -82,8 +73,9 @@ public struct OTLPRetryPolicy: Sendable, Hashable {
       }
       guard number < maxAttempts else { return .failure(failure) }
       let wait = retryAfter ?? jitteredBackoff(beforeRetry: number)
-      guard ContinuousClock.now.advanced(by: wait) < deadline else { return .failure(failure) }
-      sleep(wait)
+      let retryAt = clock.now.advanced(by: wait)
+      guard retryAt < deadline else { return .failure(failure) }
+      clock.sleep(until: retryAt)
       number += 1
     }
   }

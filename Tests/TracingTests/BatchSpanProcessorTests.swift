@@ -1,29 +1,32 @@
+import Dispatch
 import Testing
 
 @testable import Tracing
 
+/// The processor runs on a `ManualExportClock`: its schedule delay passes only when a test
+/// moves the clock, so an export before that was triggered by size, flush or shutdown.
 @Suite("batch span processor")
 struct BatchSpanProcessorTests {
-  /// A delay long enough that only size, flush and shutdown trigger exports.
-  static let never = Duration.seconds(3600)
+  /// The spec's default schedule delay, on the manual clock.
+  static let delay = Duration.seconds(5)
 
-  @Test func onEnd_whenQueueIsFull_dropsAndCountsWithoutBlocking() {
+  @Test func onEnd_whenQueueIsFull_dropsAndCountsWithoutBlocking() throws {
     let exporter = RecordingExporter()
-    exporter.blocked.store(true, ordering: .relaxed)
+    exporter.block()
     let metrics = TracingMetrics()
     let processor = BatchSpanProcessor(
       exporter: exporter,
-      configuration: .init(maxQueueSize: 4, scheduleDelay: Self.never, maxExportBatchSize: 4),
-      metrics: metrics)
-    // The first 4 fill a batch; the thread takes them and blocks in export. Wait for that,
-    // then 4 more fill the queue again and the rest are dropped.
+      configuration: .init(maxQueueSize: 4, scheduleDelay: Self.delay, maxExportBatchSize: 4),
+      metrics: metrics, clock: ManualExportClock())
+    // The first 4 fill a batch; the thread takes them and is held in export. Wait for that,
+    // then 4 more fill the queue again and the rest are dropped: `onEnd` returns while the
+    // export is held, so it never waits for room.
     for i in 0..<4 { processor.onEnd(sampledSpan("a\(i)")) }
-    #expect(eventually { processor.queuedCountForTesting == 0 })
-    let began = ContinuousClock.now
+    #expect(exporter.waitUntilAnExportIsHeld())
     for i in 0..<10 { processor.onEnd(sampledSpan("b\(i)")) }
-    #expect(began.duration(to: .now) < .milliseconds(100))
     #expect(metrics.snapshot().spansDroppedQueueFull == 6)
-    exporter.blocked.store(false, ordering: .relaxed)
+    #expect(processor.queuedCountForTesting == 4)
+    exporter.unblock()
     #expect(processor.shutdown(timeout: .seconds(5)))
     #expect(exporter.exportedNames == ["a0", "a1", "a2", "a3", "b0", "b1", "b2", "b3"])
     #expect(metrics.snapshot().spansExported == 8)
@@ -33,28 +36,41 @@ struct BatchSpanProcessorTests {
     let exporter = RecordingExporter()
     let processor = BatchSpanProcessor(
       exporter: exporter,
-      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.never, maxExportBatchSize: 3))
+      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.delay, maxExportBatchSize: 3),
+      clock: ManualExportClock())
     for i in 0..<7 { processor.onEnd(sampledSpan("s\(i)")) }
-    #expect(eventually { exporter.batches.count == 2 })
+    #expect(exporter.waitUntilExported(spans: 6))
     #expect(exporter.batches.map(\.count) == [3, 3])
     #expect(processor.shutdown(timeout: .seconds(5)))
     #expect(exporter.batches.map(\.count) == [3, 3, 1])
   }
 
-  @Test func scheduleDelay_exportsAPartialBatch() {
+  @Test func scheduleDelay_exportsAPartialBatch_whenItPasses() throws {
     let exporter = RecordingExporter()
+    let clock = ManualExportClock()
+    let start = clock.now
     let processor = BatchSpanProcessor(
       exporter: exporter,
-      configuration: .init(maxQueueSize: 100, scheduleDelay: .milliseconds(50), maxExportBatchSize: 50))
+      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.delay, maxExportBatchSize: 50),
+      clock: clock)
     processor.onEnd(sampledSpan("lonely"))
-    #expect(eventually(timeout: .seconds(2)) { exporter.exportedNames == ["lonely"] })
+    // The export thread waits for the delay; a partial batch does not wake it.
+    #expect(clock.waitForWaiter(until: start.advanced(by: Self.delay)))
+    clock.advance(by: Self.delay - .nanoseconds(1))
+    #expect(exporter.batches.isEmpty)
+    clock.advance(by: .nanoseconds(1))
+    #expect(exporter.waitUntilExported(spans: 1))
+    #expect(exporter.exportedNames == ["lonely"])
+    // The next export is due a whole delay after this one.
+    #expect(clock.waitForWaiter(until: clock.now.advanced(by: Self.delay)))
     #expect(processor.shutdown(timeout: .seconds(5)))
   }
 
   @Test func unsampledSpans_areNotQueued() {
     let exporter = RecordingExporter()
     let processor = BatchSpanProcessor(
-      exporter: exporter, configuration: .init(scheduleDelay: Self.never))
+      exporter: exporter, configuration: .init(scheduleDelay: Self.delay),
+      clock: ManualExportClock())
     var span = sampledSpan("unsampled")
     span.context.traceFlags = []
     processor.onEnd(span)
@@ -67,7 +83,8 @@ struct BatchSpanProcessorTests {
     let exporter = RecordingExporter()
     let processor = BatchSpanProcessor(
       exporter: exporter,
-      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.never, maxExportBatchSize: 2))
+      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.delay, maxExportBatchSize: 2),
+      clock: ManualExportClock())
     for i in 0..<5 { processor.onEnd(sampledSpan("s\(i)")) }
     #expect(processor.forceFlush(timeout: .seconds(5)))
     #expect(exporter.exportedNames == ["s0", "s1", "s2", "s3", "s4"])
@@ -77,14 +94,21 @@ struct BatchSpanProcessorTests {
     #expect(processor.shutdown(timeout: .seconds(5)))
   }
 
-  @Test func forceFlush_timesOutWhileTheExporterIsStuck() {
+  @Test func forceFlush_timesOutWhileTheExporterIsStuck() throws {
     let exporter = RecordingExporter()
-    exporter.blocked.store(true, ordering: .relaxed)
+    exporter.block()
+    let clock = ManualExportClock()
     let processor = BatchSpanProcessor(
-      exporter: exporter, configuration: .init(scheduleDelay: Self.never))
+      exporter: exporter, configuration: .init(scheduleDelay: Self.delay), clock: clock)
     processor.onEnd(sampledSpan("stuck"))
-    #expect(!processor.forceFlush(timeout: .milliseconds(50)))
-    exporter.blocked.store(false, ordering: .relaxed)
+    let timeout = Duration.milliseconds(50)
+    let flushed = ResultBox()
+    let flushDeadline = clock.now.advanced(by: timeout)
+    DispatchQueue.global().async { flushed.set(processor.forceFlush(timeout: timeout)) }
+    #expect(clock.waitForWaiter(until: flushDeadline))
+    clock.advance(by: timeout)
+    #expect(flushed.wait() == false)
+    exporter.unblock()
     #expect(processor.shutdown(timeout: .seconds(5)))
     #expect(exporter.exportedNames == ["stuck"])
   }
@@ -93,7 +117,8 @@ struct BatchSpanProcessorTests {
     let exporter = RecordingExporter()
     let processor = BatchSpanProcessor(
       exporter: exporter,
-      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.never, maxExportBatchSize: 10))
+      configuration: .init(maxQueueSize: 100, scheduleDelay: Self.delay, maxExportBatchSize: 10),
+      clock: ManualExportClock())
     for i in 0..<3 { processor.onEnd(sampledSpan("s\(i)")) }
     #expect(processor.shutdown(timeout: .seconds(5)))
     processor.onEnd(sampledSpan("after"))
@@ -102,24 +127,30 @@ struct BatchSpanProcessorTests {
     #expect(exporter.exportedNames == ["s0", "s1", "s2"])
   }
 
-  @Test func shutdown_withAStuckExporter_returnsFalseAfterTheTimeout() {
+  @Test func shutdown_withAStuckExporter_returnsFalseAfterTheTimeout() throws {
     let exporter = RecordingExporter()
-    exporter.blocked.store(true, ordering: .relaxed)
+    exporter.block()
+    let clock = ManualExportClock()
     let processor = BatchSpanProcessor(
-      exporter: exporter, configuration: .init(scheduleDelay: Self.never))
+      exporter: exporter, configuration: .init(scheduleDelay: Self.delay), clock: clock)
     processor.onEnd(sampledSpan("stuck"))
-    let began = ContinuousClock.now
-    #expect(!processor.shutdown(timeout: .milliseconds(100)))
-    #expect(began.duration(to: .now) < .seconds(2))
+    let timeout = Duration.milliseconds(100)
+    let drained = ResultBox()
+    let shutdownDeadline = clock.now.advanced(by: timeout)
+    DispatchQueue.global().async { drained.set(processor.shutdown(timeout: timeout)) }
+    #expect(clock.waitForWaiter(until: shutdownDeadline))
+    clock.advance(by: timeout)
+    #expect(drained.wait() == false)
     #expect(exporter.events.last == "shutdown")
-    exporter.blocked.store(false, ordering: .relaxed)
+    exporter.unblock()
   }
 
   @Test func endToEnd_tracerSpansReachTheExporterWithMetrics() {
     let exporter = RecordingExporter()
     let metrics = TracingMetrics()
     let processor = BatchSpanProcessor(
-      exporter: exporter, configuration: .init(scheduleDelay: Self.never), metrics: metrics)
+      exporter: exporter, configuration: .init(scheduleDelay: Self.delay), metrics: metrics,
+      clock: ManualExportClock())
     let tracer = Tracer(processor: processor, metrics: metrics)
     let root = tracer.startSpan("root", kind: .server, parent: nil)
     tracer.startSpan("child", parent: root.context).end()
@@ -132,5 +163,22 @@ struct BatchSpanProcessorTests {
     #expect(snapshot.spansExported == 2)
     #expect(snapshot.exportLatencyCount == 1)
     #expect(snapshot.exportLatencyBuckets.reduce(0, +) == 1)
+  }
+}
+
+/// A Bool handed from a background thread to the test.
+private final class ResultBox: @unchecked Sendable {
+  // @unchecked: `value` is written before `ready` is signalled and read after it.
+  private var value = false
+  private let ready = DispatchSemaphore(value: 0)
+
+  func set(_ value: Bool) {
+    self.value = value
+    ready.signal()
+  }
+
+  /// Blocks until `set` (a safety net of 30 s real time gives nil).
+  func wait() -> Bool? {
+    ready.wait(timeout: .now() + 30) == .success ? value : nil
   }
 }

@@ -1,4 +1,5 @@
 import CGeneratedProtos
+import Dispatch
 import GRPC
 import Logging
 import Synchronization
@@ -79,13 +80,13 @@ struct OTLPGRPCExporterTests {
   static let resource = [SpanAttribute("service.name", "vllm-semantic-router")]
 
   func exporter(
-    port: Int, sleeps: OTLPHTTPExporterTests.SleepRecorder = .init(),
+    port: Int, clock: any ExportClock = SleepRecordingClock(),
     metrics: TracingMetrics = TracingMetrics(), attempts: Int = 5, timeout: Duration = .seconds(10)
   ) throws -> OTLPGRPCExporter {
     try OTLPGRPCExporter(
       endpoint: "127.0.0.1:\(port)", headers: [("X-API-Key", "secret")], timeout: timeout,
       resource: Self.resource, retryPolicy: OTLPRetryPolicy(maxAttempts: attempts),
-      metrics: metrics, sleep: { sleeps.record($0) })
+      metrics: metrics, clock: clock)
   }
 
   var deadline: ContinuousClock.Instant { .now.advanced(by: .seconds(10)) }
@@ -146,8 +147,8 @@ struct OTLPGRPCExporterTests {
       index == 0 ? .failure(GRPCStatus(code, "busy")) : .success([])
     }
     defer { collector.stop() }
-    let sleeps = OTLPHTTPExporterTests.SleepRecorder()
-    let exporter = try exporter(port: collector.port, sleeps: sleeps)
+    let sleeps = SleepRecordingClock()
+    let exporter = try exporter(port: collector.port, clock: sleeps)
     defer { exporter.shutdown() }
     #expect(exporter.export([sampledSpan("retried")], deadline: deadline) == .success)
     #expect(collector.calls.count == 2)
@@ -162,8 +163,8 @@ struct OTLPGRPCExporterTests {
   func export_doesNotRetryOtherCodes(code: GRPCStatusCode) throws {
     let collector = try TestGRPCCollector { _ in .failure(GRPCStatus(code, "no")) }
     defer { collector.stop() }
-    let sleeps = OTLPHTTPExporterTests.SleepRecorder()
-    let exporter = try exporter(port: collector.port, sleeps: sleeps)
+    let sleeps = SleepRecordingClock()
+    let exporter = try exporter(port: collector.port, clock: sleeps)
     defer { exporter.shutdown() }
     guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline)
     else {
@@ -178,8 +179,8 @@ struct OTLPGRPCExporterTests {
   @Test func export_retriesUntilAttemptsRunOut_withGrowingJitteredBackoff() throws {
     let collector = try TestGRPCCollector { _ in .failure(GRPCStatus(.aborted, "again")) }
     defer { collector.stop() }
-    let sleeps = OTLPHTTPExporterTests.SleepRecorder()
-    let exporter = try exporter(port: collector.port, sleeps: sleeps, attempts: 4)
+    let sleeps = SleepRecordingClock()
+    let exporter = try exporter(port: collector.port, clock: sleeps, attempts: 4)
     defer { exporter.shutdown() }
     guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline)
     else {
@@ -238,21 +239,25 @@ struct OTLPGRPCExporterTests {
   }
 
   @Test func slowCollector_endsAtTheExportTimeout() throws {
+    // The collector answers only once the export has returned: only the export's own timeout
+    // (on the real clock, as a collector's slowness is real) can have ended it.
+    let release = DispatchSemaphore(value: 0)
     let collector = try TestGRPCCollector { _ in
-      usleepMillis(1500)
+      release.wait()
       return .success([])
     }
     defer { collector.stop() }
-    let exporter = try exporter(port: collector.port, timeout: .milliseconds(300))
+    let exporter = try exporter(
+      port: collector.port, clock: SystemExportClock(), timeout: .milliseconds(300))
     defer { exporter.shutdown() }
-    let start = ContinuousClock.now
-    guard case .failure(let failure) = exporter.export([sampledSpan("x")], deadline: deadline)
-    else {
+    let result = exporter.export([sampledSpan("x")], deadline: deadline)
+    release.signal()
+    guard case .failure(let failure) = result else {
       Issue.record("export succeeded")
       return
     }
     #expect(failure.reason == .timeout)
-    #expect(ContinuousClock.now - start < .seconds(1))
+    #expect(collector.calls.count == 1)
   }
 
   @Test func shutdown_failsLaterExports() throws {

@@ -1,5 +1,4 @@
 import CGeneratedProtos
-import Synchronization
 import Testing
 import Transport
 
@@ -10,21 +9,16 @@ struct OTLPHTTPExporterTests {
   static let resource = [SpanAttribute("service.name", "vllm-semantic-router")]
 
   /// Sleeps recorded instead of slept.
-  final class SleepRecorder: Sendable {
-    private let slept = Mutex<[Duration]>([])
-    var durations: [Duration] { slept.withLock { $0 } }
-    func record(_ d: Duration) { slept.withLock { $0.append(d) } }
-  }
-
   func exporter(
-    _ server: TestHTTPServer, path: String = "/v1/traces", sleeps: SleepRecorder = SleepRecorder(),
+    _ server: TestHTTPServer, path: String = "/v1/traces",
+    sleeps: SleepRecordingClock = SleepRecordingClock(),
     metrics: TracingMetrics = TracingMetrics(), attempts: Int = 5
   ) throws -> OTLPHTTPExporter {
     try OTLPHTTPExporter(
       endpoint: "http://127.0.0.1:\(server.port)\(path)", headers: [("x-api-key", "secret")],
       timeout: .seconds(10), resource: Self.resource,
       retryPolicy: OTLPRetryPolicy(maxAttempts: attempts), metrics: metrics,
-      sleep: { sleeps.record($0) })
+      clock: sleeps)
   }
 
   static func spanNames(in body: [UInt8]) -> [String] {
@@ -68,7 +62,7 @@ struct OTLPHTTPExporterTests {
       index == 0 ? .init(status: 503, headers: [("Retry-After", "2")]) : .init(status: 200)
     }
     defer { server.stop() }
-    let sleeps = SleepRecorder()
+    let sleeps = SleepRecordingClock()
     let exporter = try exporter(server, sleeps: sleeps)
     #expect(exporter.export([sampledSpan("retried")], deadline: deadline) == .success)
     #expect(sleeps.durations == [.seconds(2)])
@@ -80,7 +74,7 @@ struct OTLPHTTPExporterTests {
   func export_onOtherRetryableCodes_backsOffWithJitterUntilAttemptsRunOut(status: Int) throws {
     let server = TestHTTPServer { _, _ in .init(status: status) }
     defer { server.stop() }
-    let sleeps = SleepRecorder()
+    let sleeps = SleepRecordingClock()
     let result = try exporter(server, sleeps: sleeps, attempts: 3).export(
       [sampledSpan("s")], deadline: deadline)
     #expect(result == .failure(.init(.retriesExhausted, "HTTP \(status)")))
@@ -95,7 +89,7 @@ struct OTLPHTTPExporterTests {
   func export_onNonRetryableCode_failsWithoutRetry(status: Int) throws {
     let server = TestHTTPServer { _, _ in .init(status: status, body: Array("nope".utf8)) }
     defer { server.stop() }
-    let sleeps = SleepRecorder()
+    let sleeps = SleepRecordingClock()
     let result = try exporter(server, sleeps: sleeps).export([sampledSpan("s")], deadline: deadline)
     #expect(result == .failure(.init(.rejected, "HTTP \(status)")))
     #expect(server.requests.count == 1)
@@ -131,11 +125,10 @@ struct OTLPHTTPExporterTests {
     let probe = TestHTTPServer { _, _ in .init(status: 200) }
     let port = probe.port
     probe.stop()
-    usleepMillis(20)
-    let sleeps = SleepRecorder()
+    let sleeps = SleepRecordingClock()
     let down = try OTLPHTTPExporter(
       endpoint: "http://127.0.0.1:\(port)", resource: [],
-      retryPolicy: OTLPRetryPolicy(maxAttempts: 2), sleep: { sleeps.record($0) })
+      retryPolicy: OTLPRetryPolicy(maxAttempts: 2), clock: sleeps)
     guard case .failure(let failure) = down.export([sampledSpan("s")], deadline: deadline) else {
       Issue.record("export to a closed port succeeded")
       return

@@ -36,15 +36,17 @@ struct OTLPHTTPSExporterTests {
   func export_overHTTPSWithSystemRootsOnly_failsOnTheCertificate_withoutRetrying() throws {
     let receiver = try HTTPSReceiver()
     defer { receiver.stop() }
+    let sleeps = SleepRecordingClock()
     let exporter = try OTLPHTTPExporter(
       endpoint: "https://127.0.0.1:\(receiver.port)", resource: [],
-      retryPolicy: OTLPRetryPolicy(maxAttempts: 5), sleep: { _ in Issue.record("retried") })
+      retryPolicy: OTLPRetryPolicy(maxAttempts: 5), clock: sleeps)
     guard case .failure(let failure) = exporter.export([sampledSpan("s")], deadline: deadline)
     else {
       Issue.record("export to an untrusted receiver succeeded")
       return
     }
     #expect(failure.reason == .connection)
+    #expect(sleeps.durations.isEmpty)
     #expect(
       failure.message.hasSuffix(
         "certificate verify failed: self-signed certificate in certificate chain"),

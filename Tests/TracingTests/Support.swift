@@ -1,4 +1,4 @@
-import Glibc
+import Foundation
 import Synchronization
 
 @testable import Tracing
@@ -23,31 +23,68 @@ final class CollectingProcessor: SpanProcessor {
   func shutdown(timeout: Duration) -> Bool { true }
 }
 
-/// An exporter that records batches and can be told to block or fail.
-final class RecordingExporter: SpanExporter {
-  struct State {
-    var batches: [[SpanData]] = []
-    var events: [String] = []
-  }
+/// An exporter that records batches and can be told to hold exports until released.
+final class RecordingExporter: SpanExporter, @unchecked Sendable {
+  // @unchecked: every stored property is read and written with `condition` locked.
+  private let condition = NSCondition()
+  private var recorded: [[SpanData]] = []
+  private var log: [String] = []
+  private var isBlocked = false
+  private var holding = 0
 
-  private let state = Mutex(State())
-  /// While set, `export` waits until it is cleared.
-  let blocked = Atomic<Bool>(false)
-
-  var batches: [[SpanData]] { state.withLock { $0.batches } }
-  var events: [String] { state.withLock { $0.events } }
+  var batches: [[SpanData]] { locked { recorded } }
+  var events: [String] { locked { log } }
   var exportedNames: [String] { batches.flatMap { $0.map(\.name) } }
 
+  /// Exports from now on wait in `export` until `unblock`.
+  func block() { locked { isBlocked = true } }
+
+  func unblock() {
+    locked { isBlocked = false }
+    condition.broadcast()
+  }
+
+  /// Blocks until an export call is held by `block`; false if none is within 30 s of real time
+  /// (a safety net against a hung test, not a timing assertion).
+  func waitUntilAnExportIsHeld() -> Bool {
+    waitUntil { holding > 0 }
+  }
+
+  /// Blocks until `count` spans have been exported; false as `waitUntilAnExportIsHeld`.
+  func waitUntilExported(spans count: Int) -> Bool {
+    waitUntil { recorded.reduce(0) { $0 + $1.count } >= count }
+  }
+
   func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
-    while blocked.load(ordering: .relaxed) { usleepMillis(1) }
-    state.withLock {
-      $0.batches.append(batch)
-      $0.events.append("export(\(batch.count))")
-    }
+    condition.lock()
+    holding += 1
+    condition.broadcast()
+    while isBlocked { condition.wait() }
+    holding -= 1
+    recorded.append(batch)
+    log.append("export(\(batch.count))")
+    condition.broadcast()
+    condition.unlock()
     return .success
   }
 
-  func shutdown() { state.withLock { $0.events.append("shutdown") } }
+  func shutdown() { locked { log.append("shutdown") } }
+
+  private func locked<T>(_ body: () -> T) -> T {
+    condition.lock()
+    defer { condition.unlock() }
+    return body()
+  }
+
+  private func waitUntil(_ done: () -> Bool) -> Bool {
+    let giveUp = Date(timeIntervalSinceNow: 30)
+    condition.lock()
+    defer { condition.unlock() }
+    while !done() {
+      guard condition.wait(until: giveUp) else { return done() }
+    }
+    return true
+  }
 }
 
 /// A sampled span named `name`, ready for a processor.
@@ -56,18 +93,4 @@ func sampledSpan(_ name: String) -> SpanData {
     name: name, kind: .internal,
     context: SpanContext(traceID: TraceID(high: 1, low: 2), spanID: SpanID(3), traceFlags: .sampled),
     startTimeUnixNanos: 1, endTimeUnixNanos: 2)
-}
-
-/// Polls `condition` every millisecond for up to `timeout`.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
-  let deadline = ContinuousClock.now.advanced(by: timeout)
-  while ContinuousClock.now < deadline {
-    if condition() { return true }
-    usleepMillis(1)
-  }
-  return condition()
-}
-
-func usleepMillis(_ ms: Int) {
-  usleep(UInt32(ms * 1000))
 }
