@@ -101,13 +101,7 @@ struct BatchSpanProcessorTests {
     let processor = BatchSpanProcessor(
       exporter: exporter, configuration: .init(scheduleDelay: Self.delay), clock: clock)
     processor.onEnd(sampledSpan("stuck"))
-    let timeout = Duration.milliseconds(50)
-    let flushed = ResultBox()
-    let flushDeadline = clock.now.advanced(by: timeout)
-    DispatchQueue.global().async { flushed.set(processor.forceFlush(timeout: timeout)) }
-    #expect(clock.waitForWaiter(until: flushDeadline))
-    clock.advance(by: timeout)
-    #expect(flushed.wait() == false)
+    #expect(Self.resultOnceTimedOut(clock) { processor.forceFlush(timeout: $0) } == false)
     exporter.unblock()
     #expect(processor.shutdown(timeout: .seconds(5)))
     #expect(exporter.exportedNames == ["stuck"])
@@ -134,13 +128,7 @@ struct BatchSpanProcessorTests {
     let processor = BatchSpanProcessor(
       exporter: exporter, configuration: .init(scheduleDelay: Self.delay), clock: clock)
     processor.onEnd(sampledSpan("stuck"))
-    let timeout = Duration.milliseconds(100)
-    let drained = ResultBox()
-    let shutdownDeadline = clock.now.advanced(by: timeout)
-    DispatchQueue.global().async { drained.set(processor.shutdown(timeout: timeout)) }
-    #expect(clock.waitForWaiter(until: shutdownDeadline))
-    clock.advance(by: timeout)
-    #expect(drained.wait() == false)
+    #expect(Self.resultOnceTimedOut(clock) { processor.shutdown(timeout: $0) } == false)
     #expect(exporter.events.last == "shutdown")
     exporter.unblock()
   }
@@ -163,6 +151,21 @@ struct BatchSpanProcessorTests {
     #expect(snapshot.spansExported == 2)
     #expect(snapshot.exportLatencyCount == 1)
     #expect(snapshot.exportLatencyBuckets.reduce(0, +) == 1)
+  }
+
+  /// Runs `call` with a 100 ms timeout on another thread, waits until it waits on `clock` for
+  /// that timeout, moves the clock to it and returns what `call` returned (nil if it never
+  /// waited or returned).
+  static func resultOnceTimedOut(
+    _ clock: ManualExportClock, _ call: @escaping @Sendable (Duration) -> Bool
+  ) -> Bool? {
+    let timeout = Duration.milliseconds(100)
+    let deadline = clock.now.advanced(by: timeout)
+    let result = ResultBox()
+    DispatchQueue.global().async { result.set(call(timeout)) }
+    guard clock.waitForWaiter(until: deadline) else { return nil }
+    clock.advance(by: timeout)
+    return result.wait()
   }
 }
 
