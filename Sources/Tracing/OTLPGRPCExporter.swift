@@ -1,7 +1,6 @@
 import Foundation
 import GRPC
 import Logging
-import Synchronization
 import Transport
 
 /// Exports spans with OTLP/gRPC: unary `opentelemetry.proto.collector.trace.v1.TraceService/Export`
@@ -22,14 +21,7 @@ public final class OTLPGRPCExporter: SpanExporter {
 
   private let client: GRPCUnaryClient
   private let metadata: [GRPCMetadataField]
-  private let timeout: Duration
-  private let retryPolicy: OTLPRetryPolicy
-  private let metrics: TracingMetrics
-  private let logger: Logger
-  private let clock: any ExportClock
-  private let isShutDown = Atomic<Bool>(false)
-  /// The export thread's encoder (one export at a time).
-  private let encoder: Mutex<OTLPTraceEncoder>
+  private let core: OTLPExporterCore
 
   /// - Parameters:
   ///   - endpoint: `host:port`, or `http(s)://host:port` (a path is ignored, as the OTLP
@@ -68,38 +60,25 @@ public final class OTLPGRPCExporter: SpanExporter {
       throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): \(error)")
     }
     metadata = headers.map { GRPCMetadataField(name: $0.name.lowercased(), value: $0.value) }
-    self.timeout = timeout
-    self.retryPolicy = retryPolicy
-    self.metrics = metrics
-    self.logger = logger
-    self.clock = clock
-    encoder = Mutex(
-      OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)
-    )
+    core = OTLPExporterCore(
+      resource: resource, scopeVersion: scopeVersion, timeout: timeout, retryPolicy: retryPolicy,
+      metrics: metrics, logger: logger, clock: clock)
   }
 
   public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
-    guard !isShutDown.load(ordering: .acquiring) else {
-      return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
-    }
-    guard !batch.isEmpty else { return .success }
-    let deadline = min(deadline, clock.now.advanced(by: timeout))
-    return encoder.withLock { encoder in
-      let request = encoder.encode(batch)
-      return retryPolicy.run(deadline: deadline, clock: clock) {
-        let remaining = clock.now.duration(to: deadline)
-        guard remaining > .zero else {
-          return .failed(SpanExportFailure(.timeout, "export deadline passed"))
-        }
-        let result = client.call(
-          path: Self.exportPath, request: request, metadata: metadata, timeout: remaining)
-        return outcome(of: result, spans: batch.count, deadline: deadline)
+    core.export(batch, deadline: deadline) { request, deadline in
+      let remaining = core.clock.now.duration(to: deadline)
+      guard remaining > .zero else {
+        return .failed(SpanExportFailure(.timeout, "export deadline passed"))
       }
+      let result = client.call(
+        path: Self.exportPath, request: request, metadata: metadata, timeout: remaining)
+      return outcome(of: result, spans: batch.count, deadline: deadline)
     }
   }
 
   public func shutdown() {
-    guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    guard core.shutDown() else { return }
     client.shutdown()
   }
 
@@ -108,18 +87,10 @@ public final class OTLPGRPCExporter: SpanExporter {
   ) -> OTLPRetryPolicy.Attempt {
     switch result {
     case .success(let response):
-      if let partial = OTLPPartialSuccess.decode(response), partial.isReported {
-        metrics.partialSuccessRejected(Int(partial.rejectedSpans))
-        logger.warning(
-          "OTLP/gRPC partial success",
-          metadata: [
-            "rejected_spans": "\(partial.rejectedSpans)",
-            "error_message": "\(partial.errorMessage)",
-          ])
-      }
+      core.reportPartialSuccess(in: response, exporter: "OTLP/gRPC")
       return .success
     case .failure(let status)
-    where status.code == .deadlineExceeded && clock.now >= deadline:
+    where status.code == .deadlineExceeded && core.clock.now >= deadline:
       return .failed(SpanExportFailure(.timeout, "DEADLINE_EXCEEDED: \(status.message)"))
     case .failure(let status) where OTLPRetryPolicy.isRetryable(grpcStatus: status.code):
       let reason: SpanExportFailure.Reason =
@@ -127,7 +98,7 @@ public final class OTLPGRPCExporter: SpanExporter {
       return .retryable(
         SpanExportFailure(reason, "gRPC \(status.code): \(status.message)"), retryAfter: nil)
     case .failure(let status):
-      logger.warning(
+      core.logger.warning(
         "OTLP/gRPC export rejected",
         metadata: [
           "grpc_status": "\(status.code)", "message": "\(status.message)", "spans": "\(spans)",

@@ -14,19 +14,9 @@ import Transport
 public final class OTLPHTTPExporter: SpanExporter {
   private let endpoint: OTLPEndpoint
   private let headers: [(name: String, value: String)]
-  private let timeout: Duration
-  private let retryPolicy: OTLPRetryPolicy
-  private let metrics: TracingMetrics
-  private let logger: Logger
-  private let clock: any ExportClock
-  private let isShutDown = Atomic<Bool>(false)
-  private let connection: Mutex<Connection>
-
-  /// The export thread's client and encoder.
-  private struct Connection {
-    let client: HTTP1Client
-    let encoder: OTLPTraceEncoder
-  }
+  private let core: OTLPExporterCore
+  /// The export thread's connection (closed by `shutdown`, from another thread).
+  private let client: Mutex<HTTP1Client>
 
   /// - Parameters:
   ///   - endpoint: the full URL (`http://host:4318/v1/traces`; a URL without a path gets
@@ -60,32 +50,22 @@ public final class OTLPHTTPExporter: SpanExporter {
     }
     self.endpoint = parsed
     self.headers = headers
-    self.timeout = timeout
-    self.retryPolicy = retryPolicy
-    self.metrics = metrics
-    self.logger = logger
-    self.clock = clock
-    connection = Mutex(
-      Connection(
-        client: HTTP1Client(host: parsed.host, port: parsed.port, tls: clientTLS),
-        encoder: OTLPTraceEncoder(
-          resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)))
+    core = OTLPExporterCore(
+      resource: resource, scopeVersion: scopeVersion, timeout: timeout, retryPolicy: retryPolicy,
+      metrics: metrics, logger: logger, clock: clock)
+    client = Mutex(HTTP1Client(host: parsed.host, port: parsed.port, tls: clientTLS))
   }
 
   public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
-    guard !isShutDown.load(ordering: .acquiring) else {
-      return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
-    }
-    guard !batch.isEmpty else { return .success }
-    let deadline = min(deadline, clock.now.advanced(by: timeout))
     let endpoint = endpoint
     let requestHeaders = [("Content-Type", "application/x-protobuf")] + headers
-    return connection.withLock { connection in
-      let body = connection.encoder.encode(batch)
-      return retryPolicy.run(deadline: deadline, clock: clock) {
+    // Held for the whole export, retries included, so `shutdown` closes the connection only
+    // between exports.
+    return client.withLock { client in
+      core.export(batch, deadline: deadline) { body, deadline in
         let response: HTTP1Response
         do throws(HTTP1ClientError) {
-          response = try connection.client.request(
+          response = try client.request(
             method: "POST", path: endpoint.path, headers: requestHeaders, body: body,
             deadline: deadline)
         } catch {
@@ -104,21 +84,14 @@ public final class OTLPHTTPExporter: SpanExporter {
   }
 
   public func shutdown() {
-    isShutDown.store(true, ordering: .releasing)
-    connection.withLock { $0.client.close() }
+    guard core.shutDown() else { return }
+    client.withLock { $0.close() }
   }
 
   private func outcome(of response: HTTP1Response, spans: Int) -> OTLPRetryPolicy.Attempt {
     switch response.status {
     case 200..<300:
-      if let partial = OTLPPartialSuccess.decode(response.body), partial.isReported {
-        metrics.partialSuccessRejected(Int(partial.rejectedSpans))
-        logger.warning(
-          "OTLP/HTTP partial success",
-          metadata: [
-            "rejected_spans": "\(partial.rejectedSpans)", "error_message": "\(partial.errorMessage)",
-          ])
-      }
+      core.reportPartialSuccess(in: response.body, exporter: "OTLP/HTTP")
       return .success
     case let status where OTLPRetryPolicy.isRetryable(httpStatus: status):
       let now = Int(SystemTracingClock().nowUnixNanos() / 1_000_000_000)
@@ -127,7 +100,7 @@ public final class OTLPHTTPExporter: SpanExporter {
         retryAfter: OTLPRetryPolicy.retryAfter(response.header("retry-after"), nowUnixSeconds: now))
     case let status:
       let detail = String(decoding: response.body.prefix(200), as: UTF8.self)
-      logger.warning(
+      core.logger.warning(
         "OTLP/HTTP export rejected",
         metadata: ["status": "\(status)", "spans": "\(spans)", "body": "\(detail)"])
       return .failed(SpanExportFailure(.rejected, "HTTP \(status)"))

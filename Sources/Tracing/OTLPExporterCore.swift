@@ -1,0 +1,67 @@
+import Logging
+import Synchronization
+
+/// What the OTLP/gRPC and OTLP/HTTP exporters share, whatever carries the request: the shutdown
+/// flag, the batch encoder, the export timeout and retry policy on the export clock, and the
+/// metrics and log that a collector's partial success goes to.
+final class OTLPExporterCore: Sendable {
+  let timeout: Duration
+  let retryPolicy: OTLPRetryPolicy
+  let metrics: TracingMetrics
+  let logger: Logger
+  let clock: any ExportClock
+  private let isShutDown = Atomic<Bool>(false)
+  /// The export thread's encoder (one export at a time).
+  private let encoder: Mutex<OTLPTraceEncoder>
+
+  init(
+    resource: [SpanAttribute], scopeVersion: String, timeout: Duration,
+    retryPolicy: OTLPRetryPolicy, metrics: TracingMetrics, logger: Logger,
+    clock: any ExportClock
+  ) {
+    self.timeout = timeout
+    self.retryPolicy = retryPolicy
+    self.metrics = metrics
+    self.logger = logger
+    self.clock = clock
+    encoder = Mutex(
+      OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)
+    )
+  }
+
+  /// Exports `batch`: fails once shut down, encodes it, and calls `send` with the request and
+  /// the export's deadline (the processor's, or `timeout` from now if sooner) until it succeeds,
+  /// fails for good or the attempts or the deadline run out.
+  func export(
+    _ batch: [SpanData], deadline: ContinuousClock.Instant,
+    send: (_ request: [UInt8], _ deadline: ContinuousClock.Instant) -> OTLPRetryPolicy.Attempt
+  ) -> SpanExportResult {
+    guard !isShutDown.load(ordering: .acquiring) else {
+      return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
+    }
+    guard !batch.isEmpty else { return .success }
+    let deadline = min(deadline, clock.now.advanced(by: timeout))
+    return encoder.withLock { encoder in
+      let request = encoder.encode(batch)
+      return retryPolicy.run(deadline: deadline, clock: clock) { send(request, deadline) }
+    }
+  }
+
+  /// Marks the exporter shut down; true the first time only.
+  func shutDown() -> Bool {
+    !isShutDown.exchange(true, ordering: .acquiringAndReleasing)
+  }
+
+  /// Counts and logs the partial success a collector's `response` reports, if any (never
+  /// retried: OTLP spec, "Partial Success"). `exporter` names the protocol in the log line.
+  func reportPartialSuccess(in response: [UInt8], exporter: String) {
+    guard let partial = OTLPPartialSuccess.decode(response), partial.isReported else { return }
+    metrics.partialSuccessRejected(Int(partial.rejectedSpans))
+    logger.warning(
+      "\(exporter) partial success",
+      metadata: [
+        "rejected_spans": "\(partial.rejectedSpans)",
+        "error_message": "\(partial.errorMessage)",
+      ])
+  }
+}
