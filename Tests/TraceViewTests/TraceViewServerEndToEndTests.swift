@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import TraceView
@@ -40,10 +39,32 @@ private let exporterScript = """
   """
 
 /// Collects what the server outputs.
-private final class Lines: Sendable {
-  private let lines = Mutex<[String]>([])
-  func append(_ line: String) { lines.withLock { $0.append(line) } }
-  var all: [String] { lines.withLock { $0 } }
+private final class Lines: @unchecked Sendable {
+  // @unchecked: `lines` is read and written with `condition` locked.
+  private let condition = NSCondition()
+  private var lines: [String] = []
+
+  func append(_ line: String) {
+    condition.lock()
+    lines.append(line)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  var all: [String] {
+    condition.lock()
+    defer { condition.unlock() }
+    return lines
+  }
+
+  /// Blocks until something is output; gives up after 30 s of real time (a safety net against
+  /// a hung test, not a timing assertion).
+  func waitForOutput() {
+    let giveUp = Date(timeIntervalSinceNow: 30)
+    condition.lock()
+    defer { condition.unlock() }
+    while lines.isEmpty && condition.wait(until: giveUp) {}
+  }
 }
 
 @Suite("Trace view end to end")
@@ -78,10 +99,7 @@ struct TraceViewServerEndToEndTests {
     #expect(lines[1] == "SUCCESS")
 
     // The quiet period, not a flush, must print it.
-    let deadline = ContinuousClock.now + .seconds(10)
-    while output.all.isEmpty && ContinuousClock.now < deadline {
-      Thread.sleep(forTimeInterval: 0.05)
-    }
+    output.waitForOutput()
     let trees = output.all
     try #require(trees.count == 1)
     let tree = trees[0].split(separator: "\n").map(String.init)
