@@ -112,7 +112,8 @@ let package = Package(
       path: "bench/Sources/RouterBenchmarks",
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(
