@@ -8,9 +8,11 @@ import Transport
 /// [OTLP spec, "OTLP/HTTP"](https://opentelemetry.io/docs/specs/otlp/#otlphttp). Keeps one
 /// connection alive and reconnects when it breaks; retries 429/502/503/504 (honouring
 /// `Retry-After`) and connection failures per `OTLPRetryPolicy`, never other codes; logs and
-/// counts a partial success. An `https://` endpoint is TLS (OpenSSL, via `HTTP1Client`): the
-/// certificate must chain to the system roots or the configured CA file and name the host;
-/// a TLS failure (e.g. `certificate verify failed`) is not retried within the export.
+/// counts a partial success. Requests go through `HTTPClient` (libcurl), so through the proxy
+/// that `https_proxy` / `http_proxy` name unless `no_proxy` lists the host. An `https://`
+/// endpoint is TLS: the certificate must chain to the system roots or the configured CA file
+/// and name the host; a TLS failure (e.g. `certificate verify failed`) is not retried within
+/// the export.
 public final class OTLPHTTPExporter: SpanExporter {
   private let endpoint: OTLPEndpoint
   private let headers: [(name: String, value: String)]
@@ -24,7 +26,7 @@ public final class OTLPHTTPExporter: SpanExporter {
 
   /// The export thread's client and encoder.
   private struct Connection {
-    let client: HTTP1Client
+    let client: HTTPClient
     let encoder: OTLPTraceEncoder
   }
 
@@ -67,7 +69,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     self.sleep = sleep
     connection = Mutex(
       Connection(
-        client: HTTP1Client(host: parsed.host, port: parsed.port, tls: clientTLS),
+        client: HTTPClient(host: parsed.host, port: parsed.port, tls: clientTLS),
         encoder: OTLPTraceEncoder(
           resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)))
   }
@@ -83,8 +85,8 @@ public final class OTLPHTTPExporter: SpanExporter {
     return connection.withLock { connection in
       let body = connection.encoder.encode(batch)
       return retryPolicy.run(deadline: deadline, sleep: sleep) {
-        let response: HTTP1Response
-        do throws(HTTP1ClientError) {
+        let response: HTTPResponse
+        do throws(HTTPClientError) {
           response = try connection.client.request(
             method: "POST", path: endpoint.path, headers: requestHeaders, body: body,
             deadline: deadline)
@@ -108,7 +110,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     connection.withLock { $0.client.close() }
   }
 
-  private func outcome(of response: HTTP1Response, spans: Int) -> OTLPRetryPolicy.Attempt {
+  private func outcome(of response: HTTPResponse, spans: Int) -> OTLPRetryPolicy.Attempt {
     switch response.status {
     case 200..<300:
       if let partial = OTLPPartialSuccess.decode(response.body), partial.isReported {
