@@ -61,8 +61,8 @@ public final class HTTPClient {
     connectTo = nil
   }
 
-  /// Sends one request and reads the whole response, by `deadline`. `Host` and
-  /// `Content-Length` are added; `headers` should not repeat them.
+  /// Sends one request and reads the whole response, by `deadline`. `Host`, `Content-Length`
+  /// and libcurl's `Accept: */*` are added; `headers` should not repeat them.
   public func request(
     method: String, path: String, headers: [(name: String, value: String)] = [],
     body requestBody: [UInt8] = [], deadline: ContinuousClock.Instant
