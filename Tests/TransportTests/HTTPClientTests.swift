@@ -116,6 +116,22 @@ struct HTTPClientTests {
     #expect(peer.requests.count == 1)
   }
 
+  @Test func request_whoseResponseBodyExceedsTheLimit_failsAsMalformed() throws {
+    let atLimit = try TestHTTPPeer(bodyBytes: HTTPClient.maxBodyBytes)
+    defer { atLimit.stop() }
+    let client = HTTPClient(host: "127.0.0.1", port: atLimit.port, proxy: .direct)
+    let response = try client.request(method: "GET", path: "/", deadline: deadline)
+    #expect(response.body.count == HTTPClient.maxBodyBytes)
+
+    let over = try TestHTTPPeer(bodyBytes: HTTPClient.maxBodyBytes + 1)
+    defer { over.stop() }
+    let refusing = HTTPClient(host: "127.0.0.1", port: over.port, proxy: .direct)
+    let error = try #require(throws: HTTPClientError.self) {
+      try refusing.request(method: "GET", path: "/", deadline: deadline)
+    }
+    #expect(error.reason == .malformedResponse, "\(error)")
+  }
+
   // MARK: - Proxy
 
   @Test func request_throughAnHTTPProxy_usesTheAbsoluteForm_andNoProxyBypassesIt() throws {

@@ -22,6 +22,7 @@ final class TestHTTPPeer: Sendable {
   let port: Int
   private let listener: Int32
   private let headers: [(String, String)]
+  private let bodyBytes: Int?
   private let state = Mutex(State())
 
   private struct State {
@@ -41,9 +42,13 @@ final class TestHTTPPeer: Sendable {
     return true
   }()
 
-  /// Listens on `address` (IPv4 or IPv6 literal), on an ephemeral port.
-  init(address: String = "127.0.0.1", headers: [(String, String)] = []) throws {
+  /// Listens on `address` (IPv4 or IPv6 literal), on an ephemeral port. With `bodyBytes`, every
+  /// answer's body is that many bytes instead.
+  init(
+    address: String = "127.0.0.1", headers: [(String, String)] = [], bodyBytes: Int? = nil
+  ) throws {
     self.headers = headers
+    self.bodyBytes = bodyBytes
     let family = address.contains(":") ? AF_INET6 : AF_INET
     let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw TLSTestSetupError("socket: \(errno)") }
@@ -152,10 +157,11 @@ final class TestHTTPPeer: Sendable {
       if lines[0].hasPrefix("CONNECT ") {
         return tunnel(fd, to: String(lines[0].split(separator: " ")[1]), buffered: buffer)
       }
-      let body = "connection=\(connection)"
-      var head = "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n"
+      let body = bodyBytes.map { [UInt8](repeating: 120, count: $0) }
+        ?? Array("connection=\(connection)".utf8)
+      var head = "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n"
       for (name, value) in headers { head += "\(name): \(value)\r\n" }
-      guard sendAll(fd, Array((head + "\r\n" + body).utf8)) else { return }
+      guard sendAll(fd, Array((head + "\r\n").utf8) + body) else { return }
     }
   }
 
