@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // semantic-router: an Envoy ext_proc sidecar that routes LLM requests and traces them.
-// Layers, bottom up (see README "Architecture"): CNGHTTP2 / CGeneratedProtos (C) and TextCoding
-// → Transport → GRPC → ExtProc / Tracing → Router → semantic-router executable.
+// Layers, bottom up (see README "Architecture"): CNGHTTP2 / COpenSSL / CCurl / CGeneratedProtos
+// (C) and TextCoding → Transport → GRPC → ExtProc / Tracing → Router → semantic-router
+// executable.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -32,6 +33,12 @@ let package = Package(
       pkgConfig: "openssl",
       providers: [.apt(["libssl-dev"])]
     ),
+    // libcurl, for the OTLP/HTTP exporter's HTTP client. Only Transport imports it.
+    .systemLibrary(
+      name: "CCurl",
+      pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]
+    ),
     // protobuf-c code generated from Protos/ by scripts/generate-protos (committed).
     .target(
       name: "CGeneratedProtos",
@@ -40,10 +47,13 @@ let package = Package(
     ),
     // Text escapes shared by every layer: percent-encoding, hex digits, JSON string literals.
     .target(name: "TextCoding", swiftSettings: swiftSettings),
-    // Event loop (epoll), sockets, timers and nghttp2 server/client connections.
+    // Event loop (epoll), sockets, timers and nghttp2 server/client connections; the
+    // libcurl HTTP client.
     .target(
       name: "Transport",
-      dependencies: ["CNGHTTP2", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "CNGHTTP2", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings
     ),
     // gRPC over Transport: message framing, status trailers, deadlines, method routing,

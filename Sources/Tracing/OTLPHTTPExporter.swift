@@ -8,15 +8,17 @@ import Transport
 /// [OTLP spec, "OTLP/HTTP"](https://opentelemetry.io/docs/specs/otlp/#otlphttp). Keeps one
 /// connection alive and reconnects when it breaks; retries 429/502/503/504 (honouring
 /// `Retry-After`) and connection failures per `OTLPRetryPolicy`, never other codes; logs and
-/// counts a partial success. An `https://` endpoint is TLS (OpenSSL, via `HTTP1Client`): the
-/// certificate must chain to the system roots or the configured CA file and name the host;
-/// a TLS failure (e.g. `certificate verify failed`) is not retried within the export.
+/// counts a partial success. Requests go through `HTTPClient` (libcurl), so through the proxy
+/// that `https_proxy` / `http_proxy` name unless `no_proxy` lists the host. An `https://`
+/// endpoint is TLS: the certificate must chain to the system roots or the configured CA file
+/// and name the host; a TLS failure (e.g. `certificate verify failed`) is not retried within
+/// the export.
 public final class OTLPHTTPExporter: SpanExporter {
   private let endpoint: OTLPEndpoint
   private let headers: [(name: String, value: String)]
   private let core: OTLPExporterCore
   /// The export thread's connection (closed by `shutdown`, from another thread).
-  private let client: Mutex<HTTP1Client>
+  private let client: Mutex<HTTPClient>
 
   /// - Parameters:
   ///   - endpoint: the full URL (`http://host:4318/v1/traces`; a URL without a path gets
@@ -53,7 +55,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     core = OTLPExporterCore(
       resource: resource, scopeVersion: scopeVersion, timeout: timeout, retryPolicy: retryPolicy,
       metrics: metrics, logger: logger, clock: clock)
-    client = Mutex(HTTP1Client(host: parsed.host, port: parsed.port, tls: clientTLS))
+    client = Mutex(HTTPClient(host: parsed.host, port: parsed.port, tls: clientTLS))
   }
 
   public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
@@ -63,8 +65,8 @@ public final class OTLPHTTPExporter: SpanExporter {
     // between exports.
     return client.withLock { client in
       core.export(batch, deadline: deadline) { body, deadline in
-        let response: HTTP1Response
-        do throws(HTTP1ClientError) {
+        let response: HTTPResponse
+        do throws(HTTPClientError) {
           response = try client.request(
             method: "POST", path: endpoint.path, headers: requestHeaders, body: body,
             deadline: deadline)
@@ -88,7 +90,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     client.withLock { $0.close() }
   }
 
-  private func outcome(of response: HTTP1Response, spans: Int) -> OTLPRetryPolicy.Attempt {
+  private func outcome(of response: HTTPResponse, spans: Int) -> OTLPRetryPolicy.Attempt {
     switch response.status {
     case 200..<300:
       core.reportPartialSuccess(in: response.body, exporter: "OTLP/HTTP")

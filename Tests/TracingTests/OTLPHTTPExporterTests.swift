@@ -121,13 +121,11 @@ struct OTLPHTTPExporterTests {
   }
 
   @Test func export_withTheCollectorDown_failsAsConnectionAfterRetries() throws {
-    // Find a free port, then close the server so nothing listens there.
-    let probe = TestHTTPServer { _, _ in .init(status: 200) }
-    let port = probe.port
-    probe.stop()
+    let port = UnlistenedPort()
+    defer { port.close() }
     let sleeps = SleepRecordingClock()
     let down = try OTLPHTTPExporter(
-      endpoint: "http://127.0.0.1:\(port)", resource: [],
+      endpoint: "http://127.0.0.1:\(port.number)", resource: [],
       retryPolicy: OTLPRetryPolicy(maxAttempts: 2), clock: sleeps)
     guard case .failure(let failure) = down.export([sampledSpan("s")], deadline: deadline) else {
       Issue.record("export to a closed port succeeded")

@@ -70,7 +70,7 @@ final class HTTPSReceiver {
 
   /// What the receiver decoded so far, asked over the same TLS.
   func report(tls: TLSConfiguration) throws -> String {
-    let client = HTTP1Client(host: "localhost", port: port, tls: tls)
+    let client = HTTPClient(host: "localhost", port: port, tls: tls, proxy: .direct)
     defer { client.close() }
     let response = try client.request(
       method: "GET", path: "/report", deadline: .now.advanced(by: .seconds(10)))

@@ -50,7 +50,7 @@ struct TLSTestCertificates {
     // Output goes to a file, not a pipe: a server another test spawns at the same moment can
     // inherit a pipe's write end, and then reading to its end would never finish.
     let log = directory.appendingPathComponent("openssl.log")
-    FileManager.default.createFile(atPath: log.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     let output = try FileHandle(forWritingTo: log)
     defer { try? output.close() }
     process.standardOutput = output
@@ -68,7 +68,8 @@ struct TLSTestCertificates {
 /// independent TLS peer.
 ///
 /// `.http`: an `http.server`; `GET` answers `hello over TLS` with the ALPN protocol it agreed
-/// in `x-alpn`, `POST` answers the number of body bytes. `.echo`: reads one line, answers
+/// in `x-alpn` and the client's TCP port in `x-client-port`, `POST` answers the number of body
+/// bytes. `.echo`: reads one line, answers
 /// `<alpn>:<LINE IN UPPER CASE>`, sends close_notify and waits for the client's, then writes
 /// `close_notify received` in plain TCP.
 final class TLSTestServer {
@@ -148,6 +149,7 @@ final class TLSTestServer {
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("x-alpn", self.connection.selected_alpn_protocol() or "")
+            self.send_header("x-client-port", str(self.client_address[1]))
             self.end_headers()
             self.wfile.write(body)
 

@@ -9,12 +9,16 @@ Envoy; every process a test starts is stopped by the test.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import http.server
 import re
 import secrets
 import signal
 import socket
 import sys
+import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -417,6 +421,65 @@ def test_otlp_http_exporter_sends_the_same_tree(traced_stack):
     export = http_receiver.exports[0]
     assert export.path == "/v1/traces"
     assert export.headers["content-type"] == "application/x-protobuf"
+
+
+class RecordingProxy:
+  """A forward HTTP proxy that records each request line and hands every POST to the
+  OTLP/HTTP receiver on `upstream_port`, whatever host the absolute-form target names."""
+
+  def __init__(self, upstream_port: int) -> None:
+    proxy = self
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+      protocol_version = "HTTP/1.1"
+
+      def do_POST(self) -> None:  # noqa: N802 (name fixed by BaseHTTPRequestHandler)
+        proxy.request_lines.append(self.requestline)
+        body = self.rfile.read(int(self.headers.get("content-length", "0") or 0))
+        upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=10)
+        upstream.request("POST", urllib.parse.urlsplit(self.path).path, body,
+                         {"content-type": self.headers.get("content-type", "")})
+        answer = upstream.getresponse()
+        payload = answer.read()
+        upstream.close()
+        self.send_response(answer.status)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+      def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    self.request_lines: list[str] = []
+    self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    self._server.daemon_threads = True
+    self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+    self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+  def __enter__(self) -> "RecordingProxy":
+    self._thread.start()
+    return self
+
+  def __exit__(self, *_: object) -> None:
+    self._server.shutdown()
+    self._server.server_close()
+
+
+def test_otlp_http_exporter_goes_through_the_proxy_the_environment_names(traced_stack):
+  # The collector's name does not resolve (RFC 6761 .invalid): only through the proxy named by
+  # http_proxy can the spans arrive.
+  with ts.OTLPHTTPReceiver() as http_receiver, RecordingProxy(http_receiver.port) as proxy:
+    _, envoy = traced_stack(
+      tracing={"enabled": True,
+               "exporter": {"type": "otlp_http", "endpoint": "http://collector.invalid:4318"},
+               "batch": {"schedule_delay": "100ms"}},
+      env={"http_proxy": proxy.url})
+    trace_id = new_trace_id()
+    assert ts.post(envoy.port, ts.math_question(),
+                   {"traceparent": ts.traceparent(trace_id)}).status == 200
+    spans = http_receiver.wait_for_spans(5, lambda s: s.trace_id == trace_id)
+    assert set(ts.by_name(spans)) == set(ts.ROUTER_SPANS)
+    assert "POST http://collector.invalid:4318/v1/traces HTTP/1.1" in proxy.request_lines
 
 
 # MARK: - OTEL_* environment

@@ -97,7 +97,7 @@ struct SpanCostBenchmark {
     var made = 0
     while made < count {
       switch shape {
-      case .router: emitRouterRequest(tracer)
+      case .router: Self.emitRouterRequest(tracer)
       case .uniform12: emitUniformRequest(tracer)
       }
       made += Self.spansPerRequest
@@ -112,7 +112,7 @@ struct SpanCostBenchmark {
 
   /// The five spans of a routed request as TracingRequestObserver records them, in the same
   /// order of starts, attributes and ends.
-  private func emitRouterRequest(_ tracer: Tracer) {
+  static func emitRouterRequest(_ tracer: Tracer) {
     let root = tracer.startSpan("semantic_router.request.received", kind: .server, parent: nil)
     root.setAttribute("http.request.method", "POST")
     root.setAttribute("url.path", "/v1/chat/completions")

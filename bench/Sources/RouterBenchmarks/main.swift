@@ -6,6 +6,8 @@ import Logging
 //   RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] [--requests N]
 //                           [--tracing-endpoint HOST:PORT]
 //   RouterBenchmarks spans --endpoint HOST:PORT [--spans N] [--rounds N] [--shape router|uniform12]
+//   RouterBenchmarks exporters --grpc-endpoint HOST:PORT --http-endpoint URL [--batch N]
+//                              [--exports N] [--rounds N]
 //
 // `router`: CPU per request of the whole router path through the ext_proc handler (protobuf
 // decode, state machine, OpenAI parse, classification, routing, cache lookup and store, body
@@ -13,6 +15,8 @@ import Logging
 // router's tracing on (its five spans per request exported there). `spans`: CPU per span of the tracing pipeline
 // (create, attributes, end, batch, OTLP encode, OTLP/gRPC export to the receiver at
 // HOST:PORT), for the router's own five spans or five spans of 12 attributes each.
+// `exporters`: CPU per export of one batch, OTLP/HTTP (libcurl) beside OTLP/gRPC (nghttp2), each
+// to its receiver (bench/otlp_exporters.sh runs it with both).
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -27,11 +31,14 @@ do {
     try RouterCostBenchmark(arguments: arguments).run()
   case "spans":
     try SpanCostBenchmark(arguments: arguments).run()
+  case "exporters":
+    try ExporterCostBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
         + "[--requests N] [--tracing-endpoint HOST:PORT] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
-        + "[--shape router|uniform12]")
+        + "[--shape router|uniform12] | exporters --grpc-endpoint HOST:PORT --http-endpoint URL "
+        + "[--batch N] [--exports N] [--rounds N]")
   }
 } catch {
   FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))

@@ -1,8 +1,8 @@
-/// A complete HTTP/1.1 response as `HTTP1Client` returns it.
-public struct HTTP1Response: Sendable {
+/// A complete HTTP response as `HTTPClient` returns it.
+public struct HTTPResponse: Sendable {
   /// The status code, e.g. 200.
   public var status: Int
-  /// Header fields in order, names lower-cased.
+  /// Header fields of the final response in order, names lower-cased.
   public var headers: [(name: String, value: String)]
   /// The body, de-chunked.
   public var body: [UInt8]
