@@ -90,6 +90,8 @@ public final class SemanticRouterProcessor: Processor {
 
   /// Runs the request phases over the body: parse → classify → route → cache → answer. Each
   /// phase may end the exchange with an answer of its own (a 400, 404 or 413, or a cache hit).
+  /// Request guards (PII, jailbreak) belong between parse and classify, so a blocked request
+  /// costs no classification and never reaches the cache.
   public func processRequestBody(
     _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
   ) -> BodyDecision {
@@ -113,6 +115,7 @@ public final class SemanticRouterProcessor: Processor {
 
     let classification = ClassifyPhase.run(request, router: router, observer: observer)
     var routed = RoutedRequest(request: request, classification: classification)
+    // The response side reads what the phases found, whichever way this returns.
     defer { self.routed = routed }
 
     let (decision, record) = RoutePhase.run(&routed, router: router, observer: observer)
