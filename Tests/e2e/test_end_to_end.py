@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -528,7 +529,8 @@ def metric(samples, name: str, **labels: str) -> float:
   return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-def wait_for_metrics(routed: e2e_stack.RoutedStack, ready: Any, timeout: float = 30.0):
+def wait_for_metrics(routed: e2e_stack.RoutedStack, ready: Callable[[dict], bool],
+                     timeout: float = 30.0) -> dict:
   """The router's /metrics once `ready(samples)` holds (polled), or the last reading when it
   never does, for the test's asserts to report."""
   deadline = time.monotonic() + timeout
