@@ -47,8 +47,9 @@ build:
 release:
 	swift build -c release --product semantic-router
 
-unit:
-	swift test
+# Swift tests validate generated configs with the venv's Envoy (ENVOY: missing means failing).
+unit: venv
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy swift test
 
 integration: release
 	$(PY) -m pytest -q Tests/wire Tests/config Tests/integration Tests/e2e

@@ -137,6 +137,14 @@ let package = Package(
     .testTarget(
       name: "RouterTests", dependencies: ["Router", "ExtProc", "Metrics"],
       swiftSettings: swiftSettings),
+    // The command line: parsing in process, and the built binary's exit codes and output.
+    .testTarget(
+      name: "SemanticRouterCLITests",
+      dependencies: [
+        "SemanticRouterCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Yams", package: "Yams"),
+      ],
+      swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

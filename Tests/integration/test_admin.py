@@ -79,19 +79,20 @@ def test_metrics_count_routed_requests_by_category_and_model(make_router):
 
 
 def test_not_ready_while_draining(make_router):
-  router = make_router(config=CONFIG, drain_timeout=3)
-  # Hold a stream open (never half-closed) so the drain lasts until its timeout.
+  # Hold a stream open (never half-closed) so the drain lasts until it is released: the drain
+  # timeout is far beyond the test.
+  router = make_router(config=CONFIG, drain_timeout=3600)
   release = threading.Event()
 
   def open_stream():
     yield ep.ProcessingRequest(request_headers=ep.HttpHeaders())
-    release.wait(10)
+    release.wait(60)
 
   channel = grpc.insecure_channel(router.address)
   stream = ep_grpc.ExternalProcessorStub(channel).Process(open_stream(), timeout=10)
   next(stream)  # the headers answer: the stream is open on the server
   router.signal(signal.SIGTERM)
-  deadline = time.monotonic() + 2
+  deadline = time.monotonic() + 30
   status = None
   while time.monotonic() < deadline:
     try:
@@ -105,4 +106,4 @@ def test_not_ready_while_draining(make_router):
   release.set()
   stream.cancel()
   channel.close()
-  assert router.wait(10) == 0
+  assert router.wait(60) == 0

@@ -79,8 +79,8 @@ def test_get_without_body_passes_through(router, echo_backend, envoy):
 
 
 def test_requests_in_flight_complete_after_sigterm(make_router, make_envoy, echo_backend):
-  drain_timeout = 10
-  router = make_router(drain_timeout=drain_timeout)
+  # A drain timeout far beyond the test: the router exits because the requests completed.
+  router = make_router(drain_timeout=3600)
   envoy = make_envoy(stack.TEMPLATES / "passthrough.yaml",
                      {"router_port": router.port, "backend_port": echo_backend.port})
   url = f"http://127.0.0.1:{envoy.port}/slow/v1/chat/completions"
@@ -88,13 +88,12 @@ def test_requests_in_flight_complete_after_sigterm(make_router, make_envoy, echo
 
   with ThreadPoolExecutor(max_workers=in_flight) as pool:
     futures = [pool.submit(post_once, url) for _ in range(in_flight)]
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while echo_backend.arrived < in_flight and time.monotonic() < deadline:
       time.sleep(0.01)
     assert echo_backend.arrived == in_flight, "slow requests did not reach the backend"
     # Each request's ext_proc stream is open now: its response headers and body still have to
     # go through the router.
-    signalled = time.monotonic()
     router.signal(signal.SIGTERM)
     results = [future.result(timeout=30) for future in futures]
 
@@ -102,9 +101,9 @@ def test_requests_in_flight_complete_after_sigterm(make_router, make_envoy, echo
     assert status == 200, f"{status} {echoed}\n{router.log_tail()}"
     assert echoed["headers"].get("x-extproc") == ["semantic-router"]
   try:
-    code = router.wait(timeout=drain_timeout + 2 - (time.monotonic() - signalled))
+    code = router.wait(timeout=60)
   except subprocess.TimeoutExpired:
-    raise AssertionError(f"router still running after the drain timeout\n{router.log_tail()}")
+    raise AssertionError(f"router still running after its streams ended\n{router.log_tail()}")
   assert code == 0, router.log_tail()
   counters = envoy.counters("ext_proc")
   assert counters["http.ingress.ext_proc.streams_failed"] == 0

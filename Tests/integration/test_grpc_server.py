@@ -194,8 +194,14 @@ def test_connection_closed_mid_stream_leaves_server_serving(router):
   chan = grpc.insecure_channel(router.address)
   stream = Stream(chan)
   assert_router_header(stream.exchange(REQUEST_HEADERS))
+  # The router counts the stream as cancelled once it has seen the connection go.
+  cancelled = 'semantic_router_extproc_streams_total{outcome="cancelled"}'
+  before = router.metric(cancelled)
   chan.close()
-  time.sleep(0.2)
+  deadline = time.monotonic() + 30
+  while router.metric(cancelled) == before:
+    assert time.monotonic() < deadline, "closed stream never ended\n" + router.log_tail()
+    time.sleep(0.02)
   assert_still_serving(router)
 
 
@@ -270,11 +276,10 @@ def test_health_watch_reports_not_serving_while_draining(make_router):
 
 
 def test_sigterm_with_nothing_in_flight_exits_zero_promptly(make_router):
-  router = make_router(drain_timeout=10)
-  started = time.monotonic()
+  # An hour of drain time: exiting within the wait means the router did not wait for it.
+  router = make_router(drain_timeout=3600)
   router.signal(signal.SIGTERM)
-  assert router.wait(timeout=5) == 0, router.log_tail()
-  assert time.monotonic() - started < 5
+  assert router.wait(timeout=60) == 0, router.log_tail()
 
 
 def test_repeated_request_headers_is_an_error_and_server_keeps_serving(router, channel):
@@ -375,10 +380,11 @@ def test_grpc_timeout_is_answered_with_deadline_exceeded_by_the_server(router):
   with RawH2Client(router.port) as client:
     started = time.monotonic()
     stream_id = client.start(grpc_request_headers(extra=[("grpc-timeout", "300m")]))
-    response = client.wait(stream_id, timeout=10)
+    response = client.wait(stream_id, timeout=60)
     elapsed = time.monotonic() - started
   assert response.grpc_status == 4, response
-  assert 0.25 <= elapsed < 5, elapsed
+  # Not before the deadline (however slow the machine, never sooner).
+  assert elapsed >= 0.25, elapsed
   assert_still_serving(router)
 
 

@@ -6,7 +6,9 @@ import Logging
 ///
 /// - Request headers: only `POST /v1/chat/completions` and `POST /v1/completions` are routed;
 ///   for every other request Envoy is told to skip the rest of the exchange.
-/// - Request body (BUFFERED): parsed and classified once; the routing headers are set with
+/// - Request body (BUFFERED): parsed and classified once by the request phases
+///   (`RequestParsePhase` → `ClassifyPhase` → `RoutePhase` → `CachePhase` → `AnswerPhase`,
+///   over one `RoutedRequest`); the routing headers are set with
 ///   `clear_route_cache`, and for "auto" the body's `model` is rewritten (with `content-length`).
 ///   A semantic-cache hit is answered at once; bad input gets an OpenAI-style 400/404/413.
 /// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;
@@ -28,11 +30,8 @@ public final class SemanticRouterProcessor: Processor {
 
   private var path = ""
   private var endpoint: OpenAIRequest.Endpoint?
-  private var request: OpenAIRequest?
-  private var classification: Classification?
-  private var route: RoutingDecision.Route?
-  private var record: RoutingRecord?
-  private var cacheKey: String?
+  /// What the request phases found; nil until the body was parsed.
+  private var routed: RoutedRequest?
   private var responseStatus = 0
   private var responseIsEventStream = false
   private var responseIsJSON = false
@@ -89,84 +88,66 @@ public final class SemanticRouterProcessor: Processor {
     return .passThrough
   }
 
+  /// Runs the request phases over the body: parse → classify → route → cache → answer. Each
+  /// phase may end the exchange with an answer of its own (a 400, 404 or 413, or a cache hit).
+  /// Request guards (PII, jailbreak) belong between parse and classify, so a blocked request
+  /// costs no classification and never reaches the cache.
   public func processRequestBody(
     _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
   ) -> BodyDecision {
-    guard let endpoint, request == nil else { return .passThrough }
-    if mode == .streamed || mode == .fullDuplexStreamed {
+    guard let endpoint, routed == nil else { return .passThrough }
+    let request: OpenAIRequest
+    switch RequestParsePhase.run(
+      body, mode: mode, endpoint: endpoint, maxBodyBytes: router.configuration.maxBodyBytes)
+    {
+    case .parsed(let parsed):
+      request = parsed
+    case .streamedBody:
       logger.warning(
         "request body arrives STREAMED; routing needs request_body_mode BUFFERED",
         metadata: ["path": "\(path)"])
       return .passThrough
-    }
-    let bytes = body.bytes
-    guard bytes.count <= router.configuration.maxBodyBytes,
-      mode != .bufferedPartial || body.endOfStream
-    else {
-      return .immediate(tooLarge(bytes.count))
-    }
-    let request: OpenAIRequest
-    do {
-      request = try OpenAIRequest.parse(bytes, endpoint: endpoint)
-    } catch {
+    case .tooLarge(let size):
+      return .immediate(tooLarge(size))
+    case .invalid(let error):
       return .immediate(reject(400, error))
     }
-    self.request = request
 
-    observer?.classificationStarted()
-    let classification = router.classify(request)
-    self.classification = classification
-    observer?.classificationFinished(classification)
+    let classification = ClassifyPhase.run(request, router: router, observer: observer)
+    var routed = RoutedRequest(request: request, classification: classification)
+    // The response side reads what the phases found, whichever way this returns.
+    defer { self.routed = routed }
 
-    observer?.routingStarted()
-    let decision = router.decide(requestedModel: request.model, category: classification.category)
+    let (decision, record) = RoutePhase.run(&routed, router: router, observer: observer)
     switch decision {
     case .modelNotFound(let model):
-      let record = makeRecord(decision)
-      self.record = record
       logger.info(
         "rejected request for unknown model", metadata: ["model": "\(model)", "path": "\(path)"])
       observer?.immediateResponse(status: 404, reason: "model_not_found", record: record)
       return .immediate(
         errorResponse(404, OpenAIErrorBody.modelNotFound(model), details: "model_not_found"))
     case .passThrough:
-      let record = makeRecord(decision)
-      self.record = record
       _ = observer?.routed(record)
       return .passThrough
     case .route(let route):
-      self.route = route
-      let record = makeRecord(decision)
-      self.record = record
-      if let cache = router.cache {
-        let key = router.cacheKey(model: route.model, request: request)
-        cacheKey = key
-        observer?.cacheLookupStarted()
-        let hit = cache.lookup(key: key, vector: classification.vector)
-        observer?.cacheLookupFinished(hit: hit != nil)
-        if let hit, let answer = cachedAnswer(hit, stream: request.stream, route: route) {
-          observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
-          return .immediate(answer)
-        }
+      if let cache = router.cache,
+        let answer = CachePhase.run(
+          &routed, route: route, cache: cache, router: router, observer: observer)
+      {
+        observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
+        return .immediate(answer)
       }
-      var response = CommonResponse(clearRouteCache: true)
-      let headers = router.configuration.routingHeaders
-      response.headerMutation.set(headers.model, route.model)
-      response.headerMutation.set(headers.cluster, route.clusterName)
-      for (name, value) in observer?.routed(record) ?? [] {
-        response.headerMutation.set(name, value)
-      }
-      if route.rewritesModel {
-        response.replaceBody(with: request.rewritingModel(in: bytes, to: route.model))
-      }
-      return .respond(response)
+      return .respond(
+        AnswerPhase.run(
+          routed, route: route, record: record, body: body.bytes,
+          headers: router.configuration.routingHeaders, observer: observer))
     }
   }
 
   // MARK: - Response
 
   public func processResponseHeaders(_ message: HTTPHeadersMessage) -> HeadersDecision {
-    guard endpoint != nil, let classification else { return .passThrough }
+    guard endpoint != nil, let routed else { return .passThrough }
     responseStatus = message.headers[":status"].flatMap(Int.init) ?? 0
     let contentType = (message.headers["content-type"] ?? "").lowercased()
     responseIsEventStream = contentType.hasPrefix("text/event-stream")
@@ -174,8 +155,8 @@ public final class SemanticRouterProcessor: Processor {
     observer?.responseStarted(status: responseStatus)
 
     var response = CommonResponse()
-    response.headerMutation.set(Self.categoryHeader, classification.category)
-    response.headerMutation.set(Self.modelHeader, route?.model ?? request?.model ?? "")
+    response.headerMutation.set(Self.categoryHeader, routed.classification.category)
+    response.headerMutation.set(Self.modelHeader, routed.route?.model ?? routed.request.model)
     if message.endOfStream {
       observer?.responseFinished(OpenAIResponseSummary())
       return .respond(response)
@@ -191,7 +172,7 @@ public final class SemanticRouterProcessor: Processor {
   public func processResponseBody(
     _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
   ) -> BodyDecision {
-    guard endpoint != nil, classification != nil else { return .passThrough }
+    guard endpoint != nil, routed != nil else { return .passThrough }
     if var stream = streamObserver {
       if stream.observe(body.bytes) { observer?.firstToken() }
       streamObserver = stream
@@ -201,11 +182,11 @@ public final class SemanticRouterProcessor: Processor {
     // BUFFERED: the whole response.
     let summary = responseIsJSON ? OpenAIResponseSummary.parse(body.bytes) : nil
     observer?.responseFinished(summary ?? OpenAIResponseSummary())
-    if responseStatus == 200, let summary, summary.hasGeneratedContent, request?.stream == false,
-      let cache = router.cache, let cacheKey, let classification
+    if responseStatus == 200, let summary, summary.hasGeneratedContent, let routed,
+      !routed.request.stream, let cache = router.cache, let cacheKey = routed.cacheKey
     {
       cache.store(
-        key: cacheKey, vector: classification.vector,
+        key: cacheKey, vector: routed.classification.vector,
         response: CachedResponse(body: body.bytes, contentType: "application/json"))
     }
     return .passThrough
@@ -217,39 +198,6 @@ public final class SemanticRouterProcessor: Processor {
   }
 
   // MARK: - Helpers
-
-  private func makeRecord(_ decision: RoutingDecision) -> RoutingRecord {
-    let route: RoutingDecision.Route?
-    if case .route(let chosen) = decision { route = chosen } else { route = nil }
-    return RoutingRecord(
-      category: classification?.category ?? "", confidence: classification?.confidence ?? 0,
-      classifierType: classification?.method.rawValue ?? "", originalModel: request?.model ?? "",
-      selectedModel: route?.model, reason: decision.reason.rawValue,
-      endpointName: route?.endpoint.name, endpointAddress: route?.endpoint.address,
-      stream: request?.stream ?? false)
-  }
-
-  /// The cached answer as an immediate 200, in SSE form when the client asked for a stream.
-  private func cachedAnswer(
-    _ cached: CachedResponse, stream: Bool, route: RoutingDecision.Route
-  ) -> ImmediateResponse? {
-    var body = cached.body
-    var contentType = cached.contentType
-    if stream {
-      guard let events = OpenAIStreamEncoder.eventStream(fromCompletion: cached.body) else {
-        return nil
-      }
-      body = events
-      contentType = "text/event-stream"
-    }
-    var headers = HeaderMutation()
-    headers.set("content-type", contentType)
-    headers.set(Self.cacheHitHeader, "true")
-    headers.set(Self.categoryHeader, classification?.category ?? "")
-    headers.set(Self.modelHeader, route.model)
-    return ImmediateResponse(
-      status: 200, headers: headers, body: body, details: "semantic_cache_hit")
-  }
 
   private func reject(_ status: Int, _ error: OpenAIRequestError) -> ImmediateResponse {
     logger.info(

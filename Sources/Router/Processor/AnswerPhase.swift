@@ -1,0 +1,23 @@
+import ExtProc
+
+/// The answer phase, last of the request phases: the ext_proc answer that sends a routed
+/// request upstream, with the routing headers (and the observer's, e.g. `traceparent`), the
+/// route cache cleared, and for "auto" the body's `model` rewritten.
+enum AnswerPhase {
+  /// The answer for `routed`, whose route is `route`; `body` is the request body as received.
+  static func run(
+    _ routed: RoutedRequest, route: RoutingDecision.Route, record: RoutingRecord,
+    body: [UInt8], headers: RoutingHeaderNames, observer: (any RequestObserver)?
+  ) -> CommonResponse {
+    var response = CommonResponse(clearRouteCache: true)
+    response.headerMutation.set(headers.model, route.model)
+    response.headerMutation.set(headers.cluster, route.clusterName)
+    for (name, value) in observer?.routed(record) ?? [] {
+      response.headerMutation.set(name, value)
+    }
+    if route.rewritesModel {
+      response.replaceBody(with: routed.request.rewritingModel(in: body, to: route.model))
+    }
+    return response
+  }
+}
