@@ -1,7 +1,9 @@
 // swift-tools-version:6.0
 // semantic-router: an Envoy ext_proc sidecar that routes LLM requests and traces them.
-// Layers, bottom up (see README "Architecture"): CNGHTTP2 / CGeneratedProtos (C) → Transport →
-// GRPC → ExtProc / Tracing → Router → semantic-router executable.
+// Layers, bottom up (see README "Architecture"): CSystemShims / CNGHTTP2 / CGeneratedProtos (C)
+// → Transport → GRPC → ExtProc / Tracing → Router → semantic-router executable.
+// Linux only: the transport is built on epoll, eventfd and accept4 (no `platforms` entry, since
+// SwiftPM can only name Apple platforms there; Transport refuses to compile elsewhere).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -10,7 +12,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
   name: "semantic-router",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "semantic-router", targets: ["SemanticRouterCLI"]),
   ],
@@ -20,6 +21,9 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
+    // The Linux system calls Swift's Glibc module lacks (epoll, eventfd, accept4). Only
+    // Transport imports it.
+    .target(name: "CSystemShims", cSettings: [.define("_GNU_SOURCE")]),
     // libnghttp2, as a Clang module. Only Transport imports it.
     .systemLibrary(
       name: "CNGHTTP2",
@@ -41,7 +45,9 @@ let package = Package(
     // Event loop (epoll), sockets, timers and nghttp2 server/client connections.
     .target(
       name: "Transport",
-      dependencies: ["CNGHTTP2", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "CSystemShims", "CNGHTTP2", "COpenSSL", .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings
     ),
     // gRPC over Transport: message framing, status trailers, deadlines, method routing,

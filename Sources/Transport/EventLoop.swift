@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CSystemShims
 import Glibc
 import Synchronization
 

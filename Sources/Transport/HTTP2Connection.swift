@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 import Logging
 
 /// One HTTP/2 connection over a non-blocking socket, driven by nghttp2. Loop-thread confined.
@@ -73,9 +73,6 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   /// The nghttp2 session while open (for read-only checks in extensions).
   var sessionForChecks: OpaquePointer? { session }
-
-  /// The number of open streams.
-  public var openStreamCount: Int { streams.count }
 
   // MARK: - Lifecycle
 
