@@ -123,10 +123,18 @@ public final class EventLoop: @unchecked Sendable {
   public func scheduleTimer(
     afterNanoseconds nanoseconds: UInt64, _ callback: @escaping () -> Void
   ) -> TimerID {
+    let (deadline, overflow) = Syscall.monotonicNanoseconds().addingReportingOverflow(nanoseconds)
+    return scheduleTimer(atNanoseconds: overflow ? .max : deadline, callback)
+  }
+
+  /// Runs `callback` on the loop once the monotonic clock (`Syscall.monotonicNanoseconds`)
+  /// reaches `deadline`. Loop thread only.
+  @discardableResult
+  package func scheduleTimer(
+    atNanoseconds deadline: UInt64, _ callback: @escaping () -> Void
+  ) -> TimerID {
     assertInEventLoop()
-    let now = Syscall.monotonicNanoseconds()
-    let (deadline, overflow) = now.addingReportingOverflow(nanoseconds)
-    return timers.schedule(callback, at: overflow ? .max : deadline)
+    return timers.schedule(callback, at: deadline)
   }
 
   /// Cancels a timer that has not fired yet. Loop thread only.
