@@ -1,9 +1,9 @@
+internal import CSystemShims
+import Glibc
+
 #if !os(Linux)
   #error("The transport is Linux-only: it is built on epoll, eventfd and accept4.")
 #endif
-
-internal import CSystemShims
-import Glibc
 
 /// The result of a non-blocking I/O call: either it did some work, or the kernel said "try later"
 /// (EAGAIN/EWOULDBLOCK), which is a normal outcome, not an error.
