@@ -5,9 +5,9 @@ import Logging
 ///
 /// The same type serves both ends: a server connection (h2c with prior knowledge, as Envoy
 /// speaks it) announces new streams to its `HTTP2ConnectionDelegate`; a client connection opens
-/// streams with `openStream`. Reads go straight into nghttp2; its output is gathered into one
-/// buffer and written at the end of the loop iteration, with EPOLLOUT only while the socket is
-/// full (the backpressure path).
+/// streams with `openStream`. Reads go straight into nghttp2, a few per readiness event
+/// (`SocketReader`); its output is gathered into one buffer and written at the end of the loop
+/// iteration, with EPOLLOUT only while the socket is full (the backpressure path).
 ///
 /// A client connection may run over TLS (`tls`): then reads are decrypted before nghttp2 sees
 /// them and its output is encrypted into `output`. Server connections are always cleartext and
