@@ -1,8 +1,10 @@
 // swift-tools-version:6.0
 // semantic-router: an Envoy ext_proc sidecar that routes LLM requests and traces them.
-// Layers, bottom up (see README "Architecture"): CNGHTTP2 / COpenSSL / CCurl / CGeneratedProtos
-// (C) and TextCoding → Transport → GRPC → ExtProc / Tracing → Router → semantic-router
-// executable.
+// Layers, bottom up (see README "Architecture"): CSystemShims / CNGHTTP2 / COpenSSL / CCurl /
+// CGeneratedProtos (C) and TextCoding → Transport → GRPC → ExtProc / Tracing → Router →
+// semantic-router executable.
+// Linux only: the transport is built on epoll, eventfd and accept4 (no `platforms` entry, since
+// SwiftPM can only name Apple platforms there; Transport refuses to compile elsewhere).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -11,7 +13,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
   name: "semantic-router",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "semantic-router", targets: ["SemanticRouterCLI"]),
   ],
@@ -21,6 +22,9 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
+    // The Linux system calls Swift's Glibc module lacks (epoll, eventfd, accept4). Only
+    // Transport imports it.
+    .target(name: "CSystemShims", cSettings: [.define("_GNU_SOURCE")]),
     // libnghttp2, as a Clang module. Only Transport imports it.
     .systemLibrary(
       name: "CNGHTTP2",
@@ -52,7 +56,8 @@ let package = Package(
     .target(
       name: "Transport",
       dependencies: [
-        "CNGHTTP2", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log"),
+        "CSystemShims", "CNGHTTP2", "COpenSSL", "CCurl",
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),

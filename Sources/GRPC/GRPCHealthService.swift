@@ -1,4 +1,4 @@
-import CGeneratedProtos
+internal import CGeneratedProtos
 
 /// `grpc.health.v1.Health`: `Check` (unary) and `Watch` (server streaming) over a
 /// `GRPCHealthStatusRegistry`. See grpc/doc/health-checking.md.

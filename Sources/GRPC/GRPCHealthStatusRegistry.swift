@@ -49,9 +49,6 @@ public final class GRPCHealthStatusRegistry: Sendable {
     state.withLock { $0.statuses[service] }
   }
 
-  /// Whether `enterShutdown()` was called.
-  public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
-
   /// Marks every service NOT_SERVING for good and tells every watcher (their calls then end).
   public func enterShutdown() {
     let toNotify = state.withLock { state -> [(WatchCallback, ServingStatus)] in

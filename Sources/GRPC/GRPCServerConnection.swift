@@ -57,7 +57,8 @@ final class GRPCServerConnection: HTTP2ConnectionDelegate {
       timeoutNanoseconds = parsed
     }
     let call = GRPCServerStream(
-      stream: stream, metadata: metadata, maxReceiveMessageSize: maxReceiveMessageSize)
+      stream: stream, metadata: metadata, maxReceiveMessageSize: maxReceiveMessageSize,
+      logger: logger)
     call.start(handler: factory(call), timeoutNanoseconds: timeoutNanoseconds)
     if endStream { call.streamReceivedEnd(stream) }
   }

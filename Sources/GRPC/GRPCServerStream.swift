@@ -1,3 +1,4 @@
+import Logging
 import TextCoding
 import Transport
 
@@ -6,6 +7,7 @@ import Transport
 final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
   let requestMetadata: [GRPCMetadataField]
   private let stream: HTTP2Stream
+  private let logger: Logger
   private var machine: GRPCServerStreamStateMachine
   /// The handler; dropped when the call ends, breaking the handler ⇄ call cycle.
   private var handler: (any GRPCCallHandler)?
@@ -17,9 +19,13 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
     HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc"),
   ]
 
-  init(stream: HTTP2Stream, metadata: [GRPCMetadataField], maxReceiveMessageSize: Int) {
+  init(
+    stream: HTTP2Stream, metadata: [GRPCMetadataField], maxReceiveMessageSize: Int,
+    logger: Logger
+  ) {
     self.stream = stream
     self.requestMetadata = metadata
+    self.logger = logger
     machine = GRPCServerStreamStateMachine(maxReceiveMessageSize: maxReceiveMessageSize)
   }
 
@@ -46,7 +52,14 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
 
   func send(_ message: [UInt8]) {
     stream.connection.loop.assertInEventLoop()
-    switch machine.send() {
+    let action: GRPCServerStreamStateMachine.OnSend
+    do throws(GRPCServerStreamMisuse) {
+      action = try machine.send()
+    } catch {
+      ignore(error)
+      return
+    }
+    switch action {
     case .sendHeadersAndMessage:
       stream.sendHeaders(Self.responseHeaders, endStream: false)
       write(message)
@@ -59,7 +72,14 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
 
   func finish(_ status: GRPCStatus) {
     stream.connection.loop.assertInEventLoop()
-    switch machine.finish() {
+    let action: GRPCServerStreamStateMachine.OnFinish
+    do throws(GRPCServerStreamMisuse) {
+      action = try machine.finish()
+    } catch {
+      ignore(error)
+      return
+    }
+    switch action {
     case .sendTrailers:
       stream.sendTrailers(Self.trailers(status))
     case .sendTrailersOnly:
@@ -83,7 +103,14 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
   }
 
   func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
-    switch machine.receivedData(data, into: &messages) {
+    let action: GRPCServerStreamStateMachine.OnReceiveData
+    do throws(GRPCServerStreamMisuse) {
+      action = try machine.receivedData(data, into: &messages)
+    } catch {
+      ignore(error)
+      return
+    }
+    switch action {
     case .deliver:
       guard !messages.isEmpty else { return }
       let handler = self.handler
@@ -102,7 +129,14 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
   }
 
   func streamReceivedEnd(_ stream: HTTP2Stream) {
-    switch machine.receivedEnd() {
+    let action: GRPCServerStreamStateMachine.OnReceiveEnd
+    do throws(GRPCServerStreamMisuse) {
+      action = try machine.receivedEnd()
+    } catch {
+      ignore(error)
+      return
+    }
+    switch action {
     case .deliverEnd:
       handler?.receivedEnd(on: self)
     case .fail(let status, let trailersOnly):
@@ -126,6 +160,14 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
     case .none:
       break
     }
+  }
+
+  /// Drops an event the call's lifecycle does not allow, as `GRPCServerCall` documents for
+  /// late sends, and says so: it is a bug in a handler or below.
+  private func ignore(_ misuse: GRPCServerStreamMisuse) {
+    logger.warning(
+      "gRPC call: \(misuse), ignored",
+      metadata: ["peer": "\(peerAddress)", "stream": "\(stream.id)"])
   }
 
   // MARK: - Ending

@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CSystemShims
 import Glibc
 import Synchronization
 
@@ -54,8 +54,17 @@ public final class EventLoop: @unchecked Sendable {
 
   private static let wakeToken = UInt64.max
 
+  /// The size of `readBuffer`: the most one read takes from a socket.
+  package static let defaultReadBufferSize = 256 * 1024
+
   /// Creates a loop; it does nothing until `run()` is called on some thread.
-  public init(index: Int = 0) throws {
+  public convenience init(index: Int = 0) throws {
+    try self.init(index: index, readBufferSize: Self.defaultReadBufferSize)
+  }
+
+  /// Creates a loop whose reads take at most `readBufferSize` bytes (tests use a small one to
+  /// see the reads-per-event cap at work on a few bytes).
+  package init(index: Int, readBufferSize: Int) throws {
     self.index = index
     epollFD = try Syscall.epollCreate()
     do {
@@ -65,7 +74,7 @@ public final class EventLoop: @unchecked Sendable {
       throw error
     }
     events = .allocate(capacity: 256)
-    readBuffer = .allocate(byteCount: 256 * 1024, alignment: 16)
+    readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
     try Syscall.epollControl(
       epollFD, EPOLL_CTL_ADD, wakeFD, events: EPOLLIN.rawValue, data: Self.wakeToken)
   }
@@ -114,10 +123,18 @@ public final class EventLoop: @unchecked Sendable {
   public func scheduleTimer(
     afterNanoseconds nanoseconds: UInt64, _ callback: @escaping () -> Void
   ) -> TimerID {
+    let (deadline, overflow) = Syscall.monotonicNanoseconds().addingReportingOverflow(nanoseconds)
+    return scheduleTimer(atNanoseconds: overflow ? .max : deadline, callback)
+  }
+
+  /// Runs `callback` on the loop once the monotonic clock (`Syscall.monotonicNanoseconds`)
+  /// reaches `deadline`. Loop thread only.
+  @discardableResult
+  package func scheduleTimer(
+    atNanoseconds deadline: UInt64, _ callback: @escaping () -> Void
+  ) -> TimerID {
     assertInEventLoop()
-    let now = Syscall.monotonicNanoseconds()
-    let (deadline, overflow) = now.addingReportingOverflow(nanoseconds)
-    return timers.schedule(callback, at: overflow ? .max : deadline)
+    return timers.schedule(callback, at: deadline)
   }
 
   /// Cancels a timer that has not fired yet. Loop thread only.

@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 
 /// One accepted connection of an `HTTP1Server`: reads one request head, answers it, and closes.
@@ -195,12 +194,3 @@ final class HTTP1ServerConnection: Selectable {
 
 @available(*, unavailable)
 extension HTTP1ServerConnection: Sendable {}
-
-extension Syscall {
-  /// Shuts the sending side of a socket (our FIN) and keeps it open for reading. A failure
-  /// (the peer already reset) is ignored: the connection is closing anyway.
-  @inline(never)
-  static func shutdownWrite(_ fd: Int32) {
-    _ = Glibc.shutdown(fd, Int32(SHUT_WR))
-  }
-}

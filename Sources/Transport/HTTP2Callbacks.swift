@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 
 /// The nghttp2 callback table shared by every session. Each callback recovers its
 /// `HTTP2Connection` from `user_data` (an unmanaged pointer the connection retains while its
@@ -31,17 +31,18 @@ final class HTTP2Callbacks: @unchecked Sendable {
     nghttp2_session_callbacks_set_on_stream_close_callback(pointer, onStreamClose)
     nghttp2_session_callbacks_set_error_callback2(pointer, onError)
   }
+}
 
-  private static func connection(_ userData: UnsafeMutableRawPointer?) -> HTTP2Connection {
-    Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
-  }
+/// The connection behind a session's `user_data`.
+private func connectionFromUserData(_ userData: UnsafeMutableRawPointer?) -> HTTP2Connection {
+  Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
 }
 
 // MARK: - Callbacks (non-capturing C functions)
 
 private let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
   let frame = frame!.pointee
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   if frame.hd.type == UInt8(NGHTTP2_HEADERS.rawValue),
     frame.headers.cat == NGHTTP2_HCAT_REQUEST, connection.role == .server
   {
@@ -52,7 +53,7 @@ private let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, user
 
 private let onHeader: nghttp2_on_header_callback = {
   _, frame, name, nameLength, value, valueLength, _, userData in
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   guard let stream = connection.stream(frame!.pointee.hd.stream_id) else { return 0 }
   stream.receivingHeaders.append(
     HTTP2Header(
@@ -63,7 +64,7 @@ private let onHeader: nghttp2_on_header_callback = {
 
 private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userData in
   let frame = frame!.pointee
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   let endStream = frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
   switch UInt32(frame.hd.type) {
   case NGHTTP2_HEADERS.rawValue:
@@ -86,7 +87,7 @@ private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userDa
 
 private let onDataChunk: nghttp2_on_data_chunk_recv_callback = {
   _, _, streamID, data, length, userData in
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   guard let stream = connection.stream(streamID) else { return 0 }
   stream.delegate?.stream(stream, receivedData: UnsafeRawBufferPointer(start: data, count: length))
   return 0
@@ -96,7 +97,7 @@ private let onFrameSent: nghttp2_on_frame_send_callback = { _, frame, userData i
   let frame = frame!.pointee
   let type = UInt32(frame.hd.type)
   guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   guard let stream = connection.stream(frame.hd.stream_id) else { return 0 }
   if type == NGHTTP2_HEADERS.rawValue { stream.headersWereSent = true }
   if frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 { stream.sentEndStream() }
@@ -107,7 +108,7 @@ private let onFrameNotSent: nghttp2_on_frame_not_send_callback = { _, frame, _, 
   let frame = frame!.pointee
   // A request whose HEADERS could not go out (e.g. after GOAWAY) never reached the server.
   guard UInt32(frame.hd.type) == NGHTTP2_HEADERS.rawValue else { return 0 }
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   connection.streamClosed(
     streamID: frame.hd.stream_id, errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
   return 0
@@ -115,13 +116,13 @@ private let onFrameNotSent: nghttp2_on_frame_not_send_callback = { _, frame, _, 
 
 private let onStreamClose: nghttp2_on_stream_close_callback = {
   _, streamID, errorCode, userData in
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   connection.streamClosed(streamID: streamID, errorCode: errorCode)
   return 0
 }
 
 private let onError: nghttp2_error_callback2 = { _, code, message, length, userData in
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   let text = String(
     decoding: UnsafeRawBufferPointer(start: message, count: length), as: UTF8.self)
   connection.logger.debug("nghttp2: \(text) (\(code))")
@@ -130,7 +131,7 @@ private let onError: nghttp2_error_callback2 = { _, code, message, length, userD
 
 private let readData: nghttp2_data_source_read_callback = {
   session, streamID, buffer, length, flags, _, userData in
-  let connection = Unmanaged<HTTP2Connection>.fromOpaque(userData!).takeUnretainedValue()
+  let connection = connectionFromUserData(userData)
   guard let stream = connection.stream(streamID) else {
     return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
   }

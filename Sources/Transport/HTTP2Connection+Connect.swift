@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 import Glibc
 import Logging
 
@@ -171,7 +171,8 @@ private final class HTTP2ConnectAttempt: Selectable {
     case .complete:
       guard tls.negotiatedALPN == "h2" else {
         let agreed = tls.negotiatedALPN.map { "'\($0)'" } ?? "none"
-        fail(.tls(TLSError(.handshake, "the server did not agree to h2 by ALPN (agreed: \(agreed))")))
+        let reason = "the server did not agree to h2 by ALPN (agreed: \(agreed))"
+        fail(.tls(TLSError(.handshake, reason)))
         return
       }
       handOff()
@@ -212,27 +213,21 @@ private final class HTTP2ConnectAttempt: Selectable {
     }
   }
 
-  /// Feeds everything the socket holds to the session, then advances the handshake.
+  /// Feeds what the socket holds to the session, then advances the handshake.
   private func receiveHandshake() {
     guard let tls, completion != nil else { return }
-    let buffer = loop.readBuffer
-    while true {
-      let result: IOResult<Int>
-      do {
-        result = try Syscall.read(fd, buffer)
-      } catch {
-        fail(.system(error))
-        return
-      }
-      guard case .processed(let count) = result else { break }
-      if count == 0 {
-        fail(.tls(TLSError(.handshake, "the server closed the connection during the handshake")))
-        return
-      }
-      tls.feedCiphertext(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-      if count < buffer.count { break }
+    let outcome = SocketReader.read(fd, into: loop.readBuffer) { bytes in
+      tls.feedCiphertext(bytes)
+      return true
     }
-    advanceHandshake()
+    switch outcome {
+    case .drained, .capped, .stopped:
+      advanceHandshake()
+    case .endOfStream:
+      fail(.tls(TLSError(.handshake, "the server closed the connection during the handshake")))
+    case .failed(let error):
+      fail(.system(error))
+    }
   }
 
   private func setWritable(_ wants: Bool) throws(SystemError) {

@@ -1,13 +1,13 @@
-import CNGHTTP2
+internal import CNGHTTP2
 import Logging
 
 /// One HTTP/2 connection over a non-blocking socket, driven by nghttp2. Loop-thread confined.
 ///
 /// The same type serves both ends: a server connection (h2c with prior knowledge, as Envoy
 /// speaks it) announces new streams to its `HTTP2ConnectionDelegate`; a client connection opens
-/// streams with `openStream`. Reads go straight into nghttp2; its output is gathered into one
-/// buffer and written at the end of the loop iteration, with EPOLLOUT only while the socket is
-/// full (the backpressure path).
+/// streams with `openStream`. Reads go straight into nghttp2, a few per readiness event
+/// (`SocketReader`); its output is gathered into one buffer and written at the end of the loop
+/// iteration, with EPOLLOUT only while the socket is full (the backpressure path).
 ///
 /// A client connection may run over TLS (`tls`): then reads are decrypted before nghttp2 sees
 /// them and its output is encrypted into `output`. Server connections are always cleartext and
@@ -73,9 +73,6 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   /// The nghttp2 session while open (for read-only checks in extensions).
   var sessionForChecks: OpaquePointer? { session }
-
-  /// The number of open streams.
-  public var openStreamCount: Int { streams.count }
 
   // MARK: - Lifecycle
 
@@ -295,41 +292,45 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   // MARK: - I/O
 
   public func readable() {
-    if tls != nil {
-      readableOverTLS()
-      return
+    guard session != nil, !isClosed else { return }
+    let outcome = SocketReader.read(fd, into: loop.readBuffer) { bytes in
+      receive(bytes) && !closeRequested
     }
-    guard let session, !isClosed else { return }
-    let buffer = loop.readBuffer
-    while true {
-      let result: IOResult<Int>
-      do {
-        result = try Syscall.read(fd, buffer)
-      } catch {
-        logger.debug("connection read failed: \(error)")
-        closeNow()
-        return
-      }
-      guard case .processed(let count) = result else { break }
-      if count == 0 {
-        closeNow()
-        return
-      }
-      busy = true
-      let processed = nghttp2_session_mem_recv(
-        session, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count)
-      busy = false
-      if processed < 0 {
-        logger.warning(
-          "HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(Int(processed)))")
-        flush()
-        closeNow()
-        return
-      }
-      if closeRequested { break }
-      if count < buffer.count { break }
+    switch outcome {
+    case .drained, .capped, .stopped:
+      flush()
+    case .endOfStream:
+      closeNow()
+    case .failed(let error):
+      logger.debug("connection read failed: \(error)")
+      closeNow()
     }
+  }
+
+  /// Hands bytes read from the socket to nghttp2, decrypting them first over TLS. False when
+  /// the connection was closed (a TLS or protocol error, or the peer's close_notify).
+  private func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    if let tls {
+      tls.feedCiphertext(bytes)
+      return receivePlaintext(from: tls)
+    }
+    guard let session else { return false }
+    busy = true
+    let processed = nghttp2_session_mem_recv(
+      session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
+    busy = false
+    if processed < 0 {
+      closeForProtocolError(Int(processed))
+      return false
+    }
+    return true
+  }
+
+  /// Logs the peer's protocol error, sends what nghttp2 queued (its GOAWAY) and closes.
+  private func closeForProtocolError(_ code: Int) {
+    logger.warning("HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(code))")
     flush()
+    closeNow()
   }
 
   public func writable() {
@@ -364,7 +365,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
         outputOffset = 0
       }
       busy = true
-      let gathered = tls == nil ? gatherFrames(session) : gatherFramesOverTLS(session)
+      let gathered =
+        tls == nil ? gatherFrames(session, into: &output) : gatherFramesOverTLS(session)
       busy = false
       guard gathered else {
         closeNow()
@@ -382,9 +384,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
   }
 
-  /// Appends nghttp2's pending frames to `output`, up to the high-water mark. False on failure.
-  private func gatherFrames(_ session: OpaquePointer) -> Bool {
-    while output.count < Self.outputHighWater {
+  /// Appends nghttp2's pending frames to `frames`, up to the high-water mark. False on failure.
+  private func gatherFrames(_ session: OpaquePointer, into frames: inout [UInt8]) -> Bool {
+    while frames.count < Self.outputHighWater {
       var chunk: UnsafePointer<UInt8>?
       let length = nghttp2_session_mem_send(session, &chunk)
       if length < 0 {
@@ -392,7 +394,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
         return false
       }
       if length == 0 { break }
-      output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
+      frames.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
     }
     return true
   }
@@ -404,16 +406,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private func gatherFramesOverTLS(_ session: OpaquePointer) -> Bool {
     guard let tls else { return false }
     tlsStaging.removeAll(keepingCapacity: tlsStaging.capacity <= 1 << 20)
-    while tlsStaging.count < Self.outputHighWater {
-      var chunk: UnsafePointer<UInt8>?
-      let length = nghttp2_session_mem_send(session, &chunk)
-      if length < 0 {
-        logger.warning("HTTP/2 send failed, closing: \(HTTP2Callbacks.describe(length))")
-        return false
-      }
-      if length == 0 { break }
-      tlsStaging.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
-    }
+    guard gatherFrames(session, into: &tlsStaging) else { return false }
     do {
       try tls.write(tlsStaging)
     } catch {
@@ -422,33 +415,6 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
     tls.takeCiphertextToSend(appendingTo: &output)
     return true
-  }
-
-  /// Reads the socket, decrypts and hands the plaintext to nghttp2; the peer's close_notify
-  /// counts as end of stream.
-  private func readableOverTLS() {
-    guard let tls, !isClosed else { return }
-    let buffer = loop.readBuffer
-    while true {
-      let result: IOResult<Int>
-      do {
-        result = try Syscall.read(fd, buffer)
-      } catch {
-        logger.debug("connection read failed: \(error)")
-        closeNow()
-        return
-      }
-      guard case .processed(let count) = result else { break }
-      if count == 0 {
-        closeNow()
-        return
-      }
-      tls.feedCiphertext(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-      guard receivePlaintext(from: tls) else { return }
-      if closeRequested { break }
-      if count < buffer.count { break }
-    }
-    flush()
   }
 
   /// Hands every decrypted byte to nghttp2. False when the connection was closed (TLS or
@@ -472,10 +438,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
     busy = false
     if let protocolError {
-      logger.warning(
-        "HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(protocolError))")
-      flush()
-      closeNow()
+      closeForProtocolError(protocolError)
       return false
     }
     if tls.receivedCloseNotify {

@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 
 /// A header list laid out as nghttp2 name/value pairs for one submit call (nghttp2 copies them),
 /// built in temporary (usually stack) memory.

@@ -1,4 +1,3 @@
-import CNGHTTP2
 import Glibc
 import Logging
 import Synchronization
@@ -53,7 +52,8 @@ public final class HTTP2Server: Sendable {
   /// The address the server listens on (with the real port when configured with port 0).
   public var localAddress: SocketAddress? { state.withLock { $0.address } }
 
-  /// Binds one listening socket per loop and starts accepting; returns the bound address.
+  /// Binds the one listening socket (on the first loop) and starts accepting; returns the bound
+  /// address.
   @discardableResult
   public func start() throws -> SocketAddress {
     let requested = try SocketAddress.resolve(host: configuration.host, port: configuration.port)

@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 
 /// One HTTP/2 stream of an `HTTP2Connection`, as the layer above sees it. Loop-thread confined.
 ///

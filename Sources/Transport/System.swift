@@ -1,5 +1,9 @@
-import CNGHTTP2
+internal import CSystemShims
 import Glibc
+
+#if !os(Linux)
+  #error("The transport is Linux-only: it is built on epoll, eventfd and accept4.")
+#endif
 
 /// The result of a non-blocking I/O call: either it did some work, or the kernel said "try later"
 /// (EAGAIN/EWOULDBLOCK), which is a normal outcome, not an error.
@@ -138,15 +142,19 @@ package enum Syscall {
     _ = try retrying("listen") { Glibc.listen(fd, backlog) }
   }
 
-  /// Accepts one connection and makes it non-blocking and close-on-exec.
+  /// Accepts one connection, non-blocking and close-on-exec from the start (`accept4`).
   @inline(never)
   package static func accept(_ fd: Int32) throws(SystemError) -> IOResult<Int32> {
-    let result = try retryingNonBlocking("accept") { Glibc.accept(fd, nil, nil) }
-    guard case .processed(let client) = result else { return result }
-    let flags = Glibc.fcntl(client, F_GETFL)
-    _ = Glibc.fcntl(client, F_SETFL, flags | O_NONBLOCK)
-    _ = Glibc.fcntl(client, F_SETFD, FD_CLOEXEC)
-    return result
+    try retryingNonBlocking("accept4") {
+      CSystemShims_accept4(fd, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+    }
+  }
+
+  /// Shuts the sending side of a socket (our FIN) and keeps it open for reading. A failure
+  /// (the peer already reset) is ignored: the connection is closing anyway.
+  @inline(never)
+  package static func shutdownWrite(_ fd: Int32) {
+    if Glibc.shutdown(fd, Int32(SHUT_WR)) < 0 { checkProgrammerError(Glibc.errno, "shutdown") }
   }
 
   /// Starts a non-blocking connect; `.wouldBlock` means "in progress, wait for writability".
@@ -217,7 +225,7 @@ package enum Syscall {
 
   /// Waits for events; returns how many were written into `events` (0 on timeout).
   @inline(never)
-  package static func epollWait(
+  static func epollWait(
     _ epollFD: Int32, _ events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32
   ) throws(SystemError) -> Int {
     let count = epoll_wait(epollFD, events.baseAddress, Int32(events.count), timeoutMilliseconds)

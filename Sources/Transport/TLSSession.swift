@@ -81,7 +81,9 @@ public final class TLSSession {
           ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name),
           UnsafeMutableRawPointer(mutating: name))
       }
-      guard rc == 1 else { throw TLSError.fromErrorQueue(.configuration, fallback: "bad SNI \(serverName)") }
+      guard rc == 1 else {
+        throw TLSError.fromErrorQueue(.configuration, fallback: "bad SNI \(serverName)")
+      }
     }
     if context.configuration.verifyPeer {
       let parameters = SSL_get0_param(ssl)

@@ -115,9 +115,11 @@ final class EchoHandler: GRPCCallHandler {
   func callEnded(_ reason: GRPCCallEndReason) {}
 }
 
-/// Never answers (for deadlines and cancellation).
+/// Never answers (for deadlines and cancellation); `onMessage` tells a test the call arrived.
 final class SilentHandler: GRPCCallHandler {
-  func received(message: [UInt8], on call: any GRPCServerCall) {}
+  let onMessage: (@Sendable () -> Void)?
+  init(onMessage: (@Sendable () -> Void)? = nil) { self.onMessage = onMessage }
+  func received(message: [UInt8], on call: any GRPCServerCall) { onMessage?() }
   func receivedEnd(on call: any GRPCServerCall) {}
   func callEnded(_ reason: GRPCCallEndReason) {}
 }

@@ -8,13 +8,16 @@ import Transport
 
 /// The unary client against our own server on loopback.
 @Suite struct GRPCUnaryClientTests {
-  static func startServer(port: Int = 0) throws -> GRPCServer {
+  /// `onSilentCall` runs (on the server's loop) when a `Silent` call's message arrives.
+  static func startServer(
+    port: Int = 0, onSilentCall: (@Sendable () -> Void)? = nil
+  ) throws -> GRPCServer {
     let logger = Logger(label: "test")
     let server = GRPCServer(
       configuration: GRPCServer.Configuration(host: "127.0.0.1", port: port, threads: 1),
       logger: logger)
     server.register(path: "/test.Echo/Echo") { _ in EchoHandler() }
-    server.register(path: "/test.Echo/Silent") { _ in SilentHandler() }
+    server.register(path: "/test.Echo/Silent") { _ in SilentHandler(onMessage: onSilentCall) }
     server.register(path: "/test.Echo/Fail") { _ in
       FailHandler(status: GRPCStatus(.unavailable, "try again \u{2713} 100%"))
     }
@@ -141,43 +144,53 @@ import Transport
   }
 
   @Test func callerThreading_shutdownFromAnotherThread_endsTheCallItDrives() throws {
-    let server = try Self.startServer()
+    let arrived = DispatchSemaphore(value: 0)
+    let server = try Self.startServer(onSilentCall: { arrived.signal() })
     defer { Self.stop(server) }
     let client = try Self.client(
       port: try #require(server.localAddress?.port), threading: .caller)
-    let started = ContinuousClock.now
-    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { client.shutdown() }
-    let result = client.call(path: "/test.Echo/Silent", request: [1], timeout: .seconds(30))
+    // Shut down once the server holds the call: the call is in flight, its caller driving.
+    DispatchQueue.global().async {
+      _ = arrived.wait(timeout: .now() + 30)
+      client.shutdown()
+    }
+    // The deadline is far: only the shutdown can end the call as UNAVAILABLE.
+    let result = client.call(path: "/test.Echo/Silent", request: [1], timeout: .seconds(60))
     guard case .failure(let status) = result else {
       Issue.record("silent call succeeded")
       return
     }
     #expect(status.code == .unavailable)
-    #expect(started.duration(to: .now) < .seconds(5))
   }
 
   @Test func callerThreading_aShortDeadline_firesWhileAnotherCallerDrives() throws {
-    let server = try Self.startServer()
+    let arrived = DispatchSemaphore(value: 0)
+    let server = try Self.startServer(onSilentCall: { arrived.signal() })
     defer { Self.stop(server) }
     let client = try Self.client(
       port: try #require(server.localAddress?.port), threading: .caller)
-    defer { client.shutdown() }
     let long = GRPCResultWaiterBox()
+    let longReturned = DispatchSemaphore(value: 0)
     DispatchQueue.global().async {
-      long.value.withLock {
-        $0 = client.call(path: "/test.Echo/Silent", request: [1], timeout: .seconds(2))
-      }
+      let result = client.call(path: "/test.Echo/Silent", request: [1], timeout: .seconds(30))
+      long.value.withLock { $0 = result }
+      longReturned.signal()
     }
-    Thread.sleep(forTimeInterval: 0.1)  // the long call is driving
-    let started = ContinuousClock.now
+    // The long call is in flight (the server holds it) and its caller drives the loop.
+    #expect(arrived.wait(timeout: .now() + 10) == .success)
     let short = client.call(path: "/test.Echo/Silent", request: [2], timeout: .milliseconds(200))
-    let waited = started.duration(to: .now)
+    // Had the short call waited for the long one, the long one would have returned first.
+    let longWhenShortReturned = long.value.withLock { $0 }
     guard case .failure(let status) = short else {
       Issue.record("silent call succeeded")
       return
     }
     #expect(status.code == .deadlineExceeded)
-    #expect(waited < .seconds(1.5), "the short call waited \(waited)")
+    #expect(longWhenShortReturned == nil)
+    // Positive control: the long call does return into the box, once the client shuts down.
+    client.shutdown()
+    #expect(longReturned.wait(timeout: .now() + 10) == .success)
+    #expect(long.value.withLock { $0 }.map { (try? $0.get()) == nil } == true)
   }
 
   @Test(arguments: threadings)

@@ -33,13 +33,16 @@ import Testing
     let fired = Mutex<[Int]>([])
     let done = DispatchSemaphore(value: 0)
     loop.execute {
+      // Deadlines from one reading of the clock, so their order does not depend on how long
+      // scheduling takes.
+      let now = Syscall.monotonicNanoseconds()
       for (label, milliseconds) in [(3, 30), (1, 10), (4, 40), (2, 20)] {
-        loop.scheduleTimer(afterNanoseconds: UInt64(milliseconds) * 1_000_000) {
+        loop.scheduleTimer(atNanoseconds: now + UInt64(milliseconds) * 1_000_000) {
           fired.withLock { $0.append(label) }
           if label == 4 { done.signal() }
         }
       }
-      let cancelled = loop.scheduleTimer(afterNanoseconds: 15_000_000) {
+      let cancelled = loop.scheduleTimer(atNanoseconds: now + 15_000_000) {
         fired.withLock { $0.append(99) }
       }
       loop.cancelTimer(cancelled)

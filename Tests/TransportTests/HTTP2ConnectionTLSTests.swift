@@ -104,11 +104,10 @@ struct HTTP2ConnectionTLSTests {
       loop: group.loops[0], logger: Logger(label: "test"), onAccept: { _ in })
     let port = try listener.localAddress().port
     defer { listener.discard() }
-    let start = ContinuousClock.now
+    // Only the connect's own timer fails a handshake with ETIMEDOUT.
     let result = try connect(
       port: port, tls: TLSConfiguration(alpnProtocols: ["h2"]),
       timeoutNanoseconds: 300_000_000)
-    #expect(ContinuousClock.now - start < .seconds(5))
     #expect(result == .system(SystemError(function: "TLS handshake", errno: ETIMEDOUT)))
   }
 }

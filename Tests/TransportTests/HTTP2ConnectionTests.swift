@@ -16,11 +16,15 @@ import Testing
   }
 
   /// Server side: answers each request with headers, the request body echoed, and trailers.
+  /// The `on…` hooks let a test act on what the server saw, when it saw it.
   final class EchoServer: HTTP2ConnectionDelegate, HTTP2StreamDelegate {
     var requestHeaders: [[HTTP2Header]] = []
     var bodies: [Int32: [UInt8]] = [:]
     var serverCloseReasons: [HTTP2StreamCloseReason] = []
     var connectionClosed = false
+    var onData: ((HTTP2Stream) -> Void)?
+    var onStreamClosed: (() -> Void)?
+    var onConnectionClosed: (() -> Void)?
 
     func connection(
       _ connection: HTTP2Connection, openedStream stream: HTTP2Stream, headers: [HTTP2Header],
@@ -30,10 +34,14 @@ import Testing
       stream.delegate = self
       if endStream { streamReceivedEnd(stream) }
     }
-    func connectionClosed(_ connection: HTTP2Connection) { connectionClosed = true }
+    func connectionClosed(_ connection: HTTP2Connection) {
+      connectionClosed = true
+      onConnectionClosed?()
+    }
     func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {}
     func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
       bodies[stream.id, default: []].append(contentsOf: data)
+      onData?(stream)
     }
     func streamReceivedEnd(_ stream: HTTP2Stream) {
       stream.sendHeaders([HTTP2Header(":status", "200")], endStream: false)
@@ -42,6 +50,7 @@ import Testing
     }
     func streamClosed(_ stream: HTTP2Stream, reason: HTTP2StreamCloseReason) {
       serverCloseReasons.append(reason)
+      onStreamClosed?()
     }
   }
 
@@ -174,42 +183,100 @@ import Testing
   @Test func peerReset_reachesServerStreamAsCloseWithErrorCode() throws {
     let reasons = Mutex<[HTTP2StreamCloseReason]>([])
     try withPair(expecting: 1) { pair, done in
-      let recorder = Recorder { _ in
-        // The client's own view closes first; give the server a tick to see the reset.
-        pair.loop.scheduleTimer(afterNanoseconds: 20_000_000) {
-          reasons.withLock { $0 = pair.echo.serverCloseReasons }
-          done()
-        }
+      var stream: HTTP2Stream?
+      // Reset once the server has the stream (its first DATA arrived), and wait for the server
+      // to see the reset.
+      pair.echo.onData = { _ in stream?.reset(errorCode: 8) }  // CANCEL
+      pair.echo.onStreamClosed = {
+        reasons.withLock { $0 = pair.echo.serverCloseReasons }
+        done()
       }
-      let stream = pair.client.openStream(
-        headers: Self.request(path: "/reset"), endStream: false, delegate: recorder)
+      stream = pair.client.openStream(
+        headers: Self.request(path: "/reset"), endStream: false, delegate: Recorder { _ in })
       stream?.sendData(Array("partial".utf8))
-      pair.loop.scheduleTimer(afterNanoseconds: 10_000_000) {
-        stream?.reset(errorCode: 8)  // CANCEL
-      }
     }
     #expect(reasons.withLock { $0 } == [.closed(errorCode: 8)])
   }
 
   @Test func gracefulShutdown_letsOpenStreamFinish_thenClosesConnection() throws {
-    let outcome = Mutex<(Exchange?, Bool)>((nil, false))
-    try withPair(expecting: 1) { pair, done in
-      let recorder = Recorder { exchange in
-        pair.loop.scheduleTimer(afterNanoseconds: 20_000_000) {
-          outcome.withLock { $0 = (exchange, pair.echo.connectionClosed) }
-          done()
-        }
-      }
-      let stream = pair.client.openStream(
-        headers: Self.request(path: "/drain"), endStream: false, delegate: recorder)
-      stream?.sendData(Array("before".utf8))
-      pair.loop.scheduleTimer(afterNanoseconds: 10_000_000) {
+    let exchange = Mutex<Exchange?>(nil)
+    let closed = Mutex(false)
+    try withPair(expecting: 2) { pair, done in
+      var stream: HTTP2Stream?
+      var shutdownBegun = false
+      // GOAWAY once the server holds the open stream; the stream's end comes after it.
+      pair.echo.onData = { _ in
+        guard !shutdownBegun else { return }
+        shutdownBegun = true
         pair.server.beginGracefulShutdown()
         stream?.sendData(Array(" after".utf8), endStream: true)
       }
+      pair.echo.onConnectionClosed = {
+        closed.withLock { $0 = true }
+        done()
+      }
+      let recorder = Recorder { result in
+        exchange.withLock { $0 = result }
+        done()
+      }
+      stream = pair.client.openStream(
+        headers: Self.request(path: "/drain"), endStream: false, delegate: recorder)
+      stream?.sendData(Array("before".utf8))
     }
-    let (exchange, closed) = outcome.withLock { $0 }
-    #expect(exchange?.body == Array("before after".utf8))
-    #expect(closed)
+    #expect(exchange.withLock { $0 }?.body == Array("before after".utf8))
+    #expect(closed.withLock { $0 })
+  }
+
+  /// A loop whose reads take 64 bytes: each turn takes at most 4 × 64 bytes from a connection.
+  /// `busy`'s 32 KiB request is whole in its socket before the loop first reads, beside
+  /// `other`'s small one. `other` is answered while `busy`'s server has read only part of its
+  /// request (without the cap it would read all of it in the first turn), and `busy`, capped
+  /// turn after turn, is served again until it is answered too.
+  @Test func busyConnection_isReadAFewBuffersPerTurn_soAnotherOnTheLoopIsAnsweredFirst() throws {
+    final class Run: @unchecked Sendable {
+      // @unchecked Sendable: touched only by the test thread, which drives the loop.
+      var pairs: [Pair] = []
+      var busy: Exchange?
+      var other: Exchange?
+      var busyBytesReadWhenOtherWasAnswered: Int?
+      var gaveUp = false
+    }
+    let loop = try EventLoop(index: 0, readBufferSize: 64)
+    let big = (0..<(32 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+    let run = Run()
+    loop.execute {
+      let busy = try! Pair(loop: loop)
+      let other = try! Pair(loop: loop)
+      run.pairs = [busy, other]
+      let busyStream = busy.client.openStream(
+        headers: Self.request(path: "/busy"), endStream: false,
+        delegate: Recorder { run.busy = $0 })
+      busyStream?.sendData(big, endStream: true)
+      let otherStream = other.client.openStream(
+        headers: Self.request(path: "/other"), endStream: false,
+        delegate: Recorder { exchange in
+          run.other = exchange
+          run.busyBytesReadWhenOtherWasAnswered = busy.echo.bodies.values.first?.count ?? 0
+        })
+      otherStream?.sendData(Array("small".utf8), endStream: true)
+      // Only a guard against hanging: the test never waits for it.
+      loop.scheduleTimer(afterNanoseconds: 60_000_000_000) { run.gaveUp = true }
+    }
+    loop.run(until: { (run.busy != nil && run.other != nil) || run.gaveUp })
+    loop.execute {
+      for pair in run.pairs {
+        pair.client.close()
+        pair.server.close()
+      }
+      run.pairs = []
+    }
+    loop.run(until: { run.pairs.isEmpty })
+
+    #expect(!run.gaveUp)
+    #expect(run.other?.body == Array("small".utf8))
+    #expect(run.busy?.body == big)
+    let readFirst = try #require(run.busyBytesReadWhenOtherWasAnswered)
+    #expect(readFirst > 0)
+    #expect(readFirst < big.count)
   }
 }

@@ -50,7 +50,9 @@ struct TLSTestCertificates {
     // Output goes to a file, not a pipe: a server another test spawns at the same moment can
     // inherit a pipe's write end, and then reading to its end would never finish.
     let log = directory.appendingPathComponent("openssl.log")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+      throw TLSTestSetupError("cannot create \(log.path)")
+    }
     let output = try FileHandle(forWritingTo: log)
     defer { try? output.close() }
     process.standardOutput = output
