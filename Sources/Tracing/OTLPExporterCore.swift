@@ -14,19 +14,16 @@ final class OTLPExporterCore: Sendable {
   /// The export thread's encoder (one export at a time).
   private let encoder: Mutex<OTLPTraceEncoder>
 
-  init(
-    resource: [SpanAttribute], scopeVersion: String, timeout: Duration,
-    retryPolicy: OTLPRetryPolicy, metrics: TracingMetrics, logger: Logger,
-    clock: any ExportClock
-  ) {
-    self.timeout = timeout
-    self.retryPolicy = retryPolicy
-    self.metrics = metrics
-    self.logger = logger
-    self.clock = clock
+  init(options: OTLPExportOptions) {
+    timeout = options.timeout
+    retryPolicy = options.retryPolicy
+    metrics = options.metrics
+    logger = options.logger
+    clock = options.clock
     encoder = Mutex(
-      OTLPTraceEncoder(resource: resource, scopeName: "semantic-router", scopeVersion: scopeVersion)
-    )
+      OTLPTraceEncoder(
+        resource: options.resource, scopeName: "semantic-router",
+        scopeVersion: options.scopeVersion))
   }
 
   /// Exports `batch`: fails once shut down, encodes it, and calls `send` with the request and

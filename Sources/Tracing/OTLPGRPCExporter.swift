@@ -27,42 +27,32 @@ public final class OTLPGRPCExporter: SpanExporter {
   ///   - endpoint: `host:port`, or `http(s)://host:port` (a path is ignored, as the OTLP
   ///     exporter spec says for gRPC); the port defaults to 4317.
   ///   - insecure: cleartext for a `host:port` endpoint; a URL's scheme decides instead.
-  ///   - tls: the TLS settings when TLS is used (CA file, client certificate, server name);
-  ///     nil trusts the system roots. Not used for cleartext.
-  ///   - headers: request metadata (`OTEL_EXPORTER_OTLP_HEADERS`); names are lower-cased.
-  ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
-  ///     processor's export deadline also applies.
-  ///   - resource: the resource attributes sent with every batch.
-  ///   - clock: what deadlines are measured and retry waits spent on (tests pass their own).
+  ///   - options: resource, metadata (names lower-cased), timeout, TLS (ALPN `h2` when nil),
+  ///     retries, metrics, log and clock.
   public init(
-    endpoint: String, insecure: Bool = true, headers: [(name: String, value: String)] = [],
-    timeout: Duration = .seconds(10), tls: TLSConfiguration? = nil, resource: [SpanAttribute],
-    scopeVersion: String = TracingConfiguration.defaultServiceVersion,
-    retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
-    logger: Logger = Logger(label: "semantic-router.tracing"),
-    clock: any ExportClock = SystemExportClock()
+    endpoint: String, insecure: Bool = true, options: OTLPExportOptions
   ) throws(TracingConfigurationError) {
     let target = try Target(endpoint: endpoint)
     var configuration = GRPCUnaryClient.Configuration(host: target.host, port: target.port)
-    configuration.connectTimeout = min(timeout, .seconds(5))
+    configuration.connectTimeout = min(options.timeout, .seconds(5))
     // Exports come from the span processor's one export thread, which drives the connection
     // itself while it waits for the collector's answer.
     configuration.threading = .caller
     if target.scheme == "https" || (target.scheme == nil && !insecure) {
-      configuration.tls = tls ?? TLSConfiguration(alpnProtocols: ["h2"])
+      configuration.tls = options.tls ?? TLSConfiguration(alpnProtocols: ["h2"])
     }
     do {
-      client = try GRPCUnaryClient(configuration: configuration, logger: logger)
+      client = try GRPCUnaryClient(configuration: configuration, logger: options.logger)
     } catch let error as TLSError {
       // The CA file or client certificate cannot be loaded: fail at start-up, not per export.
       throw TracingConfigurationError(.tls, "\(endpoint): \(error.message)")
     } catch {
       throw TracingConfigurationError(.invalidEndpoint, "\(endpoint): \(error)")
     }
-    metadata = headers.map { GRPCMetadataField(name: $0.name.lowercased(), value: $0.value) }
-    core = OTLPExporterCore(
-      resource: resource, scopeVersion: scopeVersion, timeout: timeout, retryPolicy: retryPolicy,
-      metrics: metrics, logger: logger, clock: clock)
+    metadata = options.headers.map {
+      GRPCMetadataField(name: $0.name.lowercased(), value: $0.value)
+    }
+    core = OTLPExporterCore(options: options)
   }
 
   public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {

@@ -23,25 +23,13 @@ public final class OTLPHTTPExporter: SpanExporter {
   /// - Parameters:
   ///   - endpoint: the full URL (`http://host:4318/v1/traces`; a URL without a path gets
   ///     `/v1/traces`).
-  ///   - headers: extra request headers (`OTEL_EXPORTER_OTLP_HEADERS`).
-  ///   - timeout: bound of one export, retries included (`OTEL_EXPORTER_OTLP_TIMEOUT`); the
-  ///     processor's export deadline also applies.
-  ///   - tls: TLS settings for an `https://` endpoint (CA file, client certificate; ALPN
-  ///     `http/1.1`); nil trusts the system roots. Not used for `http://`.
-  ///   - resource: the resource attributes sent with every batch.
-  ///   - clock: what deadlines are measured and retry waits spent on (tests pass their own).
-  public init(
-    endpoint: String, headers: [(name: String, value: String)] = [],
-    timeout: Duration = .seconds(10), tls: TLSConfiguration? = nil, resource: [SpanAttribute],
-    scopeVersion: String = TracingConfiguration.defaultServiceVersion,
-    retryPolicy: OTLPRetryPolicy = OTLPRetryPolicy(), metrics: TracingMetrics = TracingMetrics(),
-    logger: Logger = Logger(label: "semantic-router.tracing"),
-    clock: any ExportClock = SystemExportClock()
-  ) throws(TracingConfigurationError) {
+  ///   - options: resource, request headers, timeout, TLS for an `https://` endpoint (ALPN
+  ///     `http/1.1` when nil), retries, metrics, log and clock.
+  public init(endpoint: String, options: OTLPExportOptions) throws(TracingConfigurationError) {
     let parsed = try OTLPEndpoint(url: endpoint)
     var clientTLS: TLSConfiguration?
     if parsed.scheme == "https" {
-      let configuration = tls ?? TLSConfiguration(alpnProtocols: ["http/1.1"])
+      let configuration = options.tls ?? TLSConfiguration(alpnProtocols: ["http/1.1"])
       do throws(TLSError) {
         // Loads the CA file and client certificate now, so a bad path fails at start-up.
         _ = try TLSContext.shared(for: configuration)
@@ -51,10 +39,8 @@ public final class OTLPHTTPExporter: SpanExporter {
       clientTLS = configuration
     }
     self.endpoint = parsed
-    self.headers = headers
-    core = OTLPExporterCore(
-      resource: resource, scopeVersion: scopeVersion, timeout: timeout, retryPolicy: retryPolicy,
-      metrics: metrics, logger: logger, clock: clock)
+    headers = options.headers
+    core = OTLPExporterCore(options: options)
     client = Mutex(HTTPClient(host: parsed.host, port: parsed.port, tls: clientTLS))
   }
 

@@ -58,17 +58,24 @@ public final class TracingPipeline: Sendable {
       // The URL's scheme decides TLS (`tlsConfiguration`), with the configured CA and client
       // certificate.
       return try OTLPHTTPExporter(
-        endpoint: exporter.resolvedEndpoint,
-        headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
-        timeout: exporter.timeout, tls: exporter.tlsConfiguration, resource: TracingResource.attributes(for: configuration),
-        scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
+        endpoint: exporter.resolvedEndpoint, options: otlpOptions(configuration, metrics, logger))
     case .otlp:
       return try OTLPGRPCExporter(
         endpoint: exporter.resolvedEndpoint, insecure: exporter.insecure,
-        headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
-        timeout: exporter.timeout, tls: exporter.tlsConfiguration, resource: TracingResource.attributes(for: configuration),
-        scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
+        options: otlpOptions(configuration, metrics, logger))
     }
+  }
+
+  /// What either OTLP exporter is given from `configuration` besides its endpoint.
+  private static func otlpOptions(
+    _ configuration: TracingConfiguration, _ metrics: TracingMetrics, _ logger: Logger
+  ) -> OTLPExportOptions {
+    let exporter = configuration.exporter
+    return OTLPExportOptions(
+      resource: TracingResource.attributes(for: configuration),
+      headers: exporter.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
+      timeout: exporter.timeout, tls: exporter.tlsConfiguration,
+      scopeVersion: configuration.serviceVersion, metrics: metrics, logger: logger)
   }
 
   /// Exports everything ended so far.

@@ -22,8 +22,10 @@ struct OTLPGRPCExporterTLSTests {
     ).applyingEnvironment([:])
     let tls = try #require(configuration.exporter.tlsConfiguration)
     let exporter = try OTLPGRPCExporter(
-      endpoint: configuration.exporter.resolvedEndpoint, headers: [("X-API-Key", "secret")],
-      tls: tls, resource: [SpanAttribute("service.name", "grpc-tls-test")])
+      endpoint: configuration.exporter.resolvedEndpoint,
+      options: OTLPExportOptions(
+        resource: [SpanAttribute("service.name", "grpc-tls-test")],
+        headers: [("X-API-Key", "secret")], tls: tls))
     #expect(exporter.export((0..<5).map { sampledSpan("s\($0)") }, deadline: deadline) == .success)
     #expect(exporter.export([sampledSpan("s5"), sampledSpan("s6")], deadline: deadline) == .success)
     exporter.shutdown()
@@ -40,7 +42,8 @@ struct OTLPGRPCExporterTLSTests {
     defer { receiver.stop() }
     let exporter = try OTLPGRPCExporter(
       endpoint: "https://localhost:\(receiver.port)",
-      tls: TLSConfiguration(caFile: receiver.caFile), resource: [])
+      options: OTLPExportOptions(
+        resource: [], tls: TLSConfiguration(caFile: receiver.caFile)))
     let padding = String(repeating: "x", count: 200)
     let batch = (0..<3000).map { sampledSpan("\(padding)-\($0)") }
     #expect(exporter.export(batch, deadline: deadline) == .success)
@@ -58,7 +61,8 @@ struct OTLPGRPCExporterTLSTests {
     defer { receiver.stop() }
     let exporter = try OTLPGRPCExporter(
       endpoint: "127.0.0.1:\(receiver.port)", insecure: false,
-      tls: TLSConfiguration(caFile: receiver.caFile), resource: [])
+      options: OTLPExportOptions(
+        resource: [], tls: TLSConfiguration(caFile: receiver.caFile)))
     #expect(exporter.export([sampledSpan("by-ip")], deadline: deadline) == .success)
     exporter.shutdown()
     #expect(receiver.report() == "calls=1 spans=1 names=by-ip service= api_key=")
@@ -70,8 +74,9 @@ struct OTLPGRPCExporterTLSTests {
     let receiver = try GRPCTLSReceiver()
     defer { receiver.stop() }
     let exporter = try OTLPGRPCExporter(
-      endpoint: "https://127.0.0.1:\(receiver.port)", resource: [],
-      retryPolicy: OTLPRetryPolicy(maxAttempts: 1))
+      endpoint: "https://127.0.0.1:\(receiver.port)",
+      options: OTLPExportOptions(
+        resource: [], retryPolicy: OTLPRetryPolicy(maxAttempts: 1)))
     defer { exporter.shutdown() }
     guard case .failure(let failure) = exporter.export([sampledSpan("s")], deadline: deadline)
     else {
@@ -90,7 +95,9 @@ struct OTLPGRPCExporterTLSTests {
     #expect(throws: TracingConfigurationError.self) {
       try OTLPGRPCExporter(
         endpoint: "https://127.0.0.1:4317",
-        tls: TLSConfiguration(caFile: "/nonexistent/ca.pem", alpnProtocols: ["h2"]), resource: [])
+        options: OTLPExportOptions(
+          resource: [],
+          tls: TLSConfiguration(caFile: "/nonexistent/ca.pem", alpnProtocols: ["h2"])))
     }
   }
 }

@@ -84,9 +84,10 @@ struct OTLPGRPCExporterTests {
     metrics: TracingMetrics = TracingMetrics(), attempts: Int = 5, timeout: Duration = .seconds(10)
   ) throws -> OTLPGRPCExporter {
     try OTLPGRPCExporter(
-      endpoint: "127.0.0.1:\(port)", headers: [("X-API-Key", "secret")], timeout: timeout,
-      resource: Self.resource, retryPolicy: OTLPRetryPolicy(maxAttempts: attempts),
-      metrics: metrics, clock: clock)
+      endpoint: "127.0.0.1:\(port)",
+      options: OTLPExportOptions(
+        resource: Self.resource, headers: [("X-API-Key", "secret")], timeout: timeout,
+        retryPolicy: OTLPRetryPolicy(maxAttempts: attempts), metrics: metrics, clock: clock))
   }
 
   var deadline: ContinuousClock.Instant { .now.advanced(by: .seconds(10)) }
@@ -301,8 +302,9 @@ struct OTLPGRPCExporterTests {
       ("https://127.0.0.1:\(collector.port)", true), ("127.0.0.1:\(collector.port)", false),
     ] {
       let exporter = try OTLPGRPCExporter(
-        endpoint: endpoint, insecure: insecure, resource: [],
-        retryPolicy: OTLPRetryPolicy(maxAttempts: 1))
+        endpoint: endpoint, insecure: insecure,
+        options: OTLPExportOptions(
+          resource: [], retryPolicy: OTLPRetryPolicy(maxAttempts: 1)))
       defer { exporter.shutdown() }
       guard case .failure(let failure) = exporter.export([sampledSpan("s")], deadline: deadline)
       else {
@@ -312,7 +314,9 @@ struct OTLPGRPCExporterTests {
       #expect(failure.message.contains("TLS handshake failed"), "\(failure.message)")
     }
     let plain = try OTLPGRPCExporter(
-      endpoint: "http://127.0.0.1:\(collector.port)", insecure: false, resource: [])
+      endpoint: "http://127.0.0.1:\(collector.port)", insecure: false,
+      options: OTLPExportOptions(
+        resource: []))
     defer { plain.shutdown() }
     #expect(plain.export([sampledSpan("plain")], deadline: deadline) == .success)
     #expect(collector.calls.count == 1)

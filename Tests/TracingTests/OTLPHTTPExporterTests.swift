@@ -15,10 +15,10 @@ struct OTLPHTTPExporterTests {
     metrics: TracingMetrics = TracingMetrics(), attempts: Int = 5
   ) throws -> OTLPHTTPExporter {
     try OTLPHTTPExporter(
-      endpoint: "http://127.0.0.1:\(server.port)\(path)", headers: [("x-api-key", "secret")],
-      timeout: .seconds(10), resource: Self.resource,
-      retryPolicy: OTLPRetryPolicy(maxAttempts: attempts), metrics: metrics,
-      clock: sleeps)
+      endpoint: "http://127.0.0.1:\(server.port)\(path)",
+      options: OTLPExportOptions(
+        resource: Self.resource, headers: [("x-api-key", "secret")], timeout: .seconds(10),
+        retryPolicy: OTLPRetryPolicy(maxAttempts: attempts), metrics: metrics, clock: sleeps))
   }
 
   static func spanNames(in body: [UInt8]) -> [String] {
@@ -125,8 +125,9 @@ struct OTLPHTTPExporterTests {
     defer { port.close() }
     let sleeps = SleepRecordingClock()
     let down = try OTLPHTTPExporter(
-      endpoint: "http://127.0.0.1:\(port.number)", resource: [],
-      retryPolicy: OTLPRetryPolicy(maxAttempts: 2), clock: sleeps)
+      endpoint: "http://127.0.0.1:\(port.number)",
+      options: OTLPExportOptions(
+        resource: [], retryPolicy: OTLPRetryPolicy(maxAttempts: 2), clock: sleeps))
     guard case .failure(let failure) = down.export([sampledSpan("s")], deadline: deadline) else {
       Issue.record("export to a closed port succeeded")
       return
@@ -136,19 +137,29 @@ struct OTLPHTTPExporterTests {
   }
 
   @Test func init_refusesBadURLsAndUnloadableTLSFiles() throws {
-    _ = try OTLPHTTPExporter(endpoint: "https://collector:4318", resource: [])
+    _ = try OTLPHTTPExporter(
+      endpoint: "https://collector:4318",
+      options: OTLPExportOptions(
+        resource: []))
     let error = try #require(throws: TracingConfigurationError.self) {
       try OTLPHTTPExporter(
-        endpoint: "https://collector:4318", tls: TLSConfiguration(caFile: "/nonexistent/ca.pem"),
-        resource: [])
+        endpoint: "https://collector:4318",
+        options: OTLPExportOptions(
+          resource: [], tls: TLSConfiguration(caFile: "/nonexistent/ca.pem")))
     }
     #expect(error.reason == .tls)
     #expect(error.message.hasPrefix("https://collector:4318: CA file /nonexistent/ca.pem: "))
     #expect(throws: TracingConfigurationError.self) {
-      try OTLPHTTPExporter(endpoint: "collector:4318", resource: [])
+      try OTLPHTTPExporter(
+        endpoint: "collector:4318",
+        options: OTLPExportOptions(
+          resource: []))
     }
     #expect(throws: TracingConfigurationError.self) {
-      try OTLPHTTPExporter(endpoint: "http://collector:99999", resource: [])
+      try OTLPHTTPExporter(
+        endpoint: "http://collector:99999",
+        options: OTLPExportOptions(
+          resource: []))
     }
   }
 

@@ -21,8 +21,9 @@ struct OTLPHTTPSExporterTests {
     configuration = configuration.applyingEnvironment([:])
     let tls = try #require(configuration.exporter.tlsConfiguration)
     let exporter = try OTLPHTTPExporter(
-      endpoint: configuration.exporter.resolvedEndpoint + "/v1/traces", tls: tls,
-      resource: [SpanAttribute("service.name", "tls-test")])
+      endpoint: configuration.exporter.resolvedEndpoint + "/v1/traces",
+      options: OTLPExportOptions(
+        resource: [SpanAttribute("service.name", "tls-test")], tls: tls))
     #expect(exporter.export((0..<5).map { sampledSpan("s\($0)") }, deadline: deadline) == .success)
     #expect(exporter.export([sampledSpan("s5"), sampledSpan("s6")], deadline: deadline) == .success)
     exporter.shutdown()
@@ -38,8 +39,9 @@ struct OTLPHTTPSExporterTests {
     defer { receiver.stop() }
     let sleeps = SleepRecordingClock()
     let exporter = try OTLPHTTPExporter(
-      endpoint: "https://127.0.0.1:\(receiver.port)", resource: [],
-      retryPolicy: OTLPRetryPolicy(maxAttempts: 5), clock: sleeps)
+      endpoint: "https://127.0.0.1:\(receiver.port)",
+      options: OTLPExportOptions(
+        resource: [], retryPolicy: OTLPRetryPolicy(maxAttempts: 5), clock: sleeps))
     guard case .failure(let failure) = exporter.export([sampledSpan("s")], deadline: deadline)
     else {
       Issue.record("export to an untrusted receiver succeeded")

@@ -31,8 +31,14 @@ struct ExporterCostBenchmark {
     let batch = makeBatch()
     let resource = [SpanAttribute("service.name", "vllm-semantic-router")]
     let exporters: [(name: String, exporter: any SpanExporter)] = [
-      ("OTLP/HTTP (libcurl)", try OTLPHTTPExporter(endpoint: httpEndpoint, resource: resource)),
-      ("OTLP/gRPC (nghttp2)", try OTLPGRPCExporter(endpoint: grpcEndpoint, resource: resource)),
+      ("OTLP/HTTP (libcurl)", try OTLPHTTPExporter(
+        endpoint: httpEndpoint,
+        options: OTLPExportOptions(
+          resource: resource))),
+      ("OTLP/gRPC (nghttp2)", try OTLPGRPCExporter(
+        endpoint: grpcEndpoint,
+        options: OTLPExportOptions(
+          resource: resource))),
     ]
     // Warm-up: connect, fill the allocator's caches.
     for (name, exporter) in exporters { try export(batch, times: 10, with: exporter, name: name) }
