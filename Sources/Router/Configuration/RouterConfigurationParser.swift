@@ -369,7 +369,7 @@ final class RouterConfigurationParser {
       exporter.endpoint = reader.nonEmptyString(node, at: "\(path).endpoint")
     }
     if let node = fields["insecure"] {
-      exporter.insecure = reader.bool(node, at: "\(path).insecure")
+      if let insecure = reader.bool(node, at: "\(path).insecure") { exporter.insecure = insecure }
     }
     if let node = fields["headers"], case .mapping(let mapping) = node {
       for (key, value) in mapping {
@@ -383,7 +383,7 @@ final class RouterConfigurationParser {
         "\(path).headers", node, "expected a mapping, found \(YAMLNodeReader.kind(of: node))")
     }
     if let node = fields["timeout"] {
-      exporter.timeout = reader.duration(node, at: "\(path).timeout")
+      if let timeout = reader.duration(node, at: "\(path).timeout") { exporter.timeout = timeout }
     }
     if let node = fields["ca_file"] {
       exporter.caFile = reader.nonEmptyString(node, at: "\(path).ca_file")

@@ -28,33 +28,9 @@ public struct TracingSettings: Sendable, Equatable {
     self.batch = batch
   }
 
-  /// `exporter:`.
-  public struct Exporter: Sendable, Equatable {
-    /// `type`: `otlp` (OTLP/gRPC), `otlp_http` or `stdout`.
-    public var type: ExporterType
-    /// `endpoint`: `host:port` or a URL.
-    public var endpoint: String?
-    /// `insecure`: plaintext instead of TLS.
-    public var insecure: Bool?
-    /// `headers`: extra request metadata (e.g. an API key).
-    public var headers: [String: String]
-    /// `timeout`: per-export timeout.
-    public var timeout: Duration?
-    /// `ca_file`: PEM file of CA certificates for TLS.
-    public var caFile: String?
-
-    public init(
-      type: ExporterType = .otlp, endpoint: String? = nil, insecure: Bool? = nil,
-      headers: [String: String] = [:], timeout: Duration? = nil, caFile: String? = nil
-    ) {
-      self.type = type
-      self.endpoint = endpoint
-      self.insecure = insecure
-      self.headers = headers
-      self.timeout = timeout
-      self.caFile = caFile
-    }
-  }
+  /// `exporter:` (`type`, `endpoint`, `insecure`, `headers`, `timeout`, `ca_file`): the tracing
+  /// layer's own; a field the file leaves out keeps its OpenTelemetry default.
+  public typealias Exporter = TracingConfiguration.Exporter
 
   /// `exporter.type` values: the tracing layer's own.
   public typealias ExporterType = TracingConfiguration.ExporterType

@@ -15,12 +15,7 @@ extension TracingSettings {
     if let serviceName { configuration.serviceName = serviceName }
     configuration.deploymentEnvironment = deploymentEnvironment
 
-    configuration.exporter.type = exporter.type
-    configuration.exporter.endpoint = exporter.endpoint
-    if let insecure = exporter.insecure { configuration.exporter.insecure = insecure }
-    configuration.exporter.headers = exporter.headers
-    if let timeout = exporter.timeout { configuration.exporter.timeout = timeout }
-    configuration.exporter.caFile = exporter.caFile
+    configuration.exporter = exporter
 
     // `always_off` is the emergency switch: nothing is recorded, not even under a sampled
     // caller (OTEL_TRACES_SAMPLER=parentbased_always_off still gives the parent-following form).
