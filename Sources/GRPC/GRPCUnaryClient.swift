@@ -4,7 +4,9 @@ import Transport
 
 /// A client for unary gRPC calls over one HTTP/2 connection, cleartext (prior knowledge) or
 /// TLS (ALPN h2), e.g. the OTLP/gRPC trace exporter. Connects on first use and reconnects after
-/// the connection breaks. Safe to use from any thread (only blocking calls with `.caller`).
+/// the connection breaks; each connection resolves the host again and tries its addresses in
+/// order, so a name that does not resolve yet fails calls (UNAVAILABLE), never the client.
+/// Safe to use from any thread (only blocking calls with `.caller`).
 public final class GRPCUnaryClient: Sendable {
   /// Which thread runs the client's event loop.
   public enum Threading: Sendable {
@@ -31,6 +33,11 @@ public final class GRPCUnaryClient: Sendable {
     public var tls: TLSConfiguration?
     /// Whether a loop thread or the blocking caller runs the connection.
     public var threading = Threading.loopThread
+    /// Turns `host` and `port` into the addresses to try, in order. Called before every new
+    /// connection on a background thread (a name lookup may block; a loop never does), so a
+    /// changed or late DNS record is found. Tests pass their own.
+    public var resolve: @Sendable (_ host: String, _ port: Int) throws -> [SocketAddress] =
+      SocketAddress.resolveAll
 
     public init(host: String, port: Int) {
       self.host = host
@@ -43,18 +50,17 @@ public final class GRPCUnaryClient: Sendable {
   /// The group this client made for itself (stopped on `shutdown()`), if any.
   private let ownGroup: EventLoopGroup?
   private let channel: Mutex<ChannelBox?>
-  private let address: SocketAddress
   /// Whose turn it is to run the loop (`Threading.caller`).
   private let turns = GRPCLoopTurns()
 
   /// Makes a client. Without `eventLoop` it runs its own loop thread, or none with
-  /// `Threading.caller` (`eventLoop` is then ignored). Resolving the host and
-  /// loading the TLS settings (a `TLSError`) may block: call from a background thread.
+  /// `Threading.caller` (`eventLoop` is then ignored). The host is not resolved here (each
+  /// connection does it); loading the TLS settings (a `TLSError`: a configuration error) reads
+  /// files: call from a background thread.
   public init(
     configuration: Configuration, eventLoop: EventLoop? = nil, logger: Logger
   ) throws {
     self.configuration = configuration
-    address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
     let tls = try configuration.tls.map { tls throws(TLSError) in
       var settings = tls
       settings.alpnProtocols = ["h2"]
@@ -81,7 +87,8 @@ public final class GRPCUnaryClient: Sendable {
     channel = Mutex(
       ChannelBox(
         GRPCClientChannel(
-          loop: loop, address: address, authority: authority, tls: tls,
+          loop: loop, host: configuration.host, port: configuration.port,
+          resolve: configuration.resolve, authority: authority, tls: tls,
           connectTimeoutNanoseconds: connectTimeout, logger: logger)))
   }
 
@@ -161,6 +168,20 @@ public final class GRPCUnaryClient: Sendable {
     guard configuration.threading == .caller else { return }
     turns.drive(loop, until: { waiter.isResolved })
   }
+
+  /// Whether `status` failed a call because the host name did not resolve (the message
+  /// `unresolved(host:error:)` writes).
+  public static func isUnresolved(_ status: GRPCStatus) -> Bool {
+    status.code == .unavailable && status.message.hasPrefix(unresolvedPrefix)
+  }
+
+  /// The status of calls failed because `host` did not resolve.
+  static func unresolved(host: String, error: any Error) -> GRPCStatus {
+    let reason = (error as? SocketAddressError)?.reason ?? "\(error)"
+    return GRPCStatus(.unavailable, "\(unresolvedPrefix)\(host): \(reason)")
+  }
+
+  private static let unresolvedPrefix = "cannot resolve "
 
   private static func nanoseconds(seconds: Int64, attoseconds: Int64) -> UInt64 {
     let whole = UInt64(clamping: max(seconds, 0)).multipliedReportingOverflow(by: 1_000_000_000)

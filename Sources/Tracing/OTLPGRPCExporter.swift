@@ -7,7 +7,9 @@ import Transport
 /// over our own HTTP/2 client.
 ///
 /// [OTLP spec, "OTLP/gRPC"](https://opentelemetry.io/docs/specs/otlp/#otlpgrpc). One connection,
-/// made on first use and made again after the collector closes it or restarts. Retries only
+/// made on first use and made again after the collector closes it or restarts, each time
+/// resolving the host again and trying all its addresses (a name that does not resolve yet
+/// fails the export as `resolve`, never the exporter's construction). Retries only
 /// CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS (a collector
 /// that cannot be reached is UNAVAILABLE) per `OTLPRetryPolicy`, never other codes; logs and
 /// counts a partial success without retrying. An `https://` endpoint, or a `host:port` one with
@@ -84,7 +86,8 @@ public final class OTLPGRPCExporter: SpanExporter {
       return .failed(SpanExportFailure(.timeout, "DEADLINE_EXCEEDED: \(status.message)"))
     case .failure(let status) where OTLPRetryPolicy.isRetryable(grpcStatus: status.code):
       let reason: SpanExportFailure.Reason =
-        status.code == .unavailable ? .connection : .retriesExhausted
+        GRPCUnaryClient.isUnresolved(status)
+        ? .resolve : status.code == .unavailable ? .connection : .retriesExhausted
       return .retryable(
         SpanExportFailure(reason, "gRPC \(status.code): \(status.message)"), retryAfter: nil)
     case .failure(let status):

@@ -20,6 +20,8 @@ public struct SpanExportFailure: Error, Sendable, Hashable {
   public enum Reason: String, Sendable, Hashable, CaseIterable {
     /// The deadline passed (including while waiting to retry).
     case timeout
+    /// The collector's host name did not resolve (yet): looked up again on the next attempt.
+    case resolve
     /// The collector could not be reached or the connection broke.
     case connection
     /// The collector kept answering with a retryable code (HTTP 429/502/503/504, gRPC

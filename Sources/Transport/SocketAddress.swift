@@ -11,23 +11,40 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
   /// Resolves `host` (a numeric address or a name) and `port`; names use the system resolver,
   /// which may block, so call this at start-up or from a background thread, not on a loop.
   public static func resolve(host: String, port: Int) throws -> SocketAddress {
+    try lookup(host: host, port: port, flags: AI_PASSIVE | AI_NUMERICSERV)[0]
+  }
+
+  /// Every address of `host` (a numeric address or a name) and `port`, IPv6 and IPv4, in the
+  /// system resolver's order, for a client to try one after another. Blocks like `resolve`.
+  public static func resolveAll(host: String, port: Int) throws -> [SocketAddress] {
+    try lookup(host: host, port: port, flags: AI_NUMERICSERV)
+  }
+
+  /// `getaddrinfo` for stream sockets; at least one address, or throws.
+  private static func lookup(host: String, port: Int, flags: Int32) throws -> [SocketAddress] {
     var hints = addrinfo()
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
     hints.ai_family = AF_UNSPEC
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+    hints.ai_flags = flags
     var result: UnsafeMutablePointer<addrinfo>?
     let code = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &result)
-    guard code == 0, let first = result else {
+    guard code == 0, result != nil else {
       throw SocketAddressError(host: host, reason: String(cString: gai_strerror(code)))
     }
     defer { freeaddrinfo(result) }
-    var storage = sockaddr_storage()
-    withUnsafeMutableBytes(of: &storage) { destination in
-      destination.copyMemory(
-        from: UnsafeRawBufferPointer(
-          start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+    var addresses: [SocketAddress] = []
+    var next = result
+    while let entry = next {
+      var storage = sockaddr_storage()
+      withUnsafeMutableBytes(of: &storage) { destination in
+        destination.copyMemory(
+          from: UnsafeRawBufferPointer(
+            start: entry.pointee.ai_addr, count: Int(entry.pointee.ai_addrlen)))
+      }
+      addresses.append(SocketAddress(storage: storage))
+      next = entry.pointee.ai_next
     }
-    return SocketAddress(storage: storage)
+    return addresses
   }
 
   /// The address family (`AF_INET` or `AF_INET6`).
