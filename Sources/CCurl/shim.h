@@ -27,3 +27,8 @@ static inline CURLcode ccurl_setopt_write_function(
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
   return curl_easy_getinfo(handle, info, value);
 }
+
+static inline CURLcode ccurl_setopt_xferinfo_function(
+    CURL *handle, curl_xferinfo_callback callback) {
+  return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}

@@ -10,7 +10,9 @@ final class OTLPExporterCore: Sendable {
   let metrics: TracingMetrics
   let logger: Logger
   let clock: any ExportClock
-  private let isShutDown = Atomic<Bool>(false)
+  private let shutDownFlag = Atomic<Bool>(false)
+  /// Ends a retry wait when the exporter shuts down.
+  private let shutdownWakeup = ExportWakeup()
   /// The export thread's encoder (one export at a time).
   private let encoder: Mutex<OTLPTraceEncoder>
 
@@ -28,25 +30,34 @@ final class OTLPExporterCore: Sendable {
 
   /// Exports `batch`: fails once shut down, encodes it, and calls `send` with the request and
   /// the export's deadline (the processor's, or `timeout` from now if sooner) until it succeeds,
-  /// fails for good or the attempts or the deadline run out.
+  /// fails for good, the attempts or the deadline run out, or the exporter shuts down (which
+  /// ends a retry wait at once: the export then fails as `.shutdown`).
   func export(
     _ batch: [SpanData], deadline: ContinuousClock.Instant,
     send: (_ request: [UInt8], _ deadline: ContinuousClock.Instant) -> OTLPRetryPolicy.Attempt
   ) -> SpanExportResult {
-    guard !isShutDown.load(ordering: .acquiring) else {
+    guard !isShutDown else {
       return .failure(SpanExportFailure(.shutdown, "exporter shut down"))
     }
     guard !batch.isEmpty else { return .success }
     let deadline = min(deadline, clock.now.advanced(by: timeout))
     return encoder.withLock { encoder in
       let request = encoder.encode(batch)
-      return retryPolicy.run(deadline: deadline, clock: clock) { send(request, deadline) }
+      return retryPolicy.run(
+        deadline: deadline, clock: clock, stop: shutdownWakeup, isStopped: { isShutDown }
+      ) { send(request, deadline) }
     }
   }
 
-  /// Marks the exporter shut down; true the first time only.
+  /// Whether `shutDown` was called.
+  var isShutDown: Bool { shutDownFlag.load(ordering: .acquiring) }
+
+  /// Marks the exporter shut down and wakes an export waiting to retry; true the first time
+  /// only.
   func shutDown() -> Bool {
-    !isShutDown.exchange(true, ordering: .acquiringAndReleasing)
+    guard !shutDownFlag.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+    shutdownWakeup.signal()
+    return true
   }
 
   /// Counts and logs the partial success a collector's `response` reports, if any (never

@@ -12,13 +12,18 @@ import Transport
 /// that `https_proxy` / `http_proxy` name unless `no_proxy` lists the host. An `https://`
 /// endpoint is TLS: the certificate must chain to the system roots or the configured CA file
 /// and name the host; a TLS failure (e.g. `certificate verify failed`) is not retried within
-/// the export.
+/// the export. The host is resolved for each new connection (all its addresses tried), never at
+/// construction: a name that does not resolve yet fails exports as `resolve`. `shutdown` never
+/// waits for an export in progress: it ends its retry wait and aborts its request.
 public final class OTLPHTTPExporter: SpanExporter {
   private let endpoint: OTLPEndpoint
   private let headers: [(name: String, value: String)]
   private let core: OTLPExporterCore
-  /// The export thread's connection (closed by `shutdown`, from another thread).
+  /// The export thread's connection, closed by `shutdown` when no export holds it, else by the
+  /// export as it ends.
   private let client: Mutex<HTTPClient>
+  /// Raised by `shutdown` to abort the request in progress.
+  private let cancellation = HTTPClientCancellation()
 
   /// - Parameters:
   ///   - endpoint: the full URL (`http://host:4318/v1/traces`; a URL without a path gets
@@ -41,24 +46,35 @@ public final class OTLPHTTPExporter: SpanExporter {
     self.endpoint = parsed
     headers = options.headers
     core = OTLPExporterCore(options: options)
-    client = Mutex(HTTPClient(host: parsed.host, port: parsed.port, tls: clientTLS))
+    client = Mutex(
+      HTTPClient(
+        host: parsed.host, port: parsed.port, tls: clientTLS, cancellation: cancellation))
   }
 
   public func export(_ batch: [SpanData], deadline: ContinuousClock.Instant) -> SpanExportResult {
     let endpoint = endpoint
     let requestHeaders = [("Content-Type", "application/x-protobuf")] + headers
-    // Held for the whole export, retries included, so `shutdown` closes the connection only
-    // between exports.
+    // Held for the whole export, retries included: the client is the export thread's alone.
     return client.withLock { client in
-      core.export(batch, deadline: deadline) { body, deadline in
+      defer {
+        // A shutdown during the export left the closing to it.
+        if core.isShutDown { client.close() }
+      }
+      return core.export(batch, deadline: deadline) { body, deadline in
         let response: HTTPResponse
         do throws(HTTPClientError) {
           response = try client.request(
             method: "POST", path: endpoint.path, headers: requestHeaders, body: body,
             deadline: deadline)
         } catch {
+          if error.reason == .cancelled {
+            return .failed(SpanExportFailure(.shutdown, error.description))
+          }
           if error.reason == .timeout {
             return .failed(SpanExportFailure(.timeout, error.description))
+          }
+          if error.reason == .resolve {
+            return .retryable(SpanExportFailure(.resolve, error.description), retryAfter: nil)
           }
           if error.reason == .tls {
             // Certificates and names do not change between attempts.
@@ -71,9 +87,12 @@ public final class OTLPHTTPExporter: SpanExporter {
     }
   }
 
+  /// Marks the exporter shut down, ends an export's retry wait, aborts its request, and closes
+  /// the connection now if no export holds it (else that export closes it as it returns).
   public func shutdown() {
     guard core.shutDown() else { return }
-    client.withLock { $0.close() }
+    cancellation.cancel()
+    _ = client.withLockIfAvailable { $0.close() }
   }
 
   private func outcome(of response: HTTPResponse, spans: Int) -> OTLPRetryPolicy.Attempt {

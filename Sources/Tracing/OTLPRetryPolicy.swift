@@ -56,26 +56,32 @@ public struct OTLPRetryPolicy: Sendable, Hashable {
   }
 
   /// Runs `attempt` until it succeeds, fails for good, the attempts run out or the next wait
-  /// would pass `deadline`, waiting on `clock` between attempts.
+  /// would pass `deadline`, waiting on `clock` between attempts. A signal on `stop` ends a wait
+  /// early; once `isStopped()` holds (a shutdown), no attempt starts and a failed one is not
+  /// retried: the export fails as `.shutdown`.
   public func run(
-    deadline: ContinuousClock.Instant, clock: any ExportClock, _ attempt: () -> Attempt
+    deadline: ContinuousClock.Instant, clock: any ExportClock, stop: ExportWakeup = ExportWakeup(),
+    isStopped: () -> Bool = { false }, _ attempt: () -> Attempt
   ) -> SpanExportResult {
+    let stopped = SpanExportResult.failure(SpanExportFailure(.shutdown, "exporter shut down"))
     var number = 1
     while true {
+      guard !isStopped() else { return stopped }
       let failure: SpanExportFailure
       let retryAfter: Duration?
       switch attempt() {
       case .success: return .success
-      case .failed(let f): return .failure(f)
+      case .failed(let f): return isStopped() ? stopped : .failure(f)
       case .retryable(let f, let after):
         failure = f
         retryAfter = after
       }
+      guard !isStopped() else { return stopped }
       guard number < maxAttempts else { return .failure(failure) }
       let wait = retryAfter ?? jitteredBackoff(beforeRetry: number)
       let retryAt = clock.now.advanced(by: wait)
       guard retryAt < deadline else { return .failure(failure) }
-      clock.sleep(until: retryAt)
+      clock.wait(until: retryAt, wakingOn: stop)
       number += 1
     }
   }

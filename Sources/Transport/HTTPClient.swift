@@ -9,14 +9,17 @@ internal import COpenSSL
 /// the proxy `proxy` names, and keeps the connection alive between requests; a request that
 /// finds a kept-alive connection closed is sent again on a new one. TLS trusts the system roots
 /// or `tls.caFile` and can present a client certificate. Every wait, name resolution and TLS
-/// handshake included, is bounded by the request's deadline. Confined to the calling thread (the
-/// span export thread, never an event loop: a request blocks until its answer).
+/// handshake included, is bounded by the request's deadline, and another thread can end a
+/// request early through the client's `HTTPClientCancellation`. Confined to the calling thread
+/// (the span export thread, never an event loop: a request blocks until its answer).
 public final class HTTPClient {
   public let host: String
   public let port: Int
   /// TLS settings for an `https` origin; nil for plain TCP.
   public let tls: TLSConfiguration?
   public let proxy: HTTPProxyConfiguration
+  /// Raised from another thread to end the request in progress and refuse later ones.
+  public let cancellation: HTTPClientCancellation?
 
   /// Largest response body we accept.
   public static let maxBodyBytes = 16 * 1024 * 1024
@@ -38,12 +41,14 @@ public final class HTTPClient {
   /// libcurl offers `http/1.1`. `proxy` defaults to this process's environment.
   public init(
     host: String, port: Int, tls: TLSConfiguration? = nil,
-    proxy: HTTPProxyConfiguration = .processEnvironment
+    proxy: HTTPProxyConfiguration = .processEnvironment,
+    cancellation: HTTPClientCancellation? = nil
   ) {
     self.host = host
     self.port = port
     self.tls = tls
     self.proxy = proxy
+    self.cancellation = cancellation
     errorText = .allocate(capacity: Int(CURL_ERROR_SIZE))
     errorText.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
   }
@@ -69,6 +74,9 @@ public final class HTTPClient {
   ) throws(HTTPClientError) -> HTTPResponse {
     let remaining = ContinuousClock.now.duration(to: deadline)
     guard remaining > .zero else { throw HTTPClientError(.timeout, "deadline passed") }
+    if cancellation?.isCancelled == true {
+      throw HTTPClientError(.cancelled, "\(host):\(port): request cancelled")
+    }
     let handle = try openHandle()
 
     // Whole milliseconds, rounded up, so a deadline a fraction of a millisecond away still
@@ -151,6 +159,13 @@ public final class HTTPClient {
     try set(handle, CURLOPT_PROXY, proxy.proxy(forScheme: scheme) ?? "")
     try set(handle, CURLOPT_NOPROXY, proxy.noProxy ?? "")
     if let tls { try configureTLS(tls, handle: handle) }
+    if let cancellation {
+      try check(
+        ccurl_setopt_xferinfo_function(handle, checkCancellation), CURLOPT_XFERINFOFUNCTION)
+      try set(
+        handle, CURLOPT_XFERINFODATA, pointer: Unmanaged.passUnretained(cancellation).toOpaque())
+      try set(handle, CURLOPT_NOPROGRESS, 0)
+    }
   }
 
   private func configureTLS(
@@ -247,6 +262,8 @@ public final class HTTPClient {
       return HTTPClientError(.connect, "\(origin): \(detail)")
     case CURLE_OPERATION_TIMEDOUT:
       return HTTPClientError(.timeout, "\(origin): \(detail)")
+    case CURLE_ABORTED_BY_CALLBACK:
+      return HTTPClientError(.cancelled, "\(origin): request cancelled")
     case CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
       return HTTPClientError(.connectionClosed, "\(origin): \(detail)")
     case CURLE_WRITE_ERROR where body.exceededLimit, CURLE_FILESIZE_EXCEEDED:
@@ -307,4 +324,12 @@ private let writeResponseBody: curl_write_callback = { data, size, count, contex
   guard let data, let context else { return 0 }
   let body = Unmanaged<ResponseBody>.fromOpaque(context).takeUnretainedValue()
   return body.append(data, count: size * count)
+}
+
+/// `CURLOPT_XFERINFOFUNCTION`: `context` is the client's `HTTPClientCancellation` (kept alive by
+/// the client); non-zero aborts the transfer.
+private let checkCancellation: curl_xferinfo_callback = { context, _, _, _, _ in
+  guard let context else { return 0 }
+  return Unmanaged<HTTPClientCancellation>.fromOpaque(context).takeUnretainedValue().isCancelled
+    ? 1 : 0
 }

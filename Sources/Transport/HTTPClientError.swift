@@ -18,6 +18,8 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     case tls
     /// The proxy refused the tunnel or answered something that is not HTTP.
     case proxy
+    /// The client's `HTTPClientCancellation` was raised.
+    case cancelled
   }
 
   public var reason: Reason

@@ -60,10 +60,16 @@ final class ManualExportClock: ExportClock, @unchecked Sendable {
   /// Blocks until some thread waits on this clock until `deadline`; false if none does within
   /// 30 s of real time (a safety net against a hung test, not a timing assertion).
   func waitForWaiter(until deadline: ContinuousClock.Instant) -> Bool {
+    waitForWaiter { $0 == deadline }
+  }
+
+  /// Blocks until some thread waits on this clock until a deadline `matches` accepts; false as
+  /// `waitForWaiter(until:)`.
+  func waitForWaiter(where matches: (ContinuousClock.Instant) -> Bool) -> Bool {
     let giveUp = Date(timeIntervalSinceNow: 30)
     condition.lock()
     defer { condition.unlock() }
-    while !waiters.contains(where: { $0.deadline == deadline }) {
+    while !waiters.contains(where: { matches($0.deadline) }) {
       guard condition.wait(until: giveUp) else { return false }
     }
     return true
