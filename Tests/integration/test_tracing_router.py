@@ -378,6 +378,44 @@ def test_silent_collector_fills_the_queue_and_drops_are_counted(traced_stack, re
   assert int(re.search(r"spans_dropped=(\d+)", router.log()).group(1)) >= dropped
 
 
+def export_failures(router, reason: str) -> float:
+  """The `semantic_router_span_export_failures_total` sample for `reason` on /metrics."""
+  conn = http.client.HTTPConnection("127.0.0.1", router.admin_port, timeout=5)
+  try:
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+  finally:
+    conn.close()
+  prefix = f'semantic_router_span_export_failures_total{{reason="{reason}"}} '
+  for line in text.splitlines():
+    if line.startswith(prefix):
+      return float(line[len(prefix):])
+  raise AssertionError(f"no export failures for reason {reason!r} in /metrics:\n{text}")
+
+
+def test_unresolvable_collector_name_starts_serves_counts_failures_and_stops(traced_stack):
+  # RFC 6761: .invalid never resolves, like a collector Service that does not exist yet. Before
+  # the fix `serve` exited with code 2 at start-up; now every export looks the name up again.
+  router, envoy = traced_stack(
+    tracing={
+      "enabled": True,
+      "exporter": {"type": "otlp", "endpoint": "127.0.0.1:1"},
+      "batch": {"schedule_delay": "100ms", "export_timeout": "1s"},
+    },
+    env={"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector.invalid:4317",
+         "OTEL_EXPORTER_OTLP_TIMEOUT": "500"})
+  for _ in range(10):
+    assert ts.post(envoy.port, ts.math_question()).status == 200
+  assert stack.health_status(router.address) == "SERVING"
+  assert wait_for_metric(router, "semantic_router_spans_failed_total") > 0
+  assert export_failures(router, "resolve") > 0
+  assert router.metric("semantic_router_spans_exported_total") == 0
+  assert "collector.invalid" in router.log()
+  router.signal(signal.SIGTERM)
+  assert router.wait(timeout=30) == 0, router.log_tail()
+
+
 def test_sigterm_flushes_queued_spans(traced_stack, receiver):
   router, envoy = traced_stack(tracing={
     "enabled": True,
