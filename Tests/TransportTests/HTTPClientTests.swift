@@ -103,6 +103,33 @@ struct HTTPClientTests {
     }
   }
 
+  @Test func cancellation_endsARequestInFlight_andRefusesLaterOnes() throws {
+    let listener = try SilentListener()
+    defer { listener.close() }
+    let cancellation = HTTPClientCancellation()
+    let outcome = CancelledRequestOutcome()
+    let port = listener.port
+    Thread {
+      let client = HTTPClient(
+        host: "127.0.0.1", port: port, proxy: .direct, cancellation: cancellation)
+      // An hour's deadline and a peer that never answers: only the cancellation can end it.
+      let deadline = ContinuousClock.now.advanced(by: .seconds(3600))
+      for _ in 0..<2 {
+        do throws(HTTPClientError) {
+          _ = try client.request(method: "GET", path: "/", deadline: deadline)
+          outcome.record(nil)
+        } catch {
+          outcome.record(error)
+        }
+      }
+    }.start()
+    let connection = listener.acceptConnection()
+    defer { _ = Glibc.close(connection) }
+    cancellation.cancel()
+    let errors = try #require(outcome.wait(for: 2))
+    #expect(errors.map(\.?.reason) == [.cancelled, .cancelled], "\(errors)")
+  }
+
   @Test func request_afterTheDeadline_failsWithoutSending() throws {
     let peer = try TestHTTPPeer()
     defer { peer.stop() }
@@ -314,4 +341,30 @@ struct HTTPClientTests {
 extension Dictionary where Key == String, Value == String {
   /// This dictionary as an environment lookup.
   fileprivate var lookup: (String) -> String? { { self[$0] } }
+}
+
+/// The errors of requests made on another thread (nil for a success), for a test to wait on.
+private final class CancelledRequestOutcome: @unchecked Sendable {
+  // @unchecked: `errors` is read and written with `condition` locked.
+  private let condition = NSCondition()
+  private var errors: [HTTPClientError?] = []
+
+  func record(_ error: HTTPClientError?) {
+    condition.lock()
+    errors.append(error)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// The first `count` outcomes; nil if they are not in within 30 s of real time (a safety net
+  /// against a hung test, not a timing assertion).
+  func wait(for count: Int) -> [HTTPClientError?]? {
+    let giveUp = Date(timeIntervalSinceNow: 30)
+    condition.lock()
+    defer { condition.unlock() }
+    while errors.count < count {
+      guard condition.wait(until: giveUp) else { return nil }
+    }
+    return errors
+  }
 }

@@ -13,7 +13,7 @@ struct UnlistenedPort {
   func close() { _ = Glibc.close(fd) }
 }
 
-/// A listening socket on 127.0.0.1 that never accepts: connections complete in the backlog and
+/// A listening socket on 127.0.0.1 that never answers: connections complete in the backlog and
 /// then hear nothing.
 struct SilentListener {
   let port: Int
@@ -22,6 +22,12 @@ struct SilentListener {
   init() throws {
     (fd, port) = try bindLoopback()
     guard listen(fd, 8) == 0 else { throw TLSTestSetupError("listen: \(errno)") }
+  }
+
+  /// Blocks until a client has connected and returns its socket, never written to (the caller
+  /// closes it): proof that a request is under way.
+  func acceptConnection() -> Int32 {
+    Glibc.accept(fd, nil, nil)
   }
 
   func close() { _ = Glibc.close(fd) }
