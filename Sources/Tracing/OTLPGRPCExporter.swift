@@ -86,8 +86,13 @@ public final class OTLPGRPCExporter: SpanExporter {
       return .failed(SpanExportFailure(.timeout, "DEADLINE_EXCEEDED: \(status.message)"))
     case .failure(let status) where OTLPRetryPolicy.isRetryable(grpcStatus: status.code):
       let reason: SpanExportFailure.Reason =
-        GRPCUnaryClient.isUnresolved(status)
-        ? .resolve : status.code == .unavailable ? .connection : .retriesExhausted
+        if GRPCUnaryClient.isUnresolved(status) {
+          .resolve
+        } else if status.code == .unavailable {
+          .connection
+        } else {
+          .retriesExhausted
+        }
       return .retryable(
         SpanExportFailure(reason, "gRPC \(status.code): \(status.message)"), retryAfter: nil)
     case .failure(let status):
