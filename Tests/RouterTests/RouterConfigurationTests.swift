@@ -227,7 +227,8 @@ import Testing
   }
 
   @Test func serverLimits_areRead_andOutOfRangeOnesReportedWithLines() throws {
-    let base = "models: [{ name: m, endpoints: [{ name: e, address: \"http://h\" }] }]\n"
+    let base =
+      "models: [{ name: m, endpoints: [{ name: e, address: \"http://h\" }] }]\n"
       + "default_model: m\n"
     let configuration = try RouterConfiguration.parse(
       yaml: base + "server:\n  max_header_list_bytes: 16384\n  max_header_count: 50\n")
