@@ -71,13 +71,16 @@ import Testing
     let block = Self.amplificationBlock(frames: 9)
     for index in 0..<9 {
       let chunk = Array(block[(index * 16384)..<((index + 1) * 16384)])
+      // END_STREAM on the HEADERS: had the block reached the echo server, it would answer.
       peer.sendFrame(
-        type: index == 0 ? 0x1 : 0x9, flags: index == 8 ? 0x4 : 0, stream: 1, payload: chunk)
+        type: index == 0 ? 0x1 : 0x9, flags: (index == 0 ? 0x1 : 0) | (index == 8 ? 0x4 : 0),
+        stream: 1, payload: chunk)
     }
     peer.sendFrame(type: 0x1, flags: 0x4, stream: 3, payload: Self.requestFields(path: "/ok"))
     peer.sendFrame(type: 0x0, flags: 0x1, stream: 3, payload: Array("ping".utf8))
 
     var resetCodes: [UInt32] = []
+    var stream1Answered = false
     var advertisedListSize: UInt32?
     var stream3Data: [UInt8] = []
     var stream3Status200 = false
@@ -91,6 +94,8 @@ import Testing
             advertisedListSize = RawPeer.integer(entry.suffix(4))
           }
         }
+      case (0x1, 1), (0x0, 1):
+        stream1Answered = true
       case (0x3, 1):
         resetCodes.append(RawPeer.integer(frame.payload[...]))
       case (0x1, 3):
@@ -106,6 +111,7 @@ import Testing
     }
     #expect(advertisedListSize == 60 << 10)
     #expect(resetCodes == [0xb])  // one RST_STREAM, ENHANCE_YOUR_CALM
+    #expect(!stream1Answered)
     #expect(stream3Status200)
     #expect(stream3Data == Array("ping".utf8))
     #expect(stream3Ended)
