@@ -13,7 +13,10 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
 import hpack
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import stack
 
@@ -212,3 +215,17 @@ def test_server_section_of_the_config_sets_the_limits_serve_enforces(make_router
   assert received.headers[5][-1]["grpc-status"] == "0"
   assert router.metric(COUNT_METRIC) == 1
   assert router.metric(SIZE_METRIC) == 1
+
+
+def test_grpcio_metadata_past_either_limit_fails_with_resource_exhausted(router):
+  """ENHANCE_YOUR_CALM is what gRPC's own client turns into RESOURCE_EXHAUSTED."""
+  with grpc.insecure_channel(router.address) as channel:
+    stub = health_pb2_grpc.HealthStub(channel)
+    # 62,000 bytes: past 60 KiB, below the 64 KiB nghttp2 allows for one field.
+    for metadata in ([("x-big", "a" * 62000)], [(f"x-{i}", "v") for i in range(150)]):
+      with pytest.raises(grpc.RpcError) as error:
+        stub.Check(health_pb2.HealthCheckRequest(), metadata=metadata, timeout=10)
+      assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub.Check(health_pb2.HealthCheckRequest(), timeout=10).status == 1  # SERVING
+  assert router.metric(SIZE_METRIC) == 1
+  assert router.metric(COUNT_METRIC) == 1
