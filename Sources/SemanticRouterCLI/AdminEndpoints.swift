@@ -36,6 +36,24 @@ final class AdminEndpoints: Sendable {
 
   func stop() { server.stop() }
 
+  /// Exposes the ext_proc listener's refused header blocks by limit, read at scrape time.
+  func registerHeaderLimits(_ counters: HTTP2HeaderLimitCounters) {
+    registry.registerCollector {
+      [
+        MetricFamilySnapshot(
+          name: "semantic_router_http2_header_limit_exceeded_total",
+          help: "HTTP/2 header blocks refused (stream reset) for passing server.max_header_list_"
+            + "bytes (size) or server.max_header_count (count).",
+          series: .counter([
+            LabelledSample(
+              labels: [MetricLabel("limit", "size")], value: Double(counters.sizeExceeded)),
+            LabelledSample(
+              labels: [MetricLabel("limit", "count")], value: Double(counters.countExceeded)),
+          ]))
+      ]
+    }
+  }
+
   /// Exposes the tracing pipeline's counters, read at scrape time.
   func registerTracing(_ metrics: TracingMetrics) {
     registry.registerCollector {

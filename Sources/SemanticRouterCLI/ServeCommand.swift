@@ -47,6 +47,9 @@ struct ServeCommand: ParsableCommand {
     var configuration = GRPCServer.Configuration(
       host: listen.host, port: listen.port, maxReceiveMessageSize: maxMessageBytes)
     if let threads { configuration.threads = threads }
+    configuration.http2.maxHeaderListBytes = UInt32(processor.server.maxHeaderListBytes)
+    configuration.http2.maxHeaderCount = processor.server.maxHeaderCount
+    adminEndpoints.registerHeaderLimits(configuration.http2.headerLimitCounters)
     let server = GRPCServer(configuration: configuration, logger: logger)
     server.register(
       path: ExtProcService.methodPath,
@@ -81,12 +84,13 @@ struct ServeCommand: ParsableCommand {
     logger.info("semantic-router stopped")
   }
 
-  /// What `serve` runs: the processor factory, its name for logs, and the tracing pipeline to
-  /// flush on shutdown (nil when tracing is off).
+  /// What `serve` runs: the processor factory, its name for logs, the tracing pipeline to
+  /// flush on shutdown (nil when tracing is off) and the listener's limits (`server:`).
   private struct ProcessorSetup {
     var name: String
     var factory: ProcessorFactory
     var tracing: TracingPipeline?
+    var server = ServerSettings()
   }
 
   /// The semantic router for `--config` (counted into `registry`; traced when
@@ -118,7 +122,8 @@ struct ServeCommand: ParsableCommand {
       let factory = SemanticRouterProcessor.factory(router: router, logger: logger) { _ in
         metrics.makeObserver()
       }
-      return ProcessorSetup(name: "semantic-router", factory: factory)
+      return ProcessorSetup(
+        name: "semantic-router", factory: factory, server: configuration.server)
     }
     let pipeline: TracingPipeline
     do {
@@ -134,6 +139,7 @@ struct ServeCommand: ParsableCommand {
       guard let traced = tracing.makeObserver(context) else { return metrics.makeObserver() }
       return CompositeRequestObserver([traced, metrics.makeObserver()])
     }
-    return ProcessorSetup(name: "semantic-router", factory: factory, tracing: pipeline)
+    return ProcessorSetup(
+      name: "semantic-router", factory: factory, tracing: pipeline, server: configuration.server)
   }
 }

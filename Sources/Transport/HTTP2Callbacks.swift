@@ -55,11 +55,14 @@ private let onHeader: nghttp2_on_header_callback = {
   _, frame, name, nameLength, value, valueLength, _, userData in
   let connection = connectionFromUserData(userData)
   guard let stream = connection.stream(frame!.pointee.hd.stream_id) else { return 0 }
-  stream.receivingHeaders.append(
-    HTTP2Header(
-      String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-      String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)))
-  return 0
+  let exceeded = stream.receivingHeaders.append(
+    name: UnsafeBufferPointer(start: name, count: nameLength),
+    value: UnsafeBufferPointer(start: value, count: valueLength))
+  guard let exceeded else { return 0 }
+  connection.headerListExceeded(exceeded, stream: stream)
+  // nghttp2 decodes the rest of the block (its HPACK state must stay in step) without calling
+  // us again for it, and resets the stream (with the code `headerListExceeded` submitted).
+  return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
 }
 
 private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userData in
@@ -72,8 +75,7 @@ private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userDa
     if frame.headers.cat == NGHTTP2_HCAT_REQUEST && connection.role == .server {
       connection.requestHeadersComplete(stream, endStream: endStream)
     } else {
-      let headers = stream.receivingHeaders
-      stream.receivingHeaders = []
+      let headers = stream.receivingHeaders.take()
       stream.delegate?.stream(stream, receivedHeaders: headers, endStream: endStream)
     }
   case NGHTTP2_DATA.rawValue:

@@ -30,7 +30,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   let fd: Int32
   let logger: Logger
-  private let settings: HTTP2Settings
+  let settings: HTTP2Settings
   private var session: OpaquePointer?
   /// The TLS session of a client connection over TLS (handshake already complete); nil for
   /// cleartext, and always nil on the server.
@@ -46,6 +46,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private var busy = false
   private var closeRequested = false
   private var goawaySent = false
+  /// A refused header block was logged: later ones on this connection are only counted.
+  private var headerLimitLogged = false
   public private(set) var isClosed = false
 
   /// Frames gathered before a write: room for a whole OTLP export of 512 spans (about 160 KiB),
@@ -103,6 +105,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
       nghttp2_settings_entry(
         settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
         value: settings.initialStreamWindowSize),
+      nghttp2_settings_entry(
+        settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
+        value: settings.maxHeaderListBytes),
     ]
     nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
     nghttp2_session_set_local_window_size(
@@ -275,13 +280,32 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   /// A complete request header block arrived (server).
   func requestHeadersComplete(_ stream: HTTP2Stream, endStream: Bool) {
-    let headers = stream.receivingHeaders
-    stream.receivingHeaders = []
+    let headers = stream.receivingHeaders.take()
     guard let delegate else {
       stream.reset(errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
       return
     }
     delegate.connection(self, openedStream: stream, headers: headers, endStream: endStream)
+  }
+
+  /// A header block passed a header list limit: counts it, logs it (once per connection),
+  /// drops what was kept and resets the stream with ENHANCE_YOUR_CALM, which gRPC clients read
+  /// as RESOURCE_EXHAUSTED (a limit, not worth retrying as REFUSED_STREAM would suggest).
+  func headerListExceeded(_ limit: HTTP2ReceivedHeaderList.Exceeded, stream: HTTP2Stream) {
+    settings.headerLimitCounters.record(limit)
+    if !headerLimitLogged {
+      headerLimitLogged = true
+      let detail =
+        switch limit {
+        case .size: "larger than \(settings.maxHeaderListBytes) bytes"
+        case .count: "more than \(settings.maxHeaderCount) fields"
+        }
+      logger.warning(
+        "header list \(detail), stream reset (later ones on this connection are only counted)",
+        metadata: ["stream": "\(stream.id)"])
+    }
+    stream.receivingHeaders.discard()
+    submitReset(stream: stream, errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
   }
 
   func streamClosed(streamID: Int32, errorCode: UInt32) {

@@ -12,6 +12,15 @@ public struct HTTP2Settings: Sendable {
   /// library's defaults (1000 and 33/s) are far too low for this traffic.
   public var streamResetBurst: UInt64 = 1 << 40
   public var streamResetRatePerSecond: UInt64 = 1 << 40
+  /// The largest header list we accept in one header block, counted as RFC 9113 §6.5.2 counts
+  /// it (name + value + 32 per field) and advertised as SETTINGS_MAX_HEADER_LIST_SIZE. A block
+  /// past it is not copied further and its stream is reset. 60 KiB is Envoy's
+  /// `max_request_headers_kb` default.
+  public var maxHeaderListBytes: UInt32 = 60 << 10
+  /// The most fields we accept in one header block (Envoy's `max_headers_count` default).
+  public var maxHeaderCount: Int = 100
+  /// Where refused header blocks are counted; shared by every connection with these settings.
+  public var headerLimitCounters = HTTP2HeaderLimitCounters()
 
   public init() {}
 }

@@ -17,8 +17,8 @@ public final class HTTP2Stream {
 
   /// Our first HEADERS frame went out (a client request the server may have seen).
   var headersWereSent = false
-  /// The header block being received.
-  var receivingHeaders: [HTTP2Header] = []
+  /// The header block being received, within the connection's header list limits.
+  var receivingHeaders: HTTP2ReceivedHeaderList
   /// Queued DATA not yet taken by nghttp2, from `pendingOffset` on.
   private var pending: [UInt8] = []
   private var pendingOffset = 0
@@ -36,6 +36,9 @@ public final class HTTP2Stream {
   init(id: Int32, connection: HTTP2Connection) {
     self.id = id
     self.connection = connection
+    receivingHeaders = HTTP2ReceivedHeaderList(
+      maxBytes: Int(connection.settings.maxHeaderListBytes),
+      maxCount: connection.settings.maxHeaderCount)
   }
 
   // MARK: - Sending

@@ -50,6 +50,7 @@ import Testing
     #expect(configuration.tracing.exporter.endpoint == "jaeger:4317")
     #expect(configuration.tracing.exporter.insecure == true)
     #expect(configuration.tracing.sampling == .init(type: .alwaysOn, rate: 1.0))
+    #expect(configuration.server == ServerSettings(maxHeaderListBytes: 61_440, maxHeaderCount: 100))
   }
 
   @Test func shippedConfig_loads_withEightCategoriesAndTwoModelsOfTwoEndpoints() throws {
@@ -223,6 +224,24 @@ import Testing
       found.contains {
         $0.path == "models[0].endpoints[0].address" && $0.message.contains(message) && $0.line == 3
       })
+  }
+
+  @Test func serverLimits_areRead_andOutOfRangeOnesReportedWithLines() throws {
+    let base =
+      "models: [{ name: m, endpoints: [{ name: e, address: \"http://h\" }] }]\n"
+      + "default_model: m\n"
+    let configuration = try RouterConfiguration.parse(
+      yaml: base + "server:\n  max_header_list_bytes: 16384\n  max_header_count: 50\n")
+    #expect(configuration.server == ServerSettings(maxHeaderListBytes: 16384, maxHeaderCount: 50))
+    let found = issues(
+      base + "server:\n  max_header_list_bytes: 100\n  max_header_count: 0\n  limit: 1\n")
+    #expect(
+      found.contains {
+        $0.path == "server.max_header_list_bytes" && $0.line == 4
+          && $0.message.contains("between 1024 and 8388608")
+      })
+    #expect(found.contains { $0.path == "server.max_header_count" && $0.line == 5 })
+    #expect(found.contains { $0.path == "server.limit" && $0.line == 6 })
   }
 
   @Test func yamlSyntaxError_hasALine() {

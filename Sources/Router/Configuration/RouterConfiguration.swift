@@ -27,6 +27,8 @@ public struct RouterConfiguration: Sendable, Equatable {
   public var semanticCache: SemanticCacheSettings
   /// `observability.tracing`, for the tracing layer.
   public var tracing: TracingSettings
+  /// `server:`, the ext_proc listener's limits.
+  public var server: ServerSettings
 
   public init(
     models: [ModelConfiguration],
@@ -39,7 +41,8 @@ public struct RouterConfiguration: Sendable, Equatable {
     maxBodyBytes: Int = RouterConfiguration.defaultMaxBodyBytes,
     unknownModel: UnknownModelPolicy = .reject,
     semanticCache: SemanticCacheSettings = SemanticCacheSettings(),
-    tracing: TracingSettings = TracingSettings()
+    tracing: TracingSettings = TracingSettings(),
+    server: ServerSettings = ServerSettings()
   ) {
     self.models = models
     self.defaultModel = defaultModel
@@ -55,6 +58,7 @@ public struct RouterConfiguration: Sendable, Equatable {
     self.unknownModel = unknownModel
     self.semanticCache = semanticCache
     self.tracing = tracing
+    self.server = server
   }
 
   /// 1 MiB: Envoy's default per-connection buffer limit, and far above any chat prompt.

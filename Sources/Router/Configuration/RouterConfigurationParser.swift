@@ -16,7 +16,7 @@ final class RouterConfigurationParser {
   static let topLevelKeys = [
     "models", "default_model", "categories", "fallback_category", "classifier",
     "auto_model_names", "routing_headers", "max_body_bytes", "unknown_model", "semantic_cache",
-    "observability",
+    "observability", "server",
   ]
 
   /// A parsed model with the nodes needed to locate reference errors.
@@ -82,6 +82,9 @@ final class RouterConfigurationParser {
     parseScalars(top, into: &configuration)
     if let node = top["semantic_cache"] {
       configuration.semanticCache = parseCache(node) ?? configuration.semanticCache
+    }
+    if let node = top["server"] {
+      configuration.server = parseServer(node)
     }
     if let node = top["observability"],
       let observability = reader.mapping(node, at: "observability", keys: ["tracing"]),
@@ -319,6 +322,24 @@ final class RouterConfigurationParser {
       let value = reader.int(node, at: "semantic_cache.ttl_seconds", in: 1...31_536_000)
     {
       settings.ttlSeconds = value
+    }
+    return settings
+  }
+
+  private func parseServer(_ node: Node) -> ServerSettings {
+    var settings = ServerSettings()
+    let keys = ["max_header_list_bytes", "max_header_count"]
+    guard let fields = reader.mapping(node, at: "server", keys: keys) else { return settings }
+    // Below 1 KiB a gRPC request's own headers no longer fit; Envoy allows up to 8 MiB.
+    if let node = fields["max_header_list_bytes"],
+      let value = reader.int(node, at: "server.max_header_list_bytes", in: 1024...(8 << 20))
+    {
+      settings.maxHeaderListBytes = value
+    }
+    if let node = fields["max_header_count"],
+      let value = reader.int(node, at: "server.max_header_count", in: 1...10_000)
+    {
+      settings.maxHeaderCount = value
     }
     return settings
   }
