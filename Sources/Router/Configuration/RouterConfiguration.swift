@@ -186,7 +186,7 @@ public enum UnknownModelPolicy: String, Sendable, Equatable {
 
 /// `semantic_cache:` settings.
 public struct SemanticCacheSettings: Sendable, Equatable {
-  /// 64 MiB: an eighth of the shipped sidecar's 512 MiB memory limit, 64 answers at the largest
+  /// 64 MiB: an eighth of the shipped sidecar's 512 MiB memory limit, 63 answers at the largest
   /// stored size, and far more than 1,000 typical chat answers of a few kilobytes need.
   public static let defaultMaxBytes = 64 << 20
   /// 1 MiB: Envoy's default per-connection buffer limit, and the router's default
