@@ -115,7 +115,7 @@ struct ServeCommand: ParsableCommand {
         "categories": "\(configuration.categories.count)",
       ])
 
-    let metrics = RouterMetrics(registry: registry)
+    let metrics = RouterMetrics(registry: registry, cache: router.cache)
     let tracingConfiguration = configuration.tracing.tracingConfiguration()
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")

@@ -66,6 +66,39 @@ import Testing
         "semantic_router_requests_total{category=\"law\",model=\"m2\",outcome=\"\(outcome)\"} 1"))
   }
 
+  @Test func cacheFigures_areReadFromTheCacheOnEachScrape() {
+    let settings = SemanticCacheSettings(
+      enabled: true, maxEntries: 1, maxBytes: 1 << 20, maxAnswerBytes: 10)
+    let cache = SemanticCache(settings: settings)
+    let registry = MetricsRegistry()
+    _ = RouterMetrics(registry: registry, cache: cache)
+    let vector = Self.sample.vector
+    let answer = CachedResponse(body: Array("0123456789".utf8), contentType: "application/json")
+    let text = registry.renderPrometheusText()
+    #expect(text.contains("semantic_router_cache_bytes 0\n"))
+    #expect(text.contains(#"semantic_router_cache_not_stored_total{reason="too_large"} 0"#))
+    cache.store(key: "a", vector: vector, response: answer)
+    cache.store(key: "b", vector: vector, response: answer)
+    cache.store(key: "c", vector: vector, response: CachedResponse(body: [], contentType: "x"))
+    cache.store(
+      key: "d", vector: vector,
+      response: CachedResponse(body: Array("too long!!!".utf8), contentType: "application/json"))
+    let after = registry.renderPrometheusText()
+    let size = SemanticCache.entryBytes(
+      key: "c", response: CachedResponse(body: [], contentType: "x"))
+    #expect(after.contains("semantic_router_cache_entries 1\n"))
+    #expect(after.contains("semantic_router_cache_bytes \(size)\n"))
+    #expect(after.contains(#"semantic_router_cache_evictions_total{reason="entries"} 2"#))
+    #expect(after.contains(#"semantic_router_cache_evictions_total{reason="bytes"} 0"#))
+    #expect(after.contains(#"semantic_router_cache_not_stored_total{reason="too_large"} 1"#))
+  }
+
+  @Test func withoutACache_noCacheSizeFiguresAreRegistered() {
+    let registry = MetricsRegistry()
+    _ = RouterMetrics(registry: registry)
+    #expect(!registry.renderPrometheusText().contains("semantic_router_cache_bytes"))
+  }
+
   @Test func composite_forwardsEveryHookAndJoinsUpstreamHeaders() {
     final class Injector: RequestObserver {
       let header: String

@@ -9,6 +9,16 @@ final class ManualClock: Sendable {
   func advance(_ duration: Duration) { now.withLock { $0 = $0.advanced(by: duration) } }
 }
 
+/// A valid configuration without a `semantic_cache` section.
+private let configurationWithoutCache = """
+  models:
+    - name: m
+      category: general
+      endpoints: [{ name: e, address: "http://h:1" }]
+  default_model: m
+
+  """
+
 @Suite struct SemanticCacheTests {
   static let classifier = Classifier(
     categories: [CategoryConfiguration(name: "general")], fallbackCategory: "general",
@@ -19,13 +29,33 @@ final class ManualClock: Sendable {
     CachedResponse(body: Array(text), contentType: "application/json")
   }
 
-  private func cache(maxEntries: Int = 10, ttl: Int = 60, clock: ManualClock = ManualClock())
-    -> SemanticCache
-  {
+  /// An answer body of exactly `bytes` bytes.
+  private func response(bytes: Int) -> CachedResponse {
+    CachedResponse(body: [UInt8](repeating: 0x61, count: bytes), contentType: "application/json")
+  }
+
+  private func cache(
+    maxEntries: Int = 10, maxBytes: Int = SemanticCacheSettings.defaultMaxBytes,
+    maxAnswerBytes: Int = SemanticCacheSettings.defaultMaxAnswerBytes, ttl: Int = 60,
+    clock: ManualClock = ManualClock()
+  ) -> SemanticCache {
     SemanticCache(
       settings: SemanticCacheSettings(
-        enabled: true, similarityThreshold: 0.9, maxEntries: maxEntries, ttlSeconds: ttl),
+        enabled: true, similarityThreshold: 0.9, maxEntries: maxEntries, maxBytes: maxBytes,
+        maxAnswerBytes: maxAnswerBytes, ttlSeconds: ttl),
       clock: { clock.read() })
+  }
+
+  /// The problems of a configuration whose `semantic_cache:` section is `cacheSection` (its
+  /// first line is line 7).
+  private func issues(_ cacheSection: String) -> [ConfigurationIssue] {
+    do {
+      _ = try RouterConfiguration.parse(
+        yaml: configurationWithoutCache + "semantic_cache:\n" + cacheSection + "\n")
+      return []
+    } catch {
+      return error.issues
+    }
   }
 
   @Test func similarQuery_forTheSameModel_hits() {
@@ -66,6 +96,138 @@ final class ManualClock: Sendable {
     #expect(cache.lookup(key: "m", vector: vector("tallest mountain on earth")) == nil)
     #expect(cache.lookup(key: "m", vector: vector("capital of France")) == response("Paris"))
     #expect(cache.lookup(key: "m", vector: vector("largest ocean")) == response("Pacific"))
+    #expect(cache.statistics.evictionsForEntries == 1)
+    #expect(cache.statistics.evictionsForBytes == 0)
+  }
+
+  @Test func byteBudget_evictsTheLeastRecentlyUsed_untilTheNewEntryFits() {
+    let size = SemanticCache.entryBytes(key: "m", response: response(bytes: 1000))
+    let cache = cache(maxBytes: 3 * size)
+    let texts = ["capital of France", "tallest mountain on earth", "largest ocean"]
+    for text in texts {
+      cache.store(key: "m", vector: vector(text), response: response(bytes: 1000))
+    }
+    #expect(cache.statistics.bytes == 3 * size)
+    // France becomes the most recently used: the mountain, then the ocean, go first.
+    #expect(cache.lookup(key: "m", vector: vector("capital of France")) != nil)
+    let bread = vector("How do I bake sourdough bread?")
+    // Twice the size of the others: two of them must make room.
+    cache.store(key: "m", vector: bread, response: response(bytes: 1000 + size))
+    #expect(cache.count == 2)
+    #expect(cache.lookup(key: "m", vector: vector("tallest mountain on earth")) == nil)
+    #expect(cache.lookup(key: "m", vector: vector("largest ocean")) == nil)
+    #expect(cache.lookup(key: "m", vector: vector("capital of France")) == response(bytes: 1000))
+    #expect(cache.lookup(key: "m", vector: bread) == response(bytes: 1000 + size))
+    #expect(cache.statistics.bytes == 3 * size)
+    #expect(cache.statistics.evictionsForBytes == 2)
+    #expect(cache.statistics.evictionsForEntries == 0)
+  }
+
+  @Test func replacingWithALargerAnswer_evictsOthersForBytes_notItself() {
+    let size = SemanticCache.entryBytes(key: "m", response: response(bytes: 1000))
+    let cache = cache(maxBytes: 3 * size)
+    let texts = ["capital of France", "tallest mountain on earth", "largest ocean"]
+    for text in texts {
+      cache.store(key: "m", vector: vector(text), response: response(bytes: 1000))
+    }
+    cache.store(
+      key: "m", vector: vector("Capital of France"), response: response(bytes: 1000 + size))
+    #expect(cache.lookup(key: "m", vector: vector("tallest mountain on earth")) == nil)
+    #expect(cache.lookup(key: "m", vector: vector("largest ocean")) == response(bytes: 1000))
+    #expect(
+      cache.lookup(key: "m", vector: vector("capital of France")) == response(bytes: 1000 + size))
+    #expect(cache.statistics.bytes == 3 * size)
+    #expect(cache.statistics.evictionsForBytes == 1)
+  }
+
+  @Test func entryBytes_countsBodyContentTypeKeyAndTheFixedOverhead() {
+    let answer = CachedResponse(body: Array("{}".utf8), contentType: "application/json")
+    #expect(
+      SemanticCache.entryBytes(key: "model#1", response: answer)
+        == 2 + 16 + 7 + SemanticCache.entryOverheadBytes)
+    #expect(SemanticCache.entryOverheadBytes >= QueryVector.dimensions * 4)
+  }
+
+  @Test func answerAboveMaxAnswerBytes_isNotStored_andCounted_andEvictsNothing() {
+    let cache = cache(maxAnswerBytes: 100)
+    cache.store(key: "m", vector: vector("capital of France"), response: response(bytes: 100))
+    let ocean = vector("largest ocean")
+    cache.store(key: "m", vector: ocean, response: response(bytes: 101))
+    #expect(cache.lookup(key: "m", vector: ocean) == nil)
+    #expect(cache.count == 1)
+    #expect(cache.lookup(key: "m", vector: vector("capital of France")) == response(bytes: 100))
+    #expect(cache.statistics.notStoredTooLarge == 1)
+    #expect(cache.statistics.evictionsForBytes == 0)
+  }
+
+  @Test func answerThatFitsMaxAnswerBytes_butNotMaxBytesWithItsOverhead_isNotStored() {
+    let size = SemanticCache.entryBytes(key: "m", response: response(bytes: 100))
+    let cache = cache(maxBytes: size - 1, maxAnswerBytes: 100)
+    cache.store(key: "m", vector: vector("largest ocean"), response: response(bytes: 100))
+    #expect(cache.count == 0)
+    #expect(cache.statistics.notStoredTooLarge == 1)
+    cache.store(key: "m", vector: vector("largest ocean"), response: response(bytes: 99))
+    #expect(cache.count == 1)
+  }
+
+  @Test func bytes_followStoresReplacementsExpiryAndRemoveAll() {
+    let clock = ManualClock()
+    let cache = cache(ttl: 30, clock: clock)
+    func size(_ bytes: Int) -> Int {
+      SemanticCache.entryBytes(key: "m", response: response(bytes: bytes))
+    }
+    #expect(cache.statistics.bytes == 0)
+    cache.store(key: "m", vector: vector("largest ocean"), response: response(bytes: 500))
+    clock.advance(.seconds(20))
+    cache.store(key: "m", vector: vector("capital of France"), response: response(bytes: 10))
+    #expect(cache.statistics.bytes == size(500) + size(10))
+    cache.store(key: "m", vector: vector("Capital of France"), response: response(bytes: 40))
+    #expect(cache.statistics.bytes == size(500) + size(40))
+    #expect(cache.statistics.entries == 2)
+    // The ocean, stored first, expires first and is dropped when found.
+    clock.advance(.seconds(10))
+    #expect(cache.lookup(key: "m", vector: vector("largest ocean")) == nil)
+    #expect(cache.statistics.bytes == size(40))
+    #expect(cache.statistics.entries == 1)
+    cache.removeAll()
+    #expect(cache.statistics.bytes == 0)
+    #expect(cache.statistics.entries == 0)
+  }
+
+  @Test func defaults_areSixtyFourMiBAndOneMiB() throws {
+    let settings = try RouterConfiguration.parse(yaml: configurationWithoutCache).semanticCache
+    #expect(settings.maxBytes == 64 << 20)
+    #expect(settings.maxAnswerBytes == 1 << 20)
+  }
+
+  @Test func sizeSettings_areRead_andABudgetBelowTheAnswerLimitLowersIt() throws {
+    let both = try RouterConfiguration.parse(
+      yaml: configurationWithoutCache
+        + "semantic_cache: { max_bytes: 8388608, max_answer_bytes: 4096 }\n")
+    #expect(both.semanticCache.maxBytes == 8 << 20)
+    #expect(both.semanticCache.maxAnswerBytes == 4096)
+    let small = try RouterConfiguration.parse(
+      yaml: configurationWithoutCache + "semantic_cache: { max_bytes: 65536 }\n")
+    #expect(small.semanticCache.maxAnswerBytes == 65536)
+  }
+
+  @Test(arguments: [
+    ("  max_bytes: 0", "semantic_cache.max_bytes", "must be between 1 and"),
+    ("  max_bytes: 64MiB", "semantic_cache.max_bytes", "expected an integer"),
+    ("  max_answer_bytes: -1", "semantic_cache.max_answer_bytes", "must be between 1 and"),
+    ("  max_answer_bytes: 1.5", "semantic_cache.max_answer_bytes", "expected an integer"),
+    (
+      "  max_bytes: 1000\n  max_answer_bytes: 1001", "semantic_cache.max_answer_bytes",
+      "must not exceed max_bytes (1000)"
+    ),
+  ])
+  func badSizeSettings_areErrors_atTheirLine(section: String, path: String, message: String) {
+    let found = issues(section)
+    let line = 7 + section.split(separator: "\n").count - 1
+    #expect(found.count == 1)
+    #expect(
+      found.contains { $0.path == path && $0.message.contains(message) && $0.line == line },
+      "\(found)")
   }
 
   @Test func storingTheSameQuery_replacesTheAnswer() {

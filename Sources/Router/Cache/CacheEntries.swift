@@ -3,14 +3,16 @@
 /// Entries live in slots of parallel arrays (vectors flattened, so a cosine reads one run of
 /// memory); each key has the list of its slots, and a doubly linked recency list runs through
 /// all slots. A lookup touches only its key's slots, and storing, evicting the least recently
-/// used entry and removing one are O(1), however many keys the cache holds. Freed slots are
-/// reused.
+/// used entry and removing one are O(1), however many keys the cache holds, and so is keeping
+/// the total of the entries' sizes. Freed slots are reused.
 struct CacheEntries {
   private var signatures: [UInt64] = []
   private var vectors: [Float] = []
   private var responses: [CachedResponse] = []
   private var storedAt: [ContinuousClock.Instant] = []
   private var keys: [String] = []
+  /// Each slot's size in bytes, as given when it was stored.
+  private var sizes: [Int] = []
   /// Each slot's index in its key's list.
   private var positions: [Int] = []
   /// The recency list: the next more and less recently used slot, -1 at the ends.
@@ -23,6 +25,8 @@ struct CacheEntries {
 
   /// Entries held.
   private(set) var count = 0
+  /// The sizes of the entries held, summed.
+  private(set) var bytes = 0
 
   /// The slots stored under `key`.
   func slots(for key: String) -> [Int] { slotsByKey[key] ?? [] }
@@ -55,9 +59,9 @@ struct CacheEntries {
     return result
   }
 
-  /// Adds an entry under `key` as the most recently used.
+  /// Adds an entry of `size` bytes under `key` as the most recently used.
   mutating func insert(
-    key: String, signature: UInt64, vector: QueryVector, response: CachedResponse,
+    key: String, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
     now: ContinuousClock.Instant
   ) {
     let slot: Int
@@ -68,6 +72,7 @@ struct CacheEntries {
       responses[slot] = response
       storedAt[slot] = now
       keys[slot] = key
+      sizes[slot] = size
     } else {
       slot = signatures.count
       signatures.append(signature)
@@ -75,6 +80,7 @@ struct CacheEntries {
       responses.append(response)
       storedAt.append(now)
       keys.append(key)
+      sizes.append(size)
       positions.append(0)
       newer.append(-1)
       older.append(-1)
@@ -83,13 +89,17 @@ struct CacheEntries {
     slotsByKey[key, default: []].append(slot)
     linkAsNewest(slot)
     count += 1
+    bytes += size
   }
 
-  /// Gives a slot a new vector and response, stored now, and marks it most recently used.
+  /// Gives a slot a new vector and response of `size` bytes, stored now, and marks it most
+  /// recently used.
   mutating func replace(
-    _ slot: Int, signature: UInt64, vector: QueryVector, response: CachedResponse,
+    _ slot: Int, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
     now: ContinuousClock.Instant
   ) {
+    bytes += size - sizes[slot]
+    sizes[slot] = size
     signatures[slot] = signature
     setVector(slot, vector)
     responses[slot] = response
@@ -119,6 +129,8 @@ struct CacheEntries {
     unlink(slot)
     responses[slot] = CachedResponse(body: [], contentType: "")
     keys[slot] = ""
+    bytes -= sizes[slot]
+    sizes[slot] = 0
     freeSlots.append(slot)
     count -= 1
   }

@@ -5,9 +5,10 @@ import Synchronization
 /// chosen model, see `SemanticRouter.cacheKey`) whose query vector has cosine similarity at or
 /// above the threshold.
 ///
-/// Bounded by entry count (the least recently used entry is evicted) and by age (an entry older
-/// than the TTL is never served and is dropped when found). Thread-safe; the entries and their
-/// recency order are `CacheEntries`.
+/// Bounded by entry count and by bytes (`entryBytes`; the least recently used entries are
+/// evicted), by answer size (a larger answer is not stored) and by age (an entry older than the
+/// TTL is never served and is dropped when found). Thread-safe; the entries, their recency
+/// order and their total size are `CacheEntries`.
 ///
 /// Lookups stay cheap with a full cache: each entry carries a 64-bit random-hyperplane
 /// signature of its vector (SimHash), and only entries whose signature is within a Hamming
@@ -19,7 +20,15 @@ public final class SemanticCache: Sendable {
     /// No entry was stored before this (nil: no entries), so while it is younger than the TTL
     /// nothing can have expired and a store into a full cache skips the scan for expired ones.
     var oldestStoredAt: ContinuousClock.Instant?
+    var evictionsForBytes: UInt64 = 0
+    var evictionsForEntries: UInt64 = 0
+    var notStoredTooLarge: UInt64 = 0
   }
+
+  /// The fixed part of an entry's size: its query vector, and an estimate of its bookkeeping
+  /// (signature, time, recency links, place in its key's list) and of the heap headers of its
+  /// body, content type and key.
+  public static let entryOverheadBytes = QueryVector.dimensions * MemoryLayout<Float>.size + 192
 
   public let settings: SemanticCacheSettings
   private let clock: @Sendable () -> ContinuousClock.Instant
@@ -44,6 +53,25 @@ public final class SemanticCache: Sendable {
 
   /// Number of entries held (expired ones included until they are found).
   public var count: Int { state.withLock { $0.entries.count } }
+
+  /// What the cache holds and what its limits turned away so far.
+  public var statistics: SemanticCacheStatistics {
+    state.withLock { state in
+      var statistics = SemanticCacheStatistics()
+      statistics.entries = state.entries.count
+      statistics.bytes = state.entries.bytes
+      statistics.evictionsForBytes = state.evictionsForBytes
+      statistics.evictionsForEntries = state.evictionsForEntries
+      statistics.notStoredTooLarge = state.notStoredTooLarge
+      return statistics
+    }
+  }
+
+  /// The bytes an entry is counted as against `max_bytes`: its answer's body and content type,
+  /// its key, and `entryOverheadBytes`.
+  public static func entryBytes(key: String, response: CachedResponse) -> Int {
+    response.body.count + response.contentType.utf8.count + key.utf8.count + entryOverheadBytes
+  }
 
   /// The most similar fresh response stored under `key`, if similar enough.
   public func lookup(key: String, vector: QueryVector) -> CachedResponse? {
@@ -75,11 +103,18 @@ public final class SemanticCache: Sendable {
   }
 
   /// Stores `response` under `key`; replaces the entry of an equally similar query, else adds
-  /// one, evicting expired entries or else the least recently used one when full.
+  /// one, evicting expired entries or else the least recently used ones until it fits. An
+  /// answer larger than `maxAnswerBytes` (or than `maxBytes` once counted) is not stored.
   public func store(key: String, vector: QueryVector, response: CachedResponse) {
     guard vector.components.count == QueryVector.dimensions,
       vector.components.contains(where: { $0 != 0 })
     else { return }
+    let size = Self.entryBytes(key: key, response: response)
+    let maxBytes = settings.maxBytes
+    guard response.body.count <= settings.maxAnswerBytes, size <= maxBytes else {
+      state.withLock { $0.notStoredTooLarge += 1 }
+      return
+    }
     let signature = vector.signature
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
@@ -92,19 +127,24 @@ public final class SemanticCache: Sendable {
           && state.entries.cosine($0, vector) >= threshold
       }) {
         state.entries.replace(
-          same, signature: signature, vector: vector, response: response, now: now)
+          same, signature: signature, vector: vector, response: response, size: size, now: now)
+        // The entry is the newest and fits alone, so the others make room if it grew.
+        Self.evictForBytes(&state, toFit: 0, maxBytes: maxBytes)
         return
       }
-      if state.entries.count >= maxEntries, let oldest = state.oldestStoredAt,
-        now - oldest >= ttl
+      if state.entries.count >= maxEntries || state.entries.bytes + size > maxBytes,
+        let oldest = state.oldestStoredAt, now - oldest >= ttl
       {
         Self.removeExpired(&state, now: now, ttl: ttl)
       }
       if state.entries.count >= maxEntries, let slot = state.entries.leastRecentlyUsed {
         state.entries.remove(slot)
+        state.evictionsForEntries += 1
       }
+      Self.evictForBytes(&state, toFit: size, maxBytes: maxBytes)
       state.entries.insert(
-        key: key, signature: signature, vector: vector, response: response, now: now)
+        key: key, signature: signature, vector: vector, response: response, size: size,
+        now: now)
       if state.oldestStoredAt == nil { state.oldestStoredAt = now }
     }
   }
@@ -114,6 +154,14 @@ public final class SemanticCache: Sendable {
     state.withLock { state in
       state.entries.removeAll()
       state.oldestStoredAt = nil
+    }
+  }
+
+  /// Evicts the least recently used entries until `size` more bytes fit within `maxBytes`.
+  private static func evictForBytes(_ state: inout State, toFit size: Int, maxBytes: Int) {
+    while state.entries.bytes + size > maxBytes, let slot = state.entries.leastRecentlyUsed {
+      state.entries.remove(slot)
+      state.evictionsForBytes += 1
     }
   }
 

@@ -190,21 +190,36 @@ public enum UnknownModelPolicy: String, Sendable, Equatable {
 
 /// `semantic_cache:` settings.
 public struct SemanticCacheSettings: Sendable, Equatable {
+  /// 64 MiB: an eighth of the shipped sidecar's 512 MiB memory limit, 63 answers at the largest
+  /// stored size, and far more than 1,000 typical chat answers of a few kilobytes need.
+  public static let defaultMaxBytes = 64 << 20
+  /// 1 MiB: Envoy's default per-connection buffer limit, and the router's default
+  /// `max_body_bytes`.
+  public static let defaultMaxAnswerBytes = 1 << 20
+
   public var enabled: Bool
   /// Cosine similarity at or above which a cached answer is served.
   public var similarityThreshold: Double
   /// The most entries kept; the least recently used goes first.
   public var maxEntries: Int
+  /// The most bytes all entries may take (see `SemanticCache.entryBytes`); the least recently
+  /// used go first.
+  public var maxBytes: Int
+  /// Answers with a larger body are not stored (they still reach the client unchanged).
+  public var maxAnswerBytes: Int
   /// How long an entry may be served.
   public var ttlSeconds: Int
 
   public init(
     enabled: Bool = false, similarityThreshold: Double = 0.95, maxEntries: Int = 1000,
-    ttlSeconds: Int = 3600
+    maxBytes: Int = SemanticCacheSettings.defaultMaxBytes,
+    maxAnswerBytes: Int = SemanticCacheSettings.defaultMaxAnswerBytes, ttlSeconds: Int = 3600
   ) {
     self.enabled = enabled
     self.similarityThreshold = similarityThreshold
     self.maxEntries = maxEntries
+    self.maxBytes = maxBytes
+    self.maxAnswerBytes = maxAnswerBytes
     self.ttlSeconds = ttlSeconds
   }
 }

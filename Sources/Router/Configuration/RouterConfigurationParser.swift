@@ -302,7 +302,10 @@ final class RouterConfigurationParser {
   }
 
   private func parseCache(_ node: Node) -> SemanticCacheSettings? {
-    let keys = ["enabled", "similarity_threshold", "max_entries", "ttl_seconds"]
+    let keys = [
+      "enabled", "similarity_threshold", "max_entries", "max_bytes", "max_answer_bytes",
+      "ttl_seconds",
+    ]
     guard let fields = reader.mapping(node, at: "semantic_cache", keys: keys) else { return nil }
     var settings = SemanticCacheSettings()
     if let node = fields["enabled"], let value = reader.bool(node, at: "semantic_cache.enabled") {
@@ -317,6 +320,24 @@ final class RouterConfigurationParser {
       let value = reader.int(node, at: "semantic_cache.max_entries", in: 1...1_000_000)
     {
       settings.maxEntries = value
+    }
+    if let node = fields["max_bytes"],
+      let value = reader.int(node, at: "semantic_cache.max_bytes", in: 1...(1 << 40))
+    {
+      settings.maxBytes = value
+    }
+    if let node = fields["max_answer_bytes"],
+      let value = reader.int(node, at: "semantic_cache.max_answer_bytes", in: 1...(1 << 40))
+    {
+      settings.maxAnswerBytes = value
+    }
+    if fields["max_answer_bytes"] == nil {
+      // A budget below the default answer limit lowers the limit with it.
+      settings.maxAnswerBytes = min(settings.maxAnswerBytes, settings.maxBytes)
+    } else if settings.maxAnswerBytes > settings.maxBytes {
+      reader.fail(
+        "semantic_cache.max_answer_bytes", fields["max_answer_bytes"],
+        "must not exceed max_bytes (\(settings.maxBytes))")
     }
     if let node = fields["ttl_seconds"],
       let value = reader.int(node, at: "semantic_cache.ttl_seconds", in: 1...31_536_000)

@@ -1,14 +1,16 @@
 public import Metrics
 
 /// The router's figures on `/metrics`: requests by category, model and outcome, classification
-/// latency, and semantic-cache hits and misses. Registered once; shared by every stream.
+/// latency, semantic-cache hits and misses, and (when the cache is on) what the cache holds and
+/// what its limits evicted or did not store. Registered once; shared by every stream.
 public struct RouterMetrics: Sendable {
   let requests: CounterFamily
   let classificationDuration: Histogram
   let cacheHits: Counter
   let cacheMisses: Counter
 
-  public init(registry: MetricsRegistry) {
+  /// Registers the metrics in `registry`; `cache`'s figures are read on each scrape.
+  public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
     requests = registry.counter(
       "semantic_router_requests",
       help: "Routed requests by category, selected model and outcome "
@@ -22,6 +24,37 @@ public struct RouterMetrics: Sendable {
       "semantic_router_cache_hits", help: "Semantic-cache lookups answered from the cache.")
     cacheMisses = registry.counter(
       "semantic_router_cache_misses", help: "Semantic-cache lookups that found no answer.")
+    if let cache {
+      registry.registerCollector { Self.cacheFamilies(cache.statistics) }
+    }
+  }
+
+  /// The semantic cache's size and limit figures.
+  static func cacheFamilies(_ statistics: SemanticCacheStatistics) -> [MetricFamilySnapshot] {
+    func reason(_ value: String, _ count: UInt64) -> LabelledSample<Double> {
+      LabelledSample(labels: [MetricLabel("reason", value)], value: Double(count))
+    }
+    return [
+      .gauge(
+        "semantic_router_cache_entries", help: "Entries the semantic cache holds.",
+        value: Double(statistics.entries)),
+      .gauge(
+        "semantic_router_cache_bytes",
+        help: "Bytes the semantic cache's entries are counted as against max_bytes "
+          + "(answer, key and a fixed per-entry overhead).",
+        value: Double(statistics.bytes)),
+      MetricFamilySnapshot(
+        name: "semantic_router_cache_evictions_total",
+        help: "Least recently used entries evicted to stay within max_bytes or max_entries.",
+        series: .counter([
+          reason("bytes", statistics.evictionsForBytes),
+          reason("entries", statistics.evictionsForEntries),
+        ])),
+      MetricFamilySnapshot(
+        name: "semantic_router_cache_not_stored_total",
+        help: "Answers not stored in the semantic cache: larger than max_answer_bytes.",
+        series: .counter([reason("too_large", statistics.notStoredTooLarge)])),
+    ]
   }
 
   /// An observer for one stream.
