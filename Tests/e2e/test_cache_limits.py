@@ -130,6 +130,8 @@ def test_many_large_answers_stay_within_max_bytes_and_rss_stays_bounded(
       stored - entries)
     assert metric(samples, "semantic_router_cache_evictions_total", reason="entries") == 0
     assert metric(samples, "semantic_router_cache_not_stored_total", reason="too_large") == 0
+    print(f"max_bytes 8 MiB: {answers} answers of about {sum(sizes) // answers:,} bytes, router "
+          f"RSS grew by {grown_kib:,} KiB, cache holds {held:,.0f} bytes in {entries:.0f} entries")
     assert grown_kib < 50 * 1024, f"router RSS grew by {grown_kib} KiB"
 
   # Positive control: with room for every answer the same traffic grows RSS by about the
@@ -138,5 +140,7 @@ def test_many_large_answers_stay_within_max_bytes_and_rss_stays_bounded(
                    max_answer_bytes=4 * MIB) as routed:
     grown_kib, sizes = fill(routed, answers)
     held = metric(parse_prometheus(routed.metrics()), "semantic_router_cache_bytes")
+    print(f"max_bytes 256 MiB (control): router RSS grew by {grown_kib:,} KiB, cache holds "
+          f"{held:,.0f} bytes")
     assert held > sum(sizes)
     assert grown_kib > sum(sizes) * 0.8 / 1024, f"router RSS grew by {grown_kib} KiB"
