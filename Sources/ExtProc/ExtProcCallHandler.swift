@@ -1,6 +1,7 @@
 import GRPC
 import Logging
 import Metrics
+import Transport
 
 /// Drives one ext_proc stream: decodes each message, checks it against the stream's state
 /// machine, asks the processor, and sends the encoded answer. Loop-thread confined.
@@ -36,7 +37,9 @@ final class ExtProcCallHandler: GRPCCallHandler {
       }
       call.send(onSend.response.encoded())
     } catch {
-      logger.warning(
+      // A peer can fail streams as fast as it opens them: one line per interval, all counted.
+      LogRateLimiter.shared.log(
+        .warning, kind: "extproc.stream_failed", to: logger,
         "ext_proc stream closed: \(error.message)",
         metadata: ["peer": "\(call.peerAddress)", "grpc-status": "\(error.grpcStatus.code)"])
       call.finish(error.grpcStatus)

@@ -152,8 +152,10 @@ final class GRPCClientChannel: HTTP2ConnectionDelegate {
     connecting = false
     let calls = takeWaitingCalls()
     guard !isShutDown else { return }
-    logger.log(
-      level: isUnreachable ? .debug : .warning, "gRPC client cannot connect",
+    // Repeats at each retry while the peer is down; a flapping peer is rate limited too.
+    LogRateLimiter.shared.log(
+      isUnreachable ? .debug : .warning, kind: "grpc.client_connect_failed", to: logger,
+      "gRPC client cannot connect",
       metadata: ["host": "\(host):\(port)", "error": "\(error)"])
     isUnreachable = true
     for call in calls { call.fail(status) }

@@ -14,8 +14,11 @@ final class AdminEndpoints: Sendable {
   init(listen: HostAndPort, logger: Logger) {
     let registry = self.registry
     let readiness = self.readiness
+    // Liveness and readiness probes stay answerable while other clients hold every connection.
     server = HTTP1Server(
-      configuration: .init(host: listen.host, port: listen.port), logger: logger,
+      configuration: .init(
+        host: listen.host, port: listen.port, priorityPaths: ["/health", "/ready"]),
+      logger: logger,
       handler: HTTP1Server.routes([
         "/health": { _ in .text("ok\n") },
         "/ready": { _ in
@@ -27,6 +30,30 @@ final class AdminEndpoints: Sendable {
             contentType: PrometheusTextFormat.contentType, body: registry.renderPrometheusText())
         },
       ]))
+    registerAdminAndLogLimits()
+  }
+
+  /// Exposes the admin server's refused connections and the log lines the shared
+  /// `LogRateLimiter` dropped, read at scrape time.
+  private func registerAdminAndLogLimits() {
+    let counters = server.counters
+    registry.registerCollector {
+      let suppressed = LogRateLimiter.shared.suppressedCounts().map { entry in
+        LabelledSample(labels: [MetricLabel("kind", entry.kind)], value: Double(entry.count))
+      }
+      return [
+        .counter(
+          "semantic_router_admin_connections_refused_total",
+          help: "Admin connections past the limit not served: closed, or 503 for a path other "
+            + "than /health and /ready.",
+          value: Double(counters.connectionsRefused)),
+        MetricFamilySnapshot(
+          name: "semantic_router_log_lines_suppressed_total",
+          help: "Log lines caused by peers dropped by the rate limit (one line per kind every "
+            + "10 s), by kind.",
+          series: .counter(suppressed)),
+      ]
+    }
   }
 
   func start() throws -> SocketAddress { try server.start() }

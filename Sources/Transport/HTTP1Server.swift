@@ -6,8 +6,11 @@ import Synchronization
 /// Low traffic by design: one event loop thread of its own, one request per connection
 /// (`Connection: close`), GET and HEAD only (405 otherwise), request heads up to
 /// `maxHeaderBytes` (431 beyond, 400 when malformed), and a per-connection timeout so a stuck
-/// client cannot hold the server. The handler runs on the server's loop thread and must be
-/// quick; it answers every path, so use `routes(_:)` for a path table with 404 for the rest.
+/// client cannot hold the server. Past `maxConnections`, a small reserve still answers
+/// `priorityPaths` (health probes stay answerable while others hold every connection), and
+/// refusals are counted in `counters` and logged at most once per rate-limit interval. The
+/// handler runs on the server's loop thread and must be quick; it answers every path, so use
+/// `routes(_:)` for a path table with 404 for the rest.
 public final class HTTP1Server: Sendable {
   /// Answers one request; runs on the server's loop thread.
   public typealias Handler = @Sendable (HTTP1ServerRequest) -> HTTP1ServerResponse
@@ -23,14 +26,24 @@ public final class HTTP1Server: Sendable {
     public var requestTimeout: Duration
     /// Time the client's leftover bytes are read after the response before closing.
     public var lingerTimeout: Duration
-    /// Connections open at once; more are closed on accept.
+    /// Connections served at once for any path; more go to the priority reserve, or are
+    /// closed on accept.
     public var maxConnections: Int
+    /// Paths still answered past `maxConnections` (health probes); other paths get 503 there.
+    /// Empty: no reserve, connections past the limit are closed on accept.
+    public var priorityPaths: Set<String>
+    /// Connections accepted past `maxConnections` for `priorityPaths` only; when full, the
+    /// oldest one still silent is closed for a new one.
+    public var priorityReserve: Int
     public var backlog: Int32
+    /// Limits the log lines about refused connections.
+    public var logLimiter: LogRateLimiter
 
     public init(
       host: String = "0.0.0.0", port: Int = 8080, maxHeaderBytes: Int = 8192,
       requestTimeout: Duration = .seconds(5), lingerTimeout: Duration = .seconds(1),
-      maxConnections: Int = 64, backlog: Int32 = 64
+      maxConnections: Int = 64, priorityPaths: Set<String> = [], priorityReserve: Int = 8,
+      backlog: Int32 = 64, logLimiter: LogRateLimiter = .shared
     ) {
       self.host = host
       self.port = port
@@ -38,7 +51,10 @@ public final class HTTP1Server: Sendable {
       self.requestTimeout = requestTimeout
       self.lingerTimeout = lingerTimeout
       self.maxConnections = maxConnections
+      self.priorityPaths = priorityPaths
+      self.priorityReserve = priorityReserve
       self.backlog = backlog
+      self.logLimiter = logLimiter
     }
   }
 
@@ -49,6 +65,8 @@ public final class HTTP1Server: Sendable {
   }
 
   public let configuration: Configuration
+  /// Connections refused for the connection limit.
+  public let counters = HTTP1ServerCounters()
   private let handler: Handler
   private let logger: Logger
   private let phase = Mutex(Phase.idle)
@@ -86,14 +104,17 @@ public final class HTTP1Server: Sendable {
     let limits = HTTP1ServerConnection.Limits(
       maxHeadBytes: configuration.maxHeaderBytes,
       requestTimeoutNanoseconds: Self.nanoseconds(configuration.requestTimeout),
-      lingerTimeoutNanoseconds: Self.nanoseconds(configuration.lingerTimeout))
+      lingerTimeoutNanoseconds: Self.nanoseconds(configuration.lingerTimeout),
+      priorityPaths: configuration.priorityPaths)
     let group = try EventLoopGroup(count: 1)
     let listener: HTTP1ServerListener
     let bound: SocketAddress
     do {
       listener = try HTTP1ServerListener(
         address: address, backlog: configuration.backlog, loop: group.loops[0], limits: limits,
-        maxConnections: configuration.maxConnections, handler: handler, logger: logger)
+        maxConnections: configuration.maxConnections,
+        priorityReserve: configuration.priorityReserve, handler: handler, logger: logger,
+        counters: counters, logLimiter: configuration.logLimiter)
       do {
         bound = try listener.localAddress()
       } catch {

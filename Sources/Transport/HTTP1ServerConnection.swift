@@ -6,7 +6,9 @@ import Logging
 /// the client's remaining bytes read and dropped until it closes) → closed. Lingering keeps an
 /// unread request body from turning our close into a reset that could destroy the response in
 /// flight. One timer bounds each state, so a slow or stuck client holds a connection for at
-/// most `requestTimeout` (plus `lingerTimeout`). Loop-thread confined.
+/// most `requestTimeout` (plus `lingerTimeout`). A connection accepted past the server's
+/// connection limit (`priorityOnly`) answers only the priority paths and 503 for the rest.
+/// Loop-thread confined.
 final class HTTP1ServerConnection: Selectable {
   private enum State {
     case reading
@@ -20,6 +22,8 @@ final class HTTP1ServerConnection: Selectable {
     var maxHeadBytes: Int
     var requestTimeoutNanoseconds: UInt64
     var lingerTimeoutNanoseconds: UInt64
+    /// The paths a connection past the connection limit still answers.
+    var priorityPaths: Set<String>
   }
 
   let fd: Int32
@@ -28,6 +32,9 @@ final class HTTP1ServerConnection: Selectable {
   private let handler: HTTP1Server.Handler
   private let peerAddress: String
   private let logger: Logger
+  /// Accepted past the connection limit: only `limits.priorityPaths` are answered.
+  let priorityOnly: Bool
+  private let counters: HTTP1ServerCounters
   private let onClose: (HTTP1ServerConnection) -> Void
   private var state = State.reading
   private var input: [UInt8] = []
@@ -36,7 +43,8 @@ final class HTTP1ServerConnection: Selectable {
 
   init(
     fd: Int32, loop: EventLoop, limits: Limits, handler: @escaping HTTP1Server.Handler,
-    peerAddress: String, logger: Logger, onClose: @escaping (HTTP1ServerConnection) -> Void
+    peerAddress: String, logger: Logger, priorityOnly: Bool, counters: HTTP1ServerCounters,
+    onClose: @escaping (HTTP1ServerConnection) -> Void
   ) {
     self.fd = fd
     self.loop = loop
@@ -44,7 +52,14 @@ final class HTTP1ServerConnection: Selectable {
     self.handler = handler
     self.peerAddress = peerAddress
     self.logger = logger
+    self.priorityOnly = priorityOnly
+    self.counters = counters
     self.onClose = onClose
+  }
+
+  /// Still waiting for its request head (the client has not asked for anything yet).
+  var isReadingHead: Bool {
+    if case .reading = state { true } else { false }
   }
 
   /// Registers with the loop and starts the request timer.
@@ -117,6 +132,13 @@ final class HTTP1ServerConnection: Selectable {
       let response = HTTP1ServerResponse(
         status: 405, body: "method not allowed\n", headers: [("Allow", "GET, HEAD")])
       respond(response, includeBody: true)
+      return
+    }
+    guard !priorityOnly || limits.priorityPaths.contains(request.path) else {
+      counters.recordRefused()
+      let response = HTTP1ServerResponse(
+        status: 503, body: "admin server busy\n", headers: [("Retry-After", "1")])
+      respond(response, includeBody: request.method != "HEAD")
       return
     }
     respond(handler(request), includeBody: request.method != "HEAD")

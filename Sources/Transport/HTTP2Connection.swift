@@ -352,7 +352,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   /// Logs the peer's protocol error, sends what nghttp2 queued (its GOAWAY) and closes.
   private func closeForProtocolError(_ code: Int) {
-    logger.warning("HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(code))")
+    LogRateLimiter.shared.log(
+      .warning, kind: "http2.peer_protocol_error", to: logger,
+      "HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(code))")
     flush()
     closeNow()
   }

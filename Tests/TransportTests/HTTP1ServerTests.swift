@@ -198,6 +198,41 @@ struct HTTP1ServerTests {
     }
   }
 
+  @Test func pastTheLimit_priorityPathsAreAnswered_othersGet503_refusalsCountedNotLogged()
+    throws
+  {
+    // A clock that never moves: every refusal falls in one rate-limit interval.
+    let limiter = LogRateLimiter(linesPerInterval: 1, interval: .seconds(10)) { 0 }
+    var configuration = HTTP1Server.Configuration(host: "127.0.0.1", port: 0)
+    configuration.requestTimeout = .seconds(3600)
+    configuration.maxConnections = 2
+    configuration.priorityPaths = ["/health"]
+    configuration.priorityReserve = 2
+    configuration.logLimiter = limiter
+    try withServer(configuration) { server, port in
+      // Accepted in order: two fill the limit, two the reserve, and the last two each push out
+      // the oldest silent reserve connection.
+      let held = try (0..<6).map { _ in try RawClient(port: port) }
+      let health = try RawClient.exchange(port: port, "GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(health.hasPrefix("HTTP/1.1 200 OK\r\n") && health.hasSuffix("ok\n"))
+      #expect(server.counters.connectionsRefused == 3)
+      // Pushed out without an answer, oldest first.
+      for client in held[2...4] { #expect(client.readAll() == "") }
+      // The reserve answers nothing else.
+      held[5].send("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(held[5].readAll().hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
+      #expect(server.counters.connectionsRefused == 4)
+      // The connections within the limit were never touched and are served in full.
+      held[0].send("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(held[0].readAll().hasSuffix("m 1\nquery -\n"))
+      close(held[1].fd)
+      // One line logged for the three connections closed unanswered, two dropped and counted
+      // (a 503 is an answer, not logged).
+      #expect(limiter.suppressedCounts().map(\.kind) == ["admin.connection_refused"])
+      #expect(limiter.suppressedCounts().map(\.count) == [2])
+    }
+  }
+
   @Test func concurrentClients_allGetAnswers() throws {
     let calls = Atomic<Int>(0)
     try withServer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -107,3 +108,41 @@ def test_not_ready_while_draining(make_router):
   stream.cancel()
   channel.close()
   assert router.wait(60) == 0
+
+
+ADMIN_MAX_CONNECTIONS = 64  # HTTP1Server.Configuration's default, which serve uses
+ADMIN_PRIORITY_RESERVE = 8
+
+
+def test_health_answers_while_idle_connections_hold_every_admin_slot(make_router):
+  router = make_router()
+  # More idle connections (never sending a byte) than the limit and the health reserve hold.
+  extra = 20
+  held = [socket.create_connection(("127.0.0.1", router.admin_port), timeout=5)
+          for _ in range(ADMIN_MAX_CONNECTIONS + ADMIN_PRIORITY_RESERVE + extra)]
+  try:
+    # Accepted after all of them: each probe pushes out the oldest silent reserve connection.
+    assert get(router, "/health")[:1] == (200,)
+    assert get(router, "/ready")[:1] == (200,)
+  finally:
+    for connection in held:
+      connection.close()
+  # /metrics itself needs a slot within the limit: wait until the closes are seen.
+  answered_503 = 0
+  deadline = time.monotonic() + 10
+  while True:
+    status, _, text = get(router, "/metrics")
+    if status == 200:
+      break
+    assert status == 503 and time.monotonic() < deadline, (status, text)
+    answered_503 += 1
+  # Positive control: the limit was reached (each connection past the reserve, and the first
+  # probe, closed a silent one), so the probes above were answered past it.
+  refused = metric(text, "semantic_router_admin_connections_refused_total")
+  assert refused >= extra + 1 + answered_503, text
+  # Closed unanswered: logged once per interval at most, the rest counted as suppressed.
+  lines = [line for line in router.log().splitlines() if "connection limit reached" in line]
+  suppressed = metric(
+    text, 'semantic_router_log_lines_suppressed_total{kind="admin.connection_refused"}')
+  assert 1 <= len(lines) <= 2, router.log_tail()
+  assert len(lines) + suppressed == refused - answered_503, text
