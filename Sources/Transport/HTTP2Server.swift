@@ -16,6 +16,8 @@ public final class HTTP2Server: Sendable {
     public var port: Int
     public var backlog: Int32 = 1024
     public var settings = HTTP2Settings()
+    /// Timeouts and the connection cap.
+    public var limits = HTTP2ServerLimits()
 
     public init(host: String, port: Int) {
       self.host = host
@@ -59,13 +61,21 @@ public final class HTTP2Server: Sendable {
     let requested = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
     let loops = group.loops.map { loop in
       HTTP2ServerLoop(
-        server: self, loop: loop, settings: configuration.settings, logger: logger,
-        makeDelegate: makeDelegate)
+        server: self, loop: loop, settings: configuration.settings,
+        limits: configuration.limits, logger: logger, makeDelegate: makeDelegate)
     }
+    let limits = configuration.limits
     let listener = try TCPListener(
-      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger
+      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger,
+      onDescriptorsExhausted: { limits.counters.recordClose(.descriptorsExhausted) }
     ) { [group] fd in
-      // Runs on the first loop: pass the connection to the next loop in turn.
+      // Runs on the first loop: refuse past the cap, else pass the connection to the next loop
+      // in turn.
+      guard limits.counters.admitConnection(limit: limits.maxConnections) else {
+        Syscall.close(fd)
+        limits.counters.recordClose(.maxConnections)
+        return
+      }
       let target = loops[group.next().index]
       if target.loop.inEventLoop {
         target.adopt(fd)
@@ -129,6 +139,7 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   let loop: EventLoop
   private unowned let server: HTTP2Server
   private let settings: HTTP2Settings
+  private let limits: HTTP2ServerLimits
   private let logger: Logger
   private let makeDelegate: HTTP2Server.DelegateFactory
   var listener: TCPListener?
@@ -137,12 +148,13 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   private var drainReported = false
 
   init(
-    server: HTTP2Server, loop: EventLoop, settings: HTTP2Settings, logger: Logger,
-    makeDelegate: @escaping HTTP2Server.DelegateFactory
+    server: HTTP2Server, loop: EventLoop, settings: HTTP2Settings, limits: HTTP2ServerLimits,
+    logger: Logger, makeDelegate: @escaping HTTP2Server.DelegateFactory
   ) {
     self.server = server
     self.loop = loop
     self.settings = settings
+    self.limits = limits
     self.logger = logger
     self.makeDelegate = makeDelegate
   }
@@ -156,19 +168,22 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     }
   }
 
-  /// Takes an accepted socket and serves it on this loop.
+  /// Takes an accepted socket (already counted open) and serves it on this loop.
   func adopt(_ fd: Int32) {
     if draining {
       Syscall.close(fd)
+      limits.counters.connectionClosed()
       return
     }
     try? Syscall.setIntOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
     let peer = (try? Syscall.peerAddress(fd))?.description ?? "unknown"
     let connection = HTTP2Connection(
-      fd: fd, role: .server, loop: loop, settings: settings, peerAddress: peer, logger: logger)
+      fd: fd, role: .server, loop: loop, settings: settings, peerAddress: peer, logger: logger,
+      limits: limits)
     connection.delegate = makeDelegate(connection)
     connection.onClose = { [unowned self] connection in
       connections.removeValue(forKey: ObjectIdentifier(connection))
+      limits.counters.connectionClosed()
       connection.logger.debug("connection closed")
       reportIfDrained()
     }
@@ -178,6 +193,7 @@ final class HTTP2ServerLoop: @unchecked Sendable {
       connection.logger.debug("connection accepted", metadata: ["loop": "\(loop.index)"])
     } catch {
       connections.removeValue(forKey: ObjectIdentifier(connection))
+      limits.counters.connectionClosed()
       logger.warning("cannot start connection from \(peer): \(error)")
     }
   }

@@ -3,18 +3,26 @@ import Logging
 
 /// A non-blocking listening TCP socket on one loop; hands each accepted socket to `onAccept`.
 /// Loop-thread confined once started.
+///
+/// It holds one descriptor in reserve (libev's and nginx's trick): when accept fails because
+/// the process is out of descriptors, it closes the reserve, accepts the pending connection and
+/// closes it at once (its client sees the connection end instead of hanging in the backlog),
+/// reopens the reserve, and pauses accepting for a moment.
 final class TCPListener: Selectable {
   let loop: EventLoop
   let fd: Int32
   private let logger: Logger
   private let onAccept: (Int32) -> Void
+  private let onDescriptorsExhausted: () -> Void
+  private var reserveFD: Int32?
   private var isClosed = false
   private var paused = false
 
   /// Creates, binds and starts listening (does not register with the loop yet).
+  /// `onDescriptorsExhausted` is called for each connection closed through the reserve.
   init(
     address: SocketAddress, backlog: Int32, loop: EventLoop, logger: Logger,
-    onAccept: @escaping (Int32) -> Void
+    onDescriptorsExhausted: @escaping () -> Void = {}, onAccept: @escaping (Int32) -> Void
   ) throws(SystemError) {
     let fd = try Syscall.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
     do {
@@ -29,6 +37,8 @@ final class TCPListener: Selectable {
     self.loop = loop
     self.logger = logger
     self.onAccept = onAccept
+    self.onDescriptorsExhausted = onDescriptorsExhausted
+    reserveFD = Syscall.openReserveDescriptor()
   }
 
   /// The bound address (with the kernel's port when bound to port 0).
@@ -45,6 +55,7 @@ final class TCPListener: Selectable {
   func discard() {
     isClosed = true
     Syscall.close(fd)
+    closeReserve()
   }
 
   /// Stops accepting and closes the socket. Loop thread only.
@@ -54,6 +65,7 @@ final class TCPListener: Selectable {
     isClosed = true
     if !paused { loop.unregister(fd: fd) }
     Syscall.close(fd)
+    closeReserve()
   }
 
   func readable() {
@@ -65,7 +77,11 @@ final class TCPListener: Selectable {
         switch error.errno {
         case ECONNABORTED, EPROTO, EPERM:
           continue
-        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+        case EMFILE, ENFILE:
+          logger.error("accept failed, pausing for 100 ms: \(error)")
+          shedWithReserve()
+          pause()
+        case ENOBUFS, ENOMEM:
           // Out of descriptors or memory: stop accepting for a moment instead of spinning.
           logger.error("accept failed, pausing for 100 ms: \(error)")
           pause()
@@ -78,6 +94,23 @@ final class TCPListener: Selectable {
   }
 
   func writable() {}
+
+  /// Out of descriptors: spends the reserve to accept one pending connection and close it.
+  private func shedWithReserve() {
+    guard let reserve = reserveFD else { return }
+    Syscall.close(reserve)
+    reserveFD = nil
+    if case .processed(let client)? = try? Syscall.accept(fd) {
+      Syscall.close(client)
+      onDescriptorsExhausted()
+    }
+    reserveFD = Syscall.openReserveDescriptor()
+  }
+
+  private func closeReserve() {
+    if let reserveFD { Syscall.close(reserveFD) }
+    reserveFD = nil
+  }
 
   private func pause() {
     paused = true
