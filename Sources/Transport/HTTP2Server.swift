@@ -72,8 +72,8 @@ public final class HTTP2Server: Sendable {
       // Runs on the first loop: refuse past the cap, else pass the connection to the next loop
       // in turn.
       guard limits.counters.admitConnection(limit: limits.maxConnections) else {
-        Syscall.close(fd)
         limits.counters.recordClose(.maxConnections)
+        Syscall.close(fd)
         return
       }
       let target = loops[group.next().index]

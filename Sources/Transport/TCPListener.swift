@@ -101,8 +101,8 @@ final class TCPListener: Selectable {
     Syscall.close(reserve)
     reserveFD = nil
     if case .processed(let client)? = try? Syscall.accept(fd) {
-      Syscall.close(client)
       onDescriptorsExhausted()
+      Syscall.close(client)
     }
     reserveFD = Syscall.openReserveDescriptor()
   }
