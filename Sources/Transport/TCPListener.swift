@@ -78,8 +78,9 @@ final class TCPListener: Selectable {
         case ECONNABORTED, EPROTO, EPERM:
           continue
         case EMFILE, ENFILE:
-          logger.error("accept failed, pausing for 100 ms: \(error)")
-          shedWithReserve()
+          let shed = shedWithReserve()
+          logger.error(
+            "accept failed, closed \(shed) waiting connection(s), pausing for 100 ms: \(error)")
           pause()
         case ENOBUFS, ENOMEM:
           // Out of descriptors or memory: stop accepting for a moment instead of spinning.
@@ -95,16 +96,21 @@ final class TCPListener: Selectable {
 
   func writable() {}
 
-  /// Out of descriptors: spends the reserve to accept one pending connection and close it.
-  private func shedWithReserve() {
-    guard let reserve = reserveFD else { return }
+  /// Out of descriptors: frees the reserve, with it accepts and closes every waiting connection
+  /// (each takes the one free descriptor in turn), and takes the reserve back. Returns how many
+  /// were closed.
+  private func shedWithReserve() -> Int {
+    guard let reserve = reserveFD else { return 0 }
     Syscall.close(reserve)
     reserveFD = nil
-    if case .processed(let client)? = try? Syscall.accept(fd) {
+    var shed = 0
+    while case .processed(let client)? = try? Syscall.accept(fd) {
       onDescriptorsExhausted()
       Syscall.close(client)
+      shed += 1
     }
     reserveFD = Syscall.openReserveDescriptor()
+    return shed
   }
 
   private func closeReserve() {
