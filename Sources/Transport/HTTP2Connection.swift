@@ -294,7 +294,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     guard let session else { return }
     let stream = HTTP2Stream(id: streamID, connection: self)
     if deadlines != nil {
-      if streams.isEmpty { deadlines?.streamsChanged(open: true, now: 0) }
+      if streams.isEmpty { deadlines?.firstStreamOpened() }
       if deadlines?.streamIdle != nil { stream.lastActivity = Syscall.monotonicNanoseconds() }
     }
     streams[streamID] = stream
@@ -346,7 +346,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   func streamClosed(streamID: Int32, errorCode: UInt32) {
     guard let stream = streams.removeValue(forKey: streamID) else { return }
     if streams.isEmpty && deadlines != nil {
-      deadlines?.streamsChanged(open: false, now: Syscall.monotonicNanoseconds())
+      deadlines?.lastStreamClosed(now: Syscall.monotonicNanoseconds())
     }
     stream.closed(reason: .closed(errorCode: errorCode))
   }

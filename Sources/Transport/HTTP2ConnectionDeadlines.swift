@@ -48,9 +48,14 @@ struct HTTP2ConnectionDeadlines {
     prefaceReceived = true
   }
 
-  /// The connection went from no open stream to one, or back (`open` false) at `now`.
-  mutating func streamsChanged(open: Bool, now: UInt64) {
-    idleSince = open ? nil : now
+  /// The connection went from no open stream to one.
+  mutating func firstStreamOpened() {
+    idleSince = nil
+  }
+
+  /// The connection's last open stream closed at `now`.
+  mutating func lastStreamClosed(now: UInt64) {
+    idleSince = now
   }
 
   /// The connection-wide limit due at `now`, if any; after a GOAWAY only the preface counts.

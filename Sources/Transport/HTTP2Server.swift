@@ -65,12 +65,9 @@ public final class HTTP2Server: Sendable {
         limits: configuration.limits, logger: logger, makeDelegate: makeDelegate)
     }
     let limits = configuration.limits
-    let listener = try TCPListener(
-      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger,
-      onDescriptorsExhausted: { limits.counters.recordClose(.descriptorsExhausted) }
-    ) { [group] fd in
-      // Runs on the first loop: refuse past the cap, else pass the connection to the next loop
-      // in turn.
+    // Runs on the first loop: refuse past the cap, else pass the connection to the next loop in
+    // turn.
+    let accept: (Int32) -> Void = { [group] fd in
       guard limits.counters.admitConnection(limit: limits.maxConnections) else {
         limits.counters.recordClose(.maxConnections)
         Syscall.close(fd)
@@ -83,6 +80,10 @@ public final class HTTP2Server: Sendable {
         target.loop.execute { target.adopt(fd) }
       }
     }
+    let listener = try TCPListener(
+      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger,
+      onDescriptorsExhausted: { limits.counters.recordClose(.descriptorsExhausted) },
+      onAccept: accept)
     let address: SocketAddress
     do {
       address = try listener.localAddress()
