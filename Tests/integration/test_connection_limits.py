@@ -9,6 +9,7 @@ the connection's end); the socket timeouts only guard against a hang.
 
 from __future__ import annotations
 
+import http.client
 import resource
 import socket
 import time
@@ -100,7 +101,7 @@ def test_descriptor_exhaustion_sheds_new_connections_and_the_router_recovers(mak
   descriptors = len(list(Path(f"/proc/{router.pid}/fd").iterdir()))
   limit = descriptors + 20
   resource.prlimit(router.pid, resource.RLIMIT_NOFILE, (limit, limit))
-  sockets = [connect(router.port) for _ in range(40)]
+  sockets = [connect(router.port) for _ in range(60)]
   try:
     for sock in sockets:
       sock.sendall(PREFACE + EMPTY_SETTINGS)
@@ -109,12 +110,17 @@ def test_descriptor_exhaustion_sheds_new_connections_and_the_router_recovers(mak
     shed = outcomes.count("closed")
     print(f"{descriptors} descriptors at start, limit {limit}: "
           f"{len(served)} connections served, {shed} shed")
-    # Every connection got an answer, none hangs in the backlog; past the limit, they were shed.
-    assert shed >= 40 - 20
-    assert 0 < len(served) <= 20
+    # Every connection got an answer (a hang would raise socket.timeout), and past the limit
+    # they were shed. (The descriptor count is a snapshot: a health check's connection from
+    # start-up may still close, so the split is not exact.)
+    assert shed >= 30 and len(served) >= 10
     for sock in served[:10]:
       sock.close()
     assert wait_for_serving(router), router.log_tail()
+    admin = http.client.HTTPConnection("127.0.0.1", router.admin_port, timeout=GUARD_SECONDS)
+    admin.request("GET", "/health")
+    assert admin.getresponse().status == 200
+    admin.close()
     assert router.metric(f'{CLOSED_METRIC}{{reason="emfile"}}') >= shed
     assert "accept failed" in router.log()
   finally:
