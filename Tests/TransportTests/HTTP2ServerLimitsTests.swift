@@ -111,6 +111,33 @@ import Testing
     #expect(limits.counters.closed(.idleTimeout) == 1)
   }
 
+  /// A connection with an open stream is not idle: a second connection, made after it and
+  /// without streams, gets its GOAWAY (the positive control: the first one's idle deadline
+  /// would have come earlier), and the first then finishes its stream and answers a PING.
+  @Test func connectionWithAnOpenStream_isNotClosedByTheIdleTimeout() throws {
+    var limits = Self.limitsOff()
+    limits.idleTimeout = .milliseconds(50)
+    let server = try TestServer(limits: limits)
+    defer { server.stop() }
+    let busy = try server.connect()
+    defer { Syscall.close(busy.fd) }
+    busy.send(Self.preface)
+    busy.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    busy.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/open"))
+    #expect(Self.pingIsAnswered(busy))  // the stream is open on the server before the control
+    let idle = try server.connect()
+    defer { Syscall.close(idle.fd) }
+    idle.send(Self.preface)
+    idle.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    let frames = try #require(Self.readUntilClosed(idle))
+    #expect(frames.contains { $0.type == 0x7 })
+    #expect(Self.pingIsAnswered(busy))
+    // Read before the stream ends: the busy connection may go idle once it has.
+    #expect(limits.counters.closed(.idleTimeout) == 1)
+    busy.sendFrame(type: 0x0, flags: 0x1, stream: 1, payload: Array("done".utf8))
+    #expect(Self.answer(on: 1, from: busy) == Array("done".utf8))
+  }
+
   /// Stream 1 opens and then says nothing: it is reset with CANCEL, and stream 3 on the same
   /// connection is answered afterwards.
   @Test func stuckStream_isResetAfterTheStreamIdleTimeout_andTheConnectionServesOthers() throws {
@@ -128,9 +155,9 @@ import Testing
       if frame.type == 0x3, frame.stream == 1 { resetCode = RawPeer.integer(frame.payload[...]) }
     }
     #expect(resetCode == Self.cancel)
-    peer.sendFrame(type: 0x1, flags: 0x4, stream: 3, payload: Self.request("/ok"))
-    peer.sendFrame(type: 0x0, flags: 0x1, stream: 3, payload: Array("ping".utf8))
-    #expect(Self.answer(on: 3, from: peer) == Array("ping".utf8))
+    // The whole request in one frame: answered at once, whatever the timeout.
+    peer.sendFrame(type: 0x1, flags: 0x5, stream: 3, payload: Self.request("/ok"))
+    #expect(Self.answer(on: 3, from: peer) == [])
     #expect(limits.counters.streamsResetForIdling == 1)
   }
 
