@@ -5,8 +5,8 @@ import Logging
 /// Loop-thread confined once started.
 ///
 /// It holds one descriptor in reserve (libev's and nginx's trick): when accept fails because
-/// the process is out of descriptors, it closes the reserve, accepts the pending connection and
-/// closes it at once (its client sees the connection end instead of hanging in the backlog),
+/// the process is out of descriptors, it closes the reserve, accepts the waiting connections and
+/// closes each at once (their clients see the connection end instead of hanging in the backlog),
 /// reopens the reserve, and pauses accepting for a moment.
 final class TCPListener: Selectable {
   let loop: EventLoop
@@ -17,6 +17,10 @@ final class TCPListener: Selectable {
   private var reserveFD: Int32?
   private var isClosed = false
   private var paused = false
+
+  /// The most connections closed through the reserve per readiness event, so a flood of new
+  /// connections cannot keep the loop thread in that loop.
+  private static let maxShedPerEvent = 4096
 
   /// Creates, binds and starts listening (does not register with the loop yet).
   /// `onDescriptorsExhausted` is called for each connection closed through the reserve.
@@ -83,7 +87,7 @@ final class TCPListener: Selectable {
             "accept failed, closed \(shed) waiting connection(s), pausing for 100 ms: \(error)")
           pause()
         case ENOBUFS, ENOMEM:
-          // Out of descriptors or memory: stop accepting for a moment instead of spinning.
+          // Out of memory: stop accepting for a moment instead of spinning.
           logger.error("accept failed, pausing for 100 ms: \(error)")
           pause()
         default:
@@ -104,7 +108,7 @@ final class TCPListener: Selectable {
     Syscall.close(reserve)
     reserveFD = nil
     var shed = 0
-    while case .processed(let client)? = try? Syscall.accept(fd) {
+    while shed < Self.maxShedPerEvent, case .processed(let client)? = try? Syscall.accept(fd) {
       onDescriptorsExhausted()
       Syscall.close(client)
       shed += 1
