@@ -9,6 +9,9 @@ import Synchronization
 /// turn, where it then lives. (SO_REUSEPORT sockets per loop would spare the hand-off, but they
 /// let a second server of the same user bind the same port silently and steal connections; the
 /// hand-off costs one task per connection, and Envoy keeps its connections for long.)
+///
+/// It enforces `HTTP2ServerLimits`: connections past the cap are closed as they are accepted,
+/// and each connection its timeouts (preface, idle, stream idle, maximum age).
 public final class HTTP2Server: Sendable {
   /// Where and how to listen.
   public struct Configuration: Sendable {
