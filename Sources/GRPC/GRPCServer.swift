@@ -19,6 +19,8 @@ public final class GRPCServer: Sendable {
     public var maxConcurrentStreams: UInt32
     /// Further HTTP/2 settings (windows, reset rate limit).
     public var http2 = HTTP2Settings()
+    /// Connection timeouts and the connection cap.
+    public var limits = HTTP2ServerLimits()
 
     public init(
       host: String = "0.0.0.0", port: Int = 50051, threads: Int = EventLoopGroup.processorCount,
@@ -90,6 +92,7 @@ public final class GRPCServer: Sendable {
     var http2Configuration = HTTP2Server.Configuration(
       host: configuration.host, port: configuration.port)
     http2Configuration.settings = configuration.http2
+    http2Configuration.limits = configuration.limits
     http2Configuration.settings.maxConcurrentStreams = configuration.maxConcurrentStreams
     let maxReceiveMessageSize = configuration.maxReceiveMessageSize
     let logger = self.logger

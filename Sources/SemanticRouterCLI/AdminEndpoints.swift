@@ -81,6 +81,36 @@ final class AdminEndpoints: Sendable {
     }
   }
 
+  /// Exposes what the ext_proc listener's timeouts and connection cap did, and its open
+  /// connections, read at scrape time.
+  func registerConnectionLimits(_ counters: HTTP2ServerCounters) {
+    registry.registerCollector {
+      let closed = HTTP2ServerCounters.CloseReason.allCases.map { reason in
+        LabelledSample(
+          labels: [MetricLabel("reason", reason.rawValue)], value: Double(counters.closed(reason)))
+      }
+      return [
+        MetricFamilySnapshot(
+          name: "semantic_router_connections_closed_total",
+          help: "ext_proc connections the router closed by a limit: server.preface_timeout, "
+            + "idle_timeout, max_connection_age (GOAWAY), max_connections, or out of "
+            + "descriptors (emfile).",
+          series: .counter(closed)),
+        MetricFamilySnapshot(
+          name: "semantic_router_streams_reset_total",
+          help: "ext_proc streams the router reset by a limit (server.stream_idle_timeout).",
+          series: .counter([
+            LabelledSample(
+              labels: [MetricLabel("reason", "stream_idle_timeout")],
+              value: Double(counters.streamsResetForIdling))
+          ])),
+        .gauge(
+          "semantic_router_connections_open", help: "ext_proc connections open now.",
+          value: Double(counters.openConnections)),
+      ]
+    }
+  }
+
   /// Exposes the tracing pipeline's counters, read at scrape time.
   func registerTracing(_ metrics: TracingMetrics) {
     registry.registerCollector {

@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import Router
 import Tracing
+import Transport
 
 /// `semantic-router serve`: the ext_proc gRPC server Envoy talks to.
 struct ServeCommand: ParsableCommand {
@@ -50,6 +51,8 @@ struct ServeCommand: ParsableCommand {
     configuration.http2.maxHeaderListBytes = UInt32(processor.server.maxHeaderListBytes)
     configuration.http2.maxHeaderCount = processor.server.maxHeaderCount
     adminEndpoints.registerHeaderLimits(configuration.http2.headerLimitCounters)
+    configuration.limits = Self.limits(processor.server)
+    adminEndpoints.registerConnectionLimits(configuration.limits.counters)
     let server = GRPCServer(configuration: configuration, logger: logger)
     server.register(
       path: ExtProcService.methodPath,
@@ -82,6 +85,18 @@ struct ServeCommand: ParsableCommand {
     }
     adminEndpoints.stop()
     logger.info("semantic-router stopped")
+  }
+
+  /// The listener's timeouts and connection cap from `server:` (a zero duration is off).
+  private static func limits(_ settings: ServerSettings) -> HTTP2ServerLimits {
+    func enabled(_ duration: Duration) -> Duration? { duration > .zero ? duration : nil }
+    var limits = HTTP2ServerLimits()
+    limits.prefaceTimeout = enabled(settings.prefaceTimeout)
+    limits.idleTimeout = enabled(settings.idleTimeout)
+    limits.streamIdleTimeout = enabled(settings.streamIdleTimeout)
+    limits.maxConnectionAge = enabled(settings.maxConnectionAge)
+    limits.maxConnections = settings.maxConnections
+    return limits
   }
 
   /// What `serve` runs: the processor factory, its name for logs, the tracing pipeline to

@@ -69,7 +69,12 @@ private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userDa
   let frame = frame!.pointee
   let connection = connectionFromUserData(userData)
   let endStream = frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+  if frame.hd.stream_id != 0, let stream = connection.stream(frame.hd.stream_id) {
+    connection.noteProgress(stream)
+  }
   switch UInt32(frame.hd.type) {
+  case NGHTTP2_SETTINGS.rawValue:
+    if frame.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { connection.receivedSettings() }
   case NGHTTP2_HEADERS.rawValue:
     guard let stream = connection.stream(frame.hd.stream_id) else { return 0 }
     if frame.headers.cat == NGHTTP2_HCAT_REQUEST && connection.role == .server {
@@ -98,9 +103,12 @@ private let onDataChunk: nghttp2_on_data_chunk_recv_callback = {
 private let onFrameSent: nghttp2_on_frame_send_callback = { _, frame, userData in
   let frame = frame!.pointee
   let type = UInt32(frame.hd.type)
-  guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
   let connection = connectionFromUserData(userData)
-  guard let stream = connection.stream(frame.hd.stream_id) else { return 0 }
+  guard frame.hd.stream_id != 0, let stream = connection.stream(frame.hd.stream_id) else {
+    return 0
+  }
+  connection.noteProgress(stream)
+  guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
   if type == NGHTTP2_HEADERS.rawValue { stream.headersWereSent = true }
   if frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 { stream.sentEndStream() }
   return 0

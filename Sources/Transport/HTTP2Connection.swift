@@ -48,6 +48,11 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private var goawaySent = false
   /// A refused header block was logged: later ones on this connection are only counted.
   private var headerLimitLogged = false
+  /// The server's timeouts and where they are counted (nil on a client connection).
+  private let limits: HTTP2ServerLimits?
+  /// When each timeout comes due (nil when no timeout applies).
+  private var deadlines: HTTP2ConnectionDeadlines?
+  private var deadlineTimer: TimerID?
   public private(set) var isClosed = false
 
   /// Frames gathered before a write: room for a whole OTLP export of 512 spans (about 160 KiB),
@@ -56,11 +61,15 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   /// Wraps a connected socket; call `start()` on the loop to begin. `tls` (client only) is a
   /// session whose handshake has completed; `pendingCiphertext` is what it still has to send.
+  /// `limits` (server only) are the timeouts to enforce.
   init(
     fd: Int32, role: Role, loop: EventLoop, settings: HTTP2Settings, peerAddress: String,
-    logger: Logger, tls: TLSSession? = nil, pendingCiphertext: [UInt8] = []
+    logger: Logger, tls: TLSSession? = nil, pendingCiphertext: [UInt8] = [],
+    limits: HTTP2ServerLimits? = nil
   ) {
     precondition(tls == nil || role == .client, "TLS is for client connections")
+    precondition(limits == nil || role == .server, "timeouts are for server connections")
+    self.limits = limits
     self.fd = fd
     self.role = role
     self.tls = tls
@@ -126,6 +135,15 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
       // The server's SETTINGS may have arrived with the handshake's last flight.
       guard receivePlaintext(from: tls) else { return }
     }
+    if let limits {
+      let now = Syscall.monotonicNanoseconds()
+      let deadlines = HTTP2ConnectionDeadlines(
+        limits: limits, now: now, ageJitter: Double.random(in: 0.9...1.1))
+      if !deadlines.isEmpty {
+        self.deadlines = deadlines
+        scheduleLook(now: now)
+      }
+    }
     flush()
   }
 
@@ -153,6 +171,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private func closeNow() {
     guard !isClosed else { return }
     isClosed = true
+    if let deadlineTimer { loop.cancelTimer(deadlineTimer) }
+    deadlineTimer = nil
     loop.unregister(fd: fd)
     if let tls { sendCloseNotify(tls) }
     Syscall.close(fd)
@@ -273,9 +293,24 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   func beginRequest(streamID: Int32) {
     guard let session else { return }
     let stream = HTTP2Stream(id: streamID, connection: self)
+    if deadlines != nil {
+      if streams.isEmpty { deadlines?.firstStreamOpened() }
+      if deadlines?.streamIdle != nil { stream.lastActivity = Syscall.monotonicNanoseconds() }
+    }
     streams[streamID] = stream
     nghttp2_session_set_stream_user_data(
       session, streamID, Unmanaged.passUnretained(stream).toOpaque())
+  }
+
+  /// The peer's SETTINGS arrived (the first one completes its preface).
+  func receivedSettings() {
+    deadlines?.prefaceArrived()
+  }
+
+  /// A frame for `stream` was sent or received: it is making progress.
+  func noteProgress(_ stream: HTTP2Stream) {
+    guard deadlines?.streamIdle != nil, stream.lastActivity != .max else { return }
+    stream.lastActivity = Syscall.monotonicNanoseconds()
   }
 
   /// A complete request header block arrived (server).
@@ -310,7 +345,62 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   func streamClosed(streamID: Int32, errorCode: UInt32) {
     guard let stream = streams.removeValue(forKey: streamID) else { return }
+    if streams.isEmpty && deadlines != nil {
+      deadlines?.lastStreamClosed(now: Syscall.monotonicNanoseconds())
+    }
     stream.closed(reason: .closed(errorCode: errorCode))
+  }
+
+  // MARK: - Timeouts (server)
+
+  private func scheduleLook(now: UInt64) {
+    guard let deadlines else { return }
+    let oldest =
+      deadlines.streamIdle == nil
+      ? nil : streams.values.lazy.map(\.lastActivity).filter { $0 != .max }.min()
+    guard
+      let next = deadlines.nextLook(
+        now: now, goawaySent: goawaySent, oldestStreamActivity: oldest)
+    else { return }
+    deadlineTimer = loop.scheduleTimer(atNanoseconds: next) { [self] in
+      deadlineTimer = nil
+      enforceDeadlines()
+    }
+  }
+
+  /// Closes the connection, sends GOAWAY or resets idle streams for every timeout that has
+  /// passed, counts each, and looks again later.
+  private func enforceDeadlines() {
+    guard let deadlines, let limits, !isClosed else { return }
+    let now = Syscall.monotonicNanoseconds()
+    switch deadlines.due(now: now, goawaySent: goawaySent) {
+    case .prefaceTimeout:
+      limits.counters.recordClose(.prefaceTimeout)
+      logger.debug("no HTTP/2 preface in time, closing")
+      closeNow()
+      return
+    case .maxAge:
+      limits.counters.recordClose(.maxAge)
+      logger.debug("maximum connection age reached, GOAWAY")
+      beginGracefulShutdown()
+    case .idleTimeout:
+      limits.counters.recordClose(.idleTimeout)
+      logger.debug("connection idle, GOAWAY")
+      beginGracefulShutdown()
+    case nil:
+      break
+    }
+    if let streamIdle = deadlines.streamIdle {
+      for stream in streams.values
+      where now >= stream.lastActivity && now - stream.lastActivity >= streamIdle {
+        limits.counters.recordIdleStreamReset()
+        logger.debug("stream idle, reset", metadata: ["stream": "\(stream.id)"])
+        // Reset once: .max is never due and is not progress (its RST_STREAM closes it).
+        stream.lastActivity = .max
+        submitReset(stream: stream, errorCode: NGHTTP2_CANCEL.rawValue)
+      }
+    }
+    scheduleLook(now: now)
   }
 
   // MARK: - I/O

@@ -9,6 +9,9 @@ import Synchronization
 /// turn, where it then lives. (SO_REUSEPORT sockets per loop would spare the hand-off, but they
 /// let a second server of the same user bind the same port silently and steal connections; the
 /// hand-off costs one task per connection, and Envoy keeps its connections for long.)
+///
+/// It enforces `HTTP2ServerLimits`: connections past the cap are closed as they are accepted,
+/// and each connection its timeouts (preface, idle, stream idle, maximum age).
 public final class HTTP2Server: Sendable {
   /// Where and how to listen.
   public struct Configuration: Sendable {
@@ -16,6 +19,8 @@ public final class HTTP2Server: Sendable {
     public var port: Int
     public var backlog: Int32 = 1024
     public var settings = HTTP2Settings()
+    /// Timeouts and the connection cap.
+    public var limits = HTTP2ServerLimits()
 
     public init(host: String, port: Int) {
       self.host = host
@@ -59,13 +64,18 @@ public final class HTTP2Server: Sendable {
     let requested = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
     let loops = group.loops.map { loop in
       HTTP2ServerLoop(
-        server: self, loop: loop, settings: configuration.settings, logger: logger,
-        makeDelegate: makeDelegate)
+        server: self, loop: loop, settings: configuration.settings,
+        limits: configuration.limits, logger: logger, makeDelegate: makeDelegate)
     }
-    let listener = try TCPListener(
-      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger
-    ) { [group] fd in
-      // Runs on the first loop: pass the connection to the next loop in turn.
+    let limits = configuration.limits
+    // Runs on the first loop: refuse past the cap, else pass the connection to the next loop in
+    // turn.
+    let accept: (Int32) -> Void = { [group] fd in
+      guard limits.counters.admitConnection(limit: limits.maxConnections) else {
+        limits.counters.recordClose(.maxConnections)
+        Syscall.close(fd)
+        return
+      }
       let target = loops[group.next().index]
       if target.loop.inEventLoop {
         target.adopt(fd)
@@ -73,6 +83,10 @@ public final class HTTP2Server: Sendable {
         target.loop.execute { target.adopt(fd) }
       }
     }
+    let listener = try TCPListener(
+      address: requested, backlog: configuration.backlog, loop: group.loops[0], logger: logger,
+      onDescriptorsExhausted: { limits.counters.recordClose(.descriptorsExhausted) },
+      onAccept: accept)
     let address: SocketAddress
     do {
       address = try listener.localAddress()
@@ -129,6 +143,7 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   let loop: EventLoop
   private unowned let server: HTTP2Server
   private let settings: HTTP2Settings
+  private let limits: HTTP2ServerLimits
   private let logger: Logger
   private let makeDelegate: HTTP2Server.DelegateFactory
   var listener: TCPListener?
@@ -137,12 +152,13 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   private var drainReported = false
 
   init(
-    server: HTTP2Server, loop: EventLoop, settings: HTTP2Settings, logger: Logger,
-    makeDelegate: @escaping HTTP2Server.DelegateFactory
+    server: HTTP2Server, loop: EventLoop, settings: HTTP2Settings, limits: HTTP2ServerLimits,
+    logger: Logger, makeDelegate: @escaping HTTP2Server.DelegateFactory
   ) {
     self.server = server
     self.loop = loop
     self.settings = settings
+    self.limits = limits
     self.logger = logger
     self.makeDelegate = makeDelegate
   }
@@ -156,19 +172,22 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     }
   }
 
-  /// Takes an accepted socket and serves it on this loop.
+  /// Takes an accepted socket (already counted open) and serves it on this loop.
   func adopt(_ fd: Int32) {
     if draining {
       Syscall.close(fd)
+      limits.counters.connectionClosed()
       return
     }
     try? Syscall.setIntOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
     let peer = (try? Syscall.peerAddress(fd))?.description ?? "unknown"
     let connection = HTTP2Connection(
-      fd: fd, role: .server, loop: loop, settings: settings, peerAddress: peer, logger: logger)
+      fd: fd, role: .server, loop: loop, settings: settings, peerAddress: peer, logger: logger,
+      limits: limits)
     connection.delegate = makeDelegate(connection)
     connection.onClose = { [unowned self] connection in
       connections.removeValue(forKey: ObjectIdentifier(connection))
+      limits.counters.connectionClosed()
       connection.logger.debug("connection closed")
       reportIfDrained()
     }
@@ -178,6 +197,7 @@ final class HTTP2ServerLoop: @unchecked Sendable {
       connection.logger.debug("connection accepted", metadata: ["loop": "\(loop.index)"])
     } catch {
       connections.removeValue(forKey: ObjectIdentifier(connection))
+      limits.counters.connectionClosed()
       logger.warning("cannot start connection from \(peer): \(error)")
     }
   }

@@ -17,6 +17,9 @@ public final class HTTP2Stream {
 
   /// Our first HEADERS frame went out (a client request the server may have seen).
   var headersWereSent = false
+  /// When a frame of this stream was last sent or received (kept only when the server limits
+  /// idle streams).
+  var lastActivity: UInt64 = 0
   /// The header block being received, within the connection's header list limits.
   var receivingHeaders: HTTP2ReceivedHeaderList
   /// Queued DATA not yet taken by nghttp2, from `pendingOffset` on.

@@ -150,6 +150,18 @@ package enum Syscall {
     }
   }
 
+  /// Opens `/dev/null` read-only and close-on-exec: a descriptor held in reserve, to be closed
+  /// when the process runs out so one pending connection can still be accepted and closed.
+  /// Nil if even that fails.
+  @inline(never)
+  package static func openReserveDescriptor() -> Int32? {
+    while true {
+      let fd = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+      if fd >= 0 { return fd }
+      if Glibc.errno != EINTR { return nil }
+    }
+  }
+
   /// Shuts the sending side of a socket (our FIN) and keeps it open for reading. A failure
   /// (the peer already reset) is ignored: the connection is closing anyway.
   @inline(never)

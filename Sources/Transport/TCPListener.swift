@@ -3,18 +3,30 @@ import Logging
 
 /// A non-blocking listening TCP socket on one loop; hands each accepted socket to `onAccept`.
 /// Loop-thread confined once started.
+///
+/// It holds one descriptor in reserve (libev's and nginx's trick): when accept fails because
+/// the process is out of descriptors, it closes the reserve, accepts the waiting connections and
+/// closes each at once (their clients see the connection end instead of hanging in the backlog),
+/// reopens the reserve, and pauses accepting for a moment.
 final class TCPListener: Selectable {
   let loop: EventLoop
   let fd: Int32
   private let logger: Logger
   private let onAccept: (Int32) -> Void
+  private let onDescriptorsExhausted: () -> Void
+  private var reserveFD: Int32?
   private var isClosed = false
   private var paused = false
 
+  /// The most connections closed through the reserve per readiness event, so a flood of new
+  /// connections cannot keep the loop thread in that loop.
+  private static let maxShedPerEvent = 4096
+
   /// Creates, binds and starts listening (does not register with the loop yet).
+  /// `onDescriptorsExhausted` is called for each connection closed through the reserve.
   init(
     address: SocketAddress, backlog: Int32, loop: EventLoop, logger: Logger,
-    onAccept: @escaping (Int32) -> Void
+    onDescriptorsExhausted: @escaping () -> Void = {}, onAccept: @escaping (Int32) -> Void
   ) throws(SystemError) {
     let fd = try Syscall.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
     do {
@@ -29,6 +41,8 @@ final class TCPListener: Selectable {
     self.loop = loop
     self.logger = logger
     self.onAccept = onAccept
+    self.onDescriptorsExhausted = onDescriptorsExhausted
+    reserveFD = Syscall.openReserveDescriptor()
   }
 
   /// The bound address (with the kernel's port when bound to port 0).
@@ -45,6 +59,7 @@ final class TCPListener: Selectable {
   func discard() {
     isClosed = true
     Syscall.close(fd)
+    closeReserve()
   }
 
   /// Stops accepting and closes the socket. Loop thread only.
@@ -54,6 +69,7 @@ final class TCPListener: Selectable {
     isClosed = true
     if !paused { loop.unregister(fd: fd) }
     Syscall.close(fd)
+    closeReserve()
   }
 
   func readable() {
@@ -65,8 +81,13 @@ final class TCPListener: Selectable {
         switch error.errno {
         case ECONNABORTED, EPROTO, EPERM:
           continue
-        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-          // Out of descriptors or memory: stop accepting for a moment instead of spinning.
+        case EMFILE, ENFILE:
+          let shed = shedWithReserve()
+          logger.error(
+            "accept failed, closed \(shed) waiting connection(s), pausing for 100 ms: \(error)")
+          pause()
+        case ENOBUFS, ENOMEM:
+          // Out of memory: stop accepting for a moment instead of spinning.
           logger.error("accept failed, pausing for 100 ms: \(error)")
           pause()
         default:
@@ -78,6 +99,28 @@ final class TCPListener: Selectable {
   }
 
   func writable() {}
+
+  /// Out of descriptors: frees the reserve, with it accepts and closes every waiting connection
+  /// (each takes the one free descriptor in turn), and takes the reserve back. Returns how many
+  /// were closed.
+  private func shedWithReserve() -> Int {
+    guard let reserve = reserveFD else { return 0 }
+    Syscall.close(reserve)
+    reserveFD = nil
+    var shed = 0
+    while shed < Self.maxShedPerEvent, case .processed(let client)? = try? Syscall.accept(fd) {
+      onDescriptorsExhausted()
+      Syscall.close(client)
+      shed += 1
+    }
+    reserveFD = Syscall.openReserveDescriptor()
+    return shed
+  }
+
+  private func closeReserve() {
+    if let reserveFD { Syscall.close(reserveFD) }
+    reserveFD = nil
+  }
 
   private func pause() {
     paused = true

@@ -244,6 +244,30 @@ import Testing
     #expect(found.contains { $0.path == "server.limit" && $0.line == 6 })
   }
 
+  @Test func serverTimeoutsAndCap_areRead_withZeroForOff_andBadOnesReportedWithLines() throws {
+    let base =
+      "models: [{ name: m, endpoints: [{ name: e, address: \"http://h\" }] }]\n"
+      + "default_model: m\n"
+    let configuration = try RouterConfiguration.parse(
+      yaml: base
+        + "server:\n  preface_timeout: 500ms\n  idle_timeout: 0\n  stream_idle_timeout: 2m\n"
+        + "  max_connection_age: 30m\n  max_connections: 64\n")
+    #expect(configuration.server.prefaceTimeout == .milliseconds(500))
+    #expect(configuration.server.idleTimeout == .zero)
+    #expect(configuration.server.streamIdleTimeout == .seconds(120))
+    #expect(configuration.server.maxConnectionAge == .seconds(1800))
+    #expect(configuration.server.maxConnections == 64)
+    let defaults = try RouterConfiguration.parse(yaml: base)
+    #expect(defaults.server.prefaceTimeout == .seconds(10))
+    #expect(defaults.server.idleTimeout == .seconds(3600))
+    #expect(defaults.server.streamIdleTimeout == .seconds(3600))
+    #expect(defaults.server.maxConnectionAge == .zero)
+    #expect(defaults.server.maxConnections == 1024)
+    let found = issues(base + "server:\n  preface_timeout: soon\n  max_connections: 0\n")
+    #expect(found.contains { $0.path == "server.preface_timeout" && $0.line == 4 })
+    #expect(found.contains { $0.path == "server.max_connections" && $0.line == 5 })
+  }
+
   @Test func yamlSyntaxError_hasALine() {
     let found = issues("models:\n  - name: [unclosed\ndefault_model: m\n")
     #expect(found.count == 1)

@@ -181,9 +181,9 @@ import Testing
   }
 }
 
-/// The test's side of a socketpair, made blocking: writes frames, reads them back. Reads give
-/// up after 10 s (a guard against hanging, never a measurement).
-private struct RawPeer {
+/// The test's side of a socket (a socketpair or TCP), made blocking: writes frames, reads them
+/// back. Reads give up after 10 s (a guard against hanging, never a measurement).
+struct RawPeer {
   struct Frame {
     var type: UInt8
     var flags: UInt8

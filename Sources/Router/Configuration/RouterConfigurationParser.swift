@@ -349,7 +349,10 @@ final class RouterConfigurationParser {
 
   private func parseServer(_ node: Node) -> ServerSettings {
     var settings = ServerSettings()
-    let keys = ["max_header_list_bytes", "max_header_count"]
+    let keys = [
+      "max_header_list_bytes", "max_header_count", "preface_timeout", "idle_timeout",
+      "stream_idle_timeout", "max_connection_age", "max_connections",
+    ]
     guard let fields = reader.mapping(node, at: "server", keys: keys) else { return settings }
     // Below 1 KiB a gRPC request's own headers no longer fit; Envoy allows up to 8 MiB.
     if let node = fields["max_header_list_bytes"],
@@ -361,6 +364,32 @@ final class RouterConfigurationParser {
       let value = reader.int(node, at: "server.max_header_count", in: 1...10_000)
     {
       settings.maxHeaderCount = value
+    }
+    // Durations run from 0 (off) to a day, as `duration` reads them.
+    if let node = fields["preface_timeout"],
+      let value = reader.duration(node, at: "server.preface_timeout")
+    {
+      settings.prefaceTimeout = value
+    }
+    if let node = fields["idle_timeout"],
+      let value = reader.duration(node, at: "server.idle_timeout")
+    {
+      settings.idleTimeout = value
+    }
+    if let node = fields["stream_idle_timeout"],
+      let value = reader.duration(node, at: "server.stream_idle_timeout")
+    {
+      settings.streamIdleTimeout = value
+    }
+    if let node = fields["max_connection_age"],
+      let value = reader.duration(node, at: "server.max_connection_age")
+    {
+      settings.maxConnectionAge = value
+    }
+    if let node = fields["max_connections"],
+      let value = reader.int(node, at: "server.max_connections", in: 1...1_000_000)
+    {
+      settings.maxConnections = value
     }
     return settings
   }

@@ -4,6 +4,15 @@ public struct ServerSettings: Sendable, Equatable {
   public static let defaultMaxHeaderListBytes = 60 << 10
   /// Envoy's `max_headers_count` default.
   public static let defaultMaxHeaderCount = 100
+  /// Envoy connects with prior knowledge and sends its preface at once.
+  public static let defaultPrefaceTimeout = Duration.seconds(10)
+  /// Envoy's HTTP `idle_timeout` default, 1 h.
+  public static let defaultIdleTimeout = Duration.seconds(3600)
+  /// 1 h, not Envoy's 5 min `stream_idle_timeout`: an ext_proc stream is silent while the model
+  /// generates (the whole generation with a BUFFERED response body).
+  public static let defaultStreamIdleTimeout = Duration.seconds(3600)
+  /// Envoy's default circuit breaker `max_connections`.
+  public static let defaultMaxConnections = 1024
 
   /// The largest header block accepted on one HTTP/2 stream, counted as
   /// SETTINGS_MAX_HEADER_LIST_SIZE counts it (name + value + 32 bytes per field); a larger one
@@ -12,12 +21,34 @@ public struct ServerSettings: Sendable, Equatable {
   public var maxHeaderListBytes: Int
   /// The most fields accepted in one header block; one more resets the stream.
   public var maxHeaderCount: Int
+  /// A connection that has not sent the HTTP/2 preface and its SETTINGS by then is closed;
+  /// zero is off.
+  public var prefaceTimeout: Duration
+  /// A connection without open streams this long gets GOAWAY and is closed; zero is off.
+  public var idleTimeout: Duration
+  /// A stream without a frame either way this long is reset (CANCEL); zero is off.
+  public var streamIdleTimeout: Duration
+  /// A connection this old (±10%) gets GOAWAY and closes once its streams finish; zero (the
+  /// default) is off.
+  public var maxConnectionAge: Duration
+  /// Connections past this many are accepted and closed at once.
+  public var maxConnections: Int
 
   public init(
     maxHeaderListBytes: Int = ServerSettings.defaultMaxHeaderListBytes,
-    maxHeaderCount: Int = ServerSettings.defaultMaxHeaderCount
+    maxHeaderCount: Int = ServerSettings.defaultMaxHeaderCount,
+    prefaceTimeout: Duration = ServerSettings.defaultPrefaceTimeout,
+    idleTimeout: Duration = ServerSettings.defaultIdleTimeout,
+    streamIdleTimeout: Duration = ServerSettings.defaultStreamIdleTimeout,
+    maxConnectionAge: Duration = .zero,
+    maxConnections: Int = ServerSettings.defaultMaxConnections
   ) {
     self.maxHeaderListBytes = maxHeaderListBytes
     self.maxHeaderCount = maxHeaderCount
+    self.prefaceTimeout = prefaceTimeout
+    self.idleTimeout = idleTimeout
+    self.streamIdleTimeout = streamIdleTimeout
+    self.maxConnectionAge = maxConnectionAge
+    self.maxConnections = maxConnections
   }
 }

@@ -1,0 +1,65 @@
+import Synchronization
+
+/// What an `HTTP2Server`'s limits did, for `/metrics`: connections closed by a limit (by
+/// reason), streams reset for idling, and the connections open now. Read from any thread.
+public final class HTTP2ServerCounters: Sendable {
+  /// Why the server closed a connection on its own.
+  public enum CloseReason: String, CaseIterable, Sendable {
+    /// The HTTP/2 preface and first SETTINGS did not arrive within `prefaceTimeout`.
+    case prefaceTimeout = "preface_timeout"
+    /// No open stream for `idleTimeout` (GOAWAY, then closed).
+    case idleTimeout = "idle_timeout"
+    /// Older than `maxConnectionAge` (GOAWAY, then closed once its streams finished).
+    case maxAge = "max_age"
+    /// Accepted past `maxConnections` and closed at once.
+    case maxConnections = "max_connections"
+    /// Accepted through the reserve descriptor when the process was out of descriptors
+    /// (EMFILE/ENFILE), and closed at once.
+    case descriptorsExhausted = "emfile"
+  }
+
+  private let closed = Mutex([UInt64](repeating: 0, count: CloseReason.allCases.count))
+  private let idleStreams = Atomic<UInt64>(0)
+  private let open = Atomic<Int>(0)
+
+  public init() {}
+
+  /// Connections closed for `reason` so far.
+  public func closed(_ reason: CloseReason) -> UInt64 {
+    closed.withLock { $0[Self.index(reason)] }
+  }
+
+  /// Streams reset with CANCEL after `streamIdleTimeout` without a frame.
+  public var streamsResetForIdling: UInt64 { idleStreams.load(ordering: .relaxed) }
+
+  /// Connections the server holds now.
+  public var openConnections: Int { open.load(ordering: .relaxed) }
+
+  func recordClose(_ reason: CloseReason) {
+    closed.withLock { $0[Self.index(reason)] &+= 1 }
+  }
+
+  func recordIdleStreamReset() {
+    idleStreams.wrappingAdd(1, ordering: .relaxed)
+  }
+
+  /// Counts a connection in if fewer than `limit` are open; false when it must be refused.
+  func admitConnection(limit: Int) -> Bool {
+    var current = open.load(ordering: .relaxed)
+    while current < limit {
+      let (exchanged, original) = open.compareExchange(
+        expected: current, desired: current + 1, ordering: .relaxed)
+      if exchanged { return true }
+      current = original
+    }
+    return false
+  }
+
+  func connectionClosed() {
+    open.wrappingSubtract(1, ordering: .relaxed)
+  }
+
+  private static func index(_ reason: CloseReason) -> Int {
+    CloseReason.allCases.firstIndex(of: reason)!
+  }
+}

@@ -1,0 +1,28 @@
+/// The timeouts and the connection cap of an `HTTP2Server`: what a peer that connects and then
+/// stalls, idles or never leaves may hold. A nil timeout is off.
+public struct HTTP2ServerLimits: Sendable {
+  /// A new connection must send the HTTP/2 preface and its first SETTINGS within this, or it is
+  /// closed (no GOAWAY: it has not spoken HTTP/2 yet). 10 s: a client with prior knowledge, as
+  /// Envoy, sends both the moment it connects.
+  public var prefaceTimeout: Duration? = .seconds(10)
+  /// A connection with no open stream for this long gets GOAWAY(NO_ERROR) and is closed. 1 h, as
+  /// Envoy's `common_http_protocol_options.idle_timeout`: Envoy keeps ext_proc connections
+  /// pooled between requests, and reconnects on its next request after a GOAWAY.
+  public var idleTimeout: Duration? = .seconds(3600)
+  /// A stream with no frame in either direction for this long is reset with CANCEL. 1 h, not
+  /// Envoy's 5 min `stream_idle_timeout`: an ext_proc stream is silent while the upstream model
+  /// generates, and with a BUFFERED response body that is the whole generation.
+  public var streamIdleTimeout: Duration? = .seconds(3600)
+  /// A connection this old gets GOAWAY(NO_ERROR) and closes once its streams finish, so Envoy
+  /// reconnects and spreads over the router's replicas; ±10% jitter, as gRPC's
+  /// `MAX_CONNECTION_AGE`. Off by default, as in gRPC and Envoy (`max_connection_duration`).
+  public var maxConnectionAge: Duration?
+  /// The most connections served at once; past it a new connection is accepted and closed at
+  /// once (so it leaves the kernel's backlog and its client fails fast instead of hanging).
+  /// 1,024, as Envoy's default circuit breaker `max_connections` for a cluster.
+  public var maxConnections = 1024
+  /// Where closed connections and reset streams are counted, and open connections tracked.
+  public var counters = HTTP2ServerCounters()
+
+  public init() {}
+}
