@@ -32,6 +32,7 @@ import Testing
     observer.cacheLookupFinished(hit: false)
     _ = observer.routed(record(model: "m1"))
     observer.responseStarted(status: 200)
+    observer.responseFinished(OpenAIResponseSummary())
     observer.streamEnded(.completed)
     let text = registry.renderPrometheusText()
     #expect(
