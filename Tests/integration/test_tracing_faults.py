@@ -193,11 +193,12 @@ def requests_by_outcome(router) -> dict[str, float]:
 
 def wait_for_outcome(router, outcome: str, count: float, timeout: float = 10.0) -> None:
   """Polls /metrics until `outcome` reaches `count` (the request is counted when its ext_proc
-  stream ends, just after its spans)."""
+  stream ends, just after its spans), and checks it was counted once."""
   deadline = time.monotonic() + timeout
   while (seen := requests_by_outcome(router).get(outcome, 0)) < count:
     assert time.monotonic() < deadline, f"{outcome}: {seen} < {count}\n" + router.log_tail()
     time.sleep(0.05)
+  assert seen == count, f"{outcome}: {seen} != {count}"
 
 
 def router_spans(receiver, trace_id: str) -> dict[str, object]:
