@@ -431,6 +431,16 @@ extension SpanData {
     #expect(root.attribute("http.response.status_code") == .int(Int64(status)))
   }
 
+  @Test(arguments: [ProcessorStreamEnd.completed, .cancelled])
+  func serverErrorCutShort_keepsTheStatusAsErrorType(end: ProcessorStreamEnd) throws {
+    let processor = processor()
+    _ = try route(processor)
+    _ = processor.processResponseHeaders(
+      HTTPHeadersMessage(headers: [":status": "502", "content-type": "application/json"]))
+    processor.streamEnded(end)
+    try expectFailed(errorType: "502", message: "HTTP 502")
+  }
+
   @Test func streamEndingBeforeTheResponse_failsRootAndUpstreamAsClientDisconnected() throws {
     let processor = processor()
     _ = try route(processor)

@@ -50,8 +50,8 @@ public final class TracingRequestObserver: RequestObserver {
   private var rootStartTime: UInt64 = 0
   /// `gen_ai.operation.name`: `chat` or `text_completion`, by path.
   private var operationName = "chat"
-  /// The response headers arrived: an early end then cut the response short.
-  private var responseHasStarted = false
+  /// The response's `:status` once its headers arrived: an early end then cut it short.
+  private var responseStatus: Int?
 
   /// - Parameters:
   ///   - tracer: where spans start (sampling included).
@@ -160,7 +160,7 @@ public final class TracingRequestObserver: RequestObserver {
   }
 
   public func responseStarted(status: Int) {
-    responseHasStarted = true
+    responseStatus = status
     root?.setAttribute("http.response.status_code", status)
     upstream?.setAttribute("http.response.status_code", status)
     // HTTP semantic conventions: a CLIENT span fails on 4xx and 5xx, a SERVER span on 5xx.
@@ -198,13 +198,19 @@ public final class TracingRequestObserver: RequestObserver {
   }
 
   public func streamEnded(_ end: ProcessorStreamEnd) {
+    // A 5xx already failed the root and upstream spans: it stays what the trace says (as in
+    // `semantic_router_requests_total`), however the stream ends.
+    if let responseStatus, responseStatus >= 500 {
+      endAll(failure: nil)
+      return
+    }
     let failure: (type: String, message: String)? =
       switch end {
       // Envoy half-closes the stream when the exchange ends early. Before the response headers
       // only the client can have gone (Envoy answers a backend reset or timeout itself, and
       // that answer passes here as a response); after them, a client that went away and a
       // backend that reset mid-body look the same to ext_proc.
-      case .completed where responseHasStarted:
+      case .completed where responseStatus != nil:
         ("response_incomplete", "ext_proc stream ended before the response finished")
       case .completed:
         ("client_disconnected", "ext_proc stream ended before the response: client went away")
