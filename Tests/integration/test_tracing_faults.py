@@ -1,9 +1,9 @@
 """Faults through a real Envoy 1.40: a backend that resets the connection, answers 503 or stalls
-past Envoy's route timeout; a client that goes away while the backend stalls, and one that drops
-an SSE stream after three chunks. The router's spans, decoded by an independent OTLP/gRPC
-receiver, must end with status ERROR and the right `error.type`, every span the router started
-must be exported (nothing left open), and `semantic_router_requests_total` must count each
-outcome.
+past Envoy's route timeout; a client that goes away while the backend stalls; an SSE stream cut
+after three chunks by the client or by a backend reset. The router's spans, decoded by an
+independent OTLP/gRPC receiver, must end with status ERROR and the right `error.type`, every span
+the router started must be exported (nothing left open), and `semantic_router_requests_total`
+must count each outcome once.
 
 What Envoy 1.40 tells the ext_proc server in each case (seen with a grpcio ext_proc probe): a
 reset or a route timeout becomes Envoy's local reply (503, 504), sent to ext_proc as response
@@ -49,7 +49,8 @@ class FaultyBackend:
   - `503`: answers 503 with an OpenAI-style JSON error;
   - `stall`: answers nothing and holds the connection until the peer closes it;
   - `sse`: answers 200 `text/event-stream`, sends three chunks, then holds the stream open until
-    the peer closes it.
+    the peer closes it;
+  - `sse-reset`: as `sse`, then resets the connection once `reset_streams` is set.
 
   `wait_for_request(trace_id)` returns once a request of that trace has been read.
   """
@@ -61,6 +62,7 @@ class FaultyBackend:
     self._thread = threading.Thread(target=self._accept, name="faulty-backend", daemon=True)
     self._arrived = threading.Condition()
     self._trace_ids: set[str] = set()
+    self.reset_streams = threading.Event()
 
   def wait_for_request(self, trace_id: str, timeout: float = 10.0) -> None:
     with self._arrived:
@@ -119,13 +121,16 @@ class FaultyBackend:
           b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
       elif fault == "stall":
         self._hold_until_closed(connection)
-      elif fault == "sse":
+      elif fault in ("sse", "sse-reset"):
         connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
                            b"transfer-encoding: chunked\r\n\r\n")
         for index in range(SSE_CHUNKS):
           event = b'data: {"choices":[{"index":0,"delta":{"content":"t%d"}}]}\n\n' % index
           connection.sendall(b"%x\r\n%s\r\n" % (len(event), event))
-        self._hold_until_closed(connection)
+        if fault == "sse" or not self.reset_streams.wait(10):
+          self._hold_until_closed(connection)
+        else:
+          connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
   def __enter__(self) -> "FaultyBackend":
     self._thread.start()
@@ -277,17 +282,33 @@ def test_client_leaving_before_the_response_ends_the_spans_as_client_disconnecte
   wait_until_every_span_exported(faulty.router, receiver)
 
 
-def test_client_dropping_an_sse_stream_ends_the_spans_as_response_incomplete(faulty, receiver):
+def read_sse_chunks(client: socket.socket) -> None:
+  """Reads the answer until the backend's three events have arrived."""
+  received = b""
+  while received.count(b"data: ") < SSE_CHUNKS:
+    chunk = client.recv(65536)
+    assert chunk, received
+    received += chunk
+  assert received.startswith(b"HTTP/1.1 200"), received
+
+
+@pytest.mark.parametrize("who", ["client drops the stream", "backend resets mid-stream"])
+def test_sse_stream_cut_after_three_chunks_ends_the_spans_as_response_incomplete(
+    faulty, receiver, who):
   before = requests_by_outcome(faulty.router).get("response_incomplete", 0)
   trace_id = secrets.token_hex(16)
+  backend_resets = who.startswith("backend")
   with socket.create_connection(("127.0.0.1", faulty.envoy.port), timeout=10) as client:
-    client.sendall(raw_request(trace_id, "sse", stream=True))
-    received = b""
-    while received.count(b"data: ") < SSE_CHUNKS:
-      chunk = client.recv(65536)
-      assert chunk, received
-      received += chunk
-    assert received.startswith(b"HTTP/1.1 200"), received
+    client.sendall(raw_request(trace_id, "sse-reset" if backend_resets else "sse", stream=True))
+    read_sse_chunks(client)
+    if backend_resets:
+      faulty.backend.reset_streams.set()
+      # Envoy ends the client's response without its last chunk and closes the connection.
+      rest = b""
+      with contextlib.suppress(ConnectionResetError):
+        while chunk := client.recv(65536):
+          rest += chunk
+      assert b"0\r\n\r\n" not in rest, rest
 
   spans = router_spans(receiver, trace_id)
   assert_failed(spans, "response_incomplete",
