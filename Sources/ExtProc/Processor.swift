@@ -80,7 +80,10 @@ public typealias ProcessorFactory = @Sendable (ProcessorContext) -> any Processo
 
 /// How an ext_proc stream ended, as told to `Processor.streamEnded`.
 public enum ProcessorStreamEnd: Sendable, Equatable {
-  /// Envoy half-closed the stream and it was finished with status OK: the normal end.
+  /// Envoy half-closed the stream and it was finished with status OK: the normal end, but also
+  /// how Envoy 1.40 ends the stream of an exchange cut short (the client went away, or the
+  /// backend reset after its response headers). A processor tells them apart by whether the
+  /// response finished.
   case completed
   /// Envoy reset the stream before half-closing it (the client went away, a timeout, or Envoy
   /// no longer needed the processor).

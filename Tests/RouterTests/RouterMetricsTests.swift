@@ -32,6 +32,7 @@ import Testing
     observer.cacheLookupFinished(hit: false)
     _ = observer.routed(record(model: "m1"))
     observer.responseStarted(status: 200)
+    observer.responseFinished(OpenAIResponseSummary())
     observer.streamEnded(.completed)
     let text = registry.renderPrometheusText()
     #expect(
@@ -47,6 +48,10 @@ import Testing
     (400, ProcessorStreamEnd.completed, false, "rejected"),
     (503, ProcessorStreamEnd.completed, true, "upstream_error"),
     (0, ProcessorStreamEnd.cancelled, true, "cancelled"),
+    (0, ProcessorStreamEnd.completed, true, "client_disconnected"),
+    (200, ProcessorStreamEnd.completed, true, "response_incomplete"),
+    (200, ProcessorStreamEnd.cancelled, true, "cancelled"),
+    (504, ProcessorStreamEnd.cancelled, true, "upstream_error"),
   ])
   func outcome_followsHowTheRequestEnded(
     status: Int, end: ProcessorStreamEnd, fromUpstream: Bool, outcome: String
@@ -64,6 +69,21 @@ import Testing
     #expect(
       registry.renderPrometheusText().contains(
         "semantic_router_requests_total{category=\"law\",model=\"m2\",outcome=\"\(outcome)\"} 1"))
+  }
+
+  /// Envoy resets a finished exchange's stream as often as it half-closes it.
+  @Test(arguments: [ProcessorStreamEnd.completed, .cancelled])
+  func finishedResponse_isOk_howeverTheStreamEnds(end: ProcessorStreamEnd) {
+    let registry = MetricsRegistry()
+    let observer = RouterMetrics(registry: registry).makeObserver()
+    observer.classificationFinished(classification("law"))
+    _ = observer.routed(record(model: "m2"))
+    observer.responseStarted(status: 200)
+    observer.responseFinished(OpenAIResponseSummary())
+    observer.streamEnded(end)
+    #expect(
+      registry.renderPrometheusText().contains(
+        #"semantic_router_requests_total{category="law",model="m2",outcome="ok"} 1"#))
   }
 
   @Test func cacheFigures_areReadFromTheCacheOnEachScrape() {

@@ -395,6 +395,106 @@ extension SpanData {
     #expect(try spans.span("semantic_router.upstream.request").statusMessage == "HTTP 429")
   }
 
+  // MARK: - Faults seen through Envoy (Tests/integration/test_tracing_faults.py)
+
+  /// Expects the five spans, each ended once, with the root and upstream spans failed with
+  /// `errorType` and `message` and the others as they finished.
+  private func expectFailed(errorType: String, message: String) throws {
+    #expect(spans.ended.count == 5)
+    #expect(Set(spans.ended.map(\.name)) == Set(Self.allNames))
+    for name in [TracingRequestObserver.requestSpanName, TracingRequestObserver.upstreamSpanName] {
+      let span = try spans.span(name)
+      #expect(span.statusMessage == message, "\(name)")
+      #expect(span.attribute("error.type") == .string(errorType), "\(name)")
+    }
+    for name in Self.allNames.dropFirst().dropLast() {
+      let span = try spans.span(name)
+      #expect(span.status == .unset, "\(name)")
+      #expect(span.attribute("error.type") == nil, "\(name)")
+    }
+  }
+
+  /// Envoy answers a backend that reset (503) or stalled past the route timeout (504) itself;
+  /// its answer reaches ext_proc as a response like any other, plain text and whole.
+  @Test(arguments: [503, 504])
+  func envoyLocalReply_failsRootAndUpstreamWithTheStatus(status: Int) throws {
+    let processor = processor()
+    _ = try route(processor)
+    _ = processor.processResponseHeaders(
+      HTTPHeadersMessage(headers: [":status": String(status), "content-type": "text/plain"]))
+    _ = processor.processResponseBody(
+      HTTPBody(bytes: Array("upstream connect error or disconnect/reset".utf8), endOfStream: true),
+      mode: .buffered)
+    processor.streamEnded(.completed)
+    try expectFailed(errorType: String(status), message: "HTTP \(status)")
+    let root = try spans.span(TracingRequestObserver.requestSpanName)
+    #expect(root.attribute("http.response.status_code") == .int(Int64(status)))
+  }
+
+  @Test(arguments: [ProcessorStreamEnd.completed, .cancelled])
+  func serverErrorCutShort_keepsTheStatusAsErrorType(end: ProcessorStreamEnd) throws {
+    let processor = processor()
+    _ = try route(processor)
+    _ = processor.processResponseHeaders(
+      HTTPHeadersMessage(headers: [":status": "502", "content-type": "application/json"]))
+    processor.streamEnded(end)
+    try expectFailed(errorType: "502", message: "HTTP 502")
+  }
+
+  @Test func streamEndingBeforeTheResponse_failsRootAndUpstreamAsClientDisconnected() throws {
+    let processor = processor()
+    _ = try route(processor)
+    processor.streamEnded(.completed)
+    try expectFailed(
+      errorType: "client_disconnected",
+      message: "ext_proc stream ended before the response: client went away")
+    let root = try spans.span(TracingRequestObserver.requestSpanName)
+    #expect(root.attribute("http.response.status_code") == nil)
+  }
+
+  @Test func sseDroppedAfterThreeChunks_failsRootAndUpstreamAsResponseIncomplete() throws {
+    let processor = processor()
+    _ = try route(processor, question: "tell me a joke", stream: true)
+    _ = processor.processResponseHeaders(
+      HTTPHeadersMessage(headers: [":status": "200", "content-type": "text/event-stream"]))
+    for index in 0..<3 {
+      let event = "data: {\"choices\":[{\"delta\":{\"content\":\"t\(index)\"}}]}\n\n"
+      _ = processor.processResponseBody(HTTPBody(bytes: Array(event.utf8)), mode: .streamed)
+    }
+    processor.streamEnded(.completed)
+    try expectFailed(
+      errorType: "response_incomplete",
+      message: "ext_proc stream ended before the response finished")
+    let upstream = try spans.span(TracingRequestObserver.upstreamSpanName)
+    #expect(upstream.attribute("http.response.status_code") == .int(200))
+    #expect(upstream.events.map(\.name) == ["gen_ai.first_token"])
+  }
+
+  /// Envoy resets an ext_proc stream whose exchange is over: the spans ended with the response.
+  @Test func resetAfterTheResponse_leavesEverySpanAsItEnded() throws {
+    let processor = processor()
+    _ = try route(processor)
+    respondJSON(processor)
+    processor.streamEnded(.cancelled)
+    let ended = spans.ended
+    #expect(ended.count == 5)
+    #expect(ended.allSatisfy { $0.status == .unset && $0.attribute("error.type") == nil })
+  }
+
+  /// A body that arrives STREAMED is not routed, but its root span still ends with the response.
+  @Test func unroutedRequest_isFollowedToTheEndOfItsResponse() throws {
+    let processor = processor()
+    _ = processor.processRequestHeaders(requestHeaders())
+    #expect(processor.processRequestBody(chat("auto", "hi"), mode: .streamed) == .passThrough)
+    respondJSON(processor, status: 502)
+    let root = try spans.span(TracingRequestObserver.requestSpanName)
+    #expect(spans.ended.count == 1)
+    #expect(root.attribute("http.response.status_code") == .int(502))
+    #expect(root.attribute("error.type") == .string("502"))
+    processor.streamEnded(.completed)
+    #expect(spans.ended.count == 1)
+  }
+
   @Test func unknownModel_404_isAnErrorWithTheReason_andNoUpstreamSpan() throws {
     let processor = processor()
     _ = processor.processRequestHeaders(requestHeaders())

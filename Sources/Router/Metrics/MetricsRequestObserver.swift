@@ -9,6 +9,7 @@ public final class MetricsRequestObserver: RequestObserver {
   private var model = "none"
   private var outcome: String?
   private var responseStatus: Int?
+  private var responseHasFinished = false
 
   init(metrics: RouterMetrics) {
     self.metrics = metrics
@@ -41,16 +42,26 @@ public final class MetricsRequestObserver: RequestObserver {
     responseStatus = status
   }
 
+  public func responseFinished(_ summary: OpenAIResponseSummary) {
+    responseHasFinished = true
+  }
+
   public func streamEnded(_ end: ProcessorStreamEnd) {
     let outcome =
-      self.outcome
-      ?? {
-        switch (end, responseStatus) {
-        case (_, let status?) where status >= 500: "upstream_error"
-        case (.completed, _), (.cancelled, _?): "ok"
-        default: "cancelled"
-        }
-      }()
+      self.outcome ?? Self.outcome(end, status: responseStatus, finished: responseHasFinished)
     metrics.requests.labels(category, model, outcome).increment()
+  }
+
+  /// The outcome of a request the backend was asked to answer, the way its trace tells it
+  /// (`TracingRequestObserver.streamEnded`): a 5xx is an upstream error whether or not it ended;
+  /// an end before the response did is a client disconnect (no response headers yet), an
+  /// incomplete response (after them) or a cancelled stream.
+  static func outcome(_ end: ProcessorStreamEnd, status: Int?, finished: Bool) -> String {
+    if let status, status >= 500 { return "upstream_error" }
+    if finished { return "ok" }
+    return switch end {
+    case .completed: status == nil ? "client_disconnected" : "response_incomplete"
+    case .cancelled, .deadlineExceeded, .connectionClosed, .failed: "cancelled"
+    }
   }
 }

@@ -13,8 +13,8 @@ public struct RouterMetrics: Sendable {
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
     requests = registry.counter(
       "semantic_router_requests",
-      help: "Routed requests by category, selected model and outcome "
-        + "(ok, cache_hit, rejected, upstream_error, cancelled).",
+      help: "Routed requests by category, selected model and outcome (ok, cache_hit, "
+        + "rejected, upstream_error, client_disconnected, response_incomplete, cancelled).",
       labelNames: ["category", "model", "outcome"])
     classificationDuration = registry.histogram(
       "semantic_router_classification_duration_seconds",

@@ -147,20 +147,20 @@ public final class SemanticRouterProcessor: Processor {
   // MARK: - Response
 
   public func processResponseHeaders(_ message: HTTPHeadersMessage) -> HeadersDecision {
-    guard endpoint != nil, let routed else { return .passThrough }
+    guard endpoint != nil else { return .passThrough }
     responseStatus = message.headers[":status"].flatMap(Int.init) ?? 0
+    observer?.responseStarted(status: responseStatus)
+    if message.endOfStream { observer?.responseFinished(OpenAIResponseSummary()) }
+    // Not routed (the body never came BUFFERED): the observer still follows the response.
+    guard let routed else { return .passThrough }
     let contentType = (message.headers["content-type"] ?? "").lowercased()
     responseIsEventStream = contentType.hasPrefix("text/event-stream")
     responseIsJSON = contentType.hasPrefix("application/json")
-    observer?.responseStarted(status: responseStatus)
 
     var response = CommonResponse()
     response.headerMutation.set(Self.categoryHeader, routed.classification.category)
     response.headerMutation.set(Self.modelHeader, routed.route?.model ?? routed.request.model)
-    if message.endOfStream {
-      observer?.responseFinished(OpenAIResponseSummary())
-      return .respond(response)
-    }
+    if message.endOfStream { return .respond(response) }
     if responseIsEventStream {
       streamObserver = OpenAIStreamObserver()
       // Tokens must reach the client as they come: pass SSE chunks through one by one.
@@ -172,7 +172,11 @@ public final class SemanticRouterProcessor: Processor {
   public func processResponseBody(
     _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
   ) -> BodyDecision {
-    guard endpoint != nil, routed != nil else { return .passThrough }
+    guard endpoint != nil else { return .passThrough }
+    guard routed != nil else {
+      if body.endOfStream { observer?.responseFinished(OpenAIResponseSummary()) }
+      return .passThrough
+    }
     if var stream = streamObserver {
       if stream.observe(body.bytes) { observer?.firstToken() }
       streamObserver = stream

@@ -19,8 +19,10 @@ import Tracing
 /// flag kept), `tracestate` and `baggage` for the upstream request.
 ///
 /// An unsampled request records nothing: only the root and upstream span contexts are made
-/// (ids for propagation), no attribute or time is kept. When the stream ends abnormally every
-/// open span ends with an error status saying why, so nothing is left open.
+/// (ids for propagation), no attribute or time is kept. A 5xx answer is an error on the root and
+/// upstream spans, a 4xx on the upstream span only. When the stream ends before the response
+/// did, every open span ends with an error status and an `error.type` saying why, so nothing is
+/// left open and no cut-short exchange reads as a success.
 public final class TracingRequestObserver: RequestObserver {
   /// The root span's name.
   public static let requestSpanName = "semantic_router.request.received"
@@ -48,6 +50,8 @@ public final class TracingRequestObserver: RequestObserver {
   private var rootStartTime: UInt64 = 0
   /// `gen_ai.operation.name`: `chat` or `text_completion`, by path.
   private var operationName = "chat"
+  /// The response's `:status` once its headers arrived: an early end then cut it short.
+  private var responseStatus: Int?
 
   /// - Parameters:
   ///   - tracer: where spans start (sampling included).
@@ -156,6 +160,7 @@ public final class TracingRequestObserver: RequestObserver {
   }
 
   public func responseStarted(status: Int) {
+    responseStatus = status
     root?.setAttribute("http.response.status_code", status)
     upstream?.setAttribute("http.response.status_code", status)
     // HTTP semantic conventions: a CLIENT span fails on 4xx and 5xx, a SERVER span on 5xx.
@@ -193,9 +198,22 @@ public final class TracingRequestObserver: RequestObserver {
   }
 
   public func streamEnded(_ end: ProcessorStreamEnd) {
+    // A 5xx already failed the root and upstream spans: it stays what the trace says (as in
+    // `semantic_router_requests_total`), however the stream ends.
+    if let responseStatus, responseStatus >= 500 {
+      endAll(failure: nil)
+      return
+    }
     let failure: (type: String, message: String)? =
       switch end {
-      case .completed: nil
+      // Envoy half-closes the stream when the exchange ends early. Before the response headers
+      // only the client can have gone (Envoy answers a backend reset or timeout itself, and
+      // that answer passes here as a response); after them, a client that went away and a
+      // backend that reset mid-body look the same to ext_proc.
+      case .completed where responseStatus != nil:
+        ("response_incomplete", "ext_proc stream ended before the response finished")
+      case .completed:
+        ("client_disconnected", "ext_proc stream ended before the response: client went away")
       case .cancelled: ("cancelled", "ext_proc stream cancelled by Envoy")
       case .deadlineExceeded: ("deadline_exceeded", "ext_proc stream deadline exceeded")
       case .connectionClosed: ("connection_closed", "connection to Envoy closed")
