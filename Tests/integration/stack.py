@@ -238,14 +238,18 @@ class Router(ManagedProcess):
     self.stop()
     raise StartupError(f"router not ready after {timeout}s\n" + self.log_tail())
 
-  def metric(self, name: str) -> float:
-    """One unlabelled sample from the admin /metrics page."""
+  def metrics_text(self) -> str:
+    """The admin /metrics page."""
     conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=5)
     try:
       conn.request("GET", "/metrics")
-      text = conn.getresponse().read().decode()
+      return conn.getresponse().read().decode()
     finally:
       conn.close()
+
+  def metric(self, name: str) -> float:
+    """One unlabelled sample from the admin /metrics page."""
+    text = self.metrics_text()
     for line in text.splitlines():
       if line.startswith(name + " "):
         return float(line.rsplit(" ", 1)[1])

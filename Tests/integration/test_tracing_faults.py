@@ -15,7 +15,6 @@ end_of_stream). A backend that resets in the middle of an SSE body ends it the s
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import re
 import secrets
@@ -182,12 +181,7 @@ _SAMPLE = re.compile(r'^semantic_router_requests_total\{([^}]*)\} (\S+)$')
 
 def requests_by_outcome(router) -> dict[str, float]:
   """`semantic_router_requests_total` summed by its `outcome` label."""
-  conn = http.client.HTTPConnection("127.0.0.1", router.admin_port, timeout=5)
-  try:
-    conn.request("GET", "/metrics")
-    text = conn.getresponse().read().decode()
-  finally:
-    conn.close()
+  text = router.metrics_text()
   totals: dict[str, float] = {}
   for line in text.splitlines():
     if match := _SAMPLE.match(line):

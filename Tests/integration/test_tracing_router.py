@@ -380,12 +380,7 @@ def test_silent_collector_fills_the_queue_and_drops_are_counted(traced_stack, re
 
 def export_failures(router, reason: str) -> float:
   """The `semantic_router_span_export_failures_total` sample for `reason` on /metrics."""
-  conn = http.client.HTTPConnection("127.0.0.1", router.admin_port, timeout=5)
-  try:
-    conn.request("GET", "/metrics")
-    text = conn.getresponse().read().decode()
-  finally:
-    conn.close()
+  text = router.metrics_text()
   prefix = f'semantic_router_span_export_failures_total{{reason="{reason}"}} '
   for line in text.splitlines():
     if line.startswith(prefix):

@@ -366,25 +366,14 @@ final class RouterConfigurationParser {
       settings.maxHeaderCount = value
     }
     // Durations run from 0 (off) to a day, as `duration` reads them.
-    if let node = fields["preface_timeout"],
-      let value = reader.duration(node, at: "server.preface_timeout")
-    {
-      settings.prefaceTimeout = value
-    }
-    if let node = fields["idle_timeout"],
-      let value = reader.duration(node, at: "server.idle_timeout")
-    {
-      settings.idleTimeout = value
-    }
-    if let node = fields["stream_idle_timeout"],
-      let value = reader.duration(node, at: "server.stream_idle_timeout")
-    {
-      settings.streamIdleTimeout = value
-    }
-    if let node = fields["max_connection_age"],
-      let value = reader.duration(node, at: "server.max_connection_age")
-    {
-      settings.maxConnectionAge = value
+    let durations: [(key: String, field: WritableKeyPath<ServerSettings, Duration>)] = [
+      ("preface_timeout", \.prefaceTimeout), ("idle_timeout", \.idleTimeout),
+      ("stream_idle_timeout", \.streamIdleTimeout), ("max_connection_age", \.maxConnectionAge),
+    ]
+    for (key, field) in durations {
+      if let node = fields[key], let value = reader.duration(node, at: "server.\(key)") {
+        settings[keyPath: field] = value
+      }
     }
     if let node = fields["max_connections"],
       let value = reader.int(node, at: "server.max_connections", in: 1...1_000_000)
