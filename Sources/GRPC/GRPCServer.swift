@@ -21,6 +21,8 @@ public final class GRPCServer: Sendable {
     public var http2 = HTTP2Settings()
     /// Connection timeouts and the connection cap.
     public var limits = HTTP2ServerLimits()
+    /// TLS (mutual TLS with a client CA file) on every connection; nil serves h2c.
+    public var tls: TLSServerConfiguration?
 
     public init(
       host: String = "0.0.0.0", port: Int = 50051, threads: Int = EventLoopGroup.processorCount,
@@ -93,6 +95,7 @@ public final class GRPCServer: Sendable {
       host: configuration.host, port: configuration.port)
     http2Configuration.settings = configuration.http2
     http2Configuration.limits = configuration.limits
+    http2Configuration.tls = configuration.tls
     http2Configuration.settings.maxConcurrentStreams = configuration.maxConcurrentStreams
     let maxReceiveMessageSize = configuration.maxReceiveMessageSize
     let logger = self.logger

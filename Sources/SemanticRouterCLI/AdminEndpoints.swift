@@ -94,7 +94,7 @@ final class AdminEndpoints: Sendable {
           name: "semantic_router_connections_closed_total",
           help: "ext_proc connections the router closed by a limit: server.preface_timeout, "
             + "idle_timeout, max_connection_age (GOAWAY), max_connections, or out of "
-            + "descriptors (emfile).",
+            + "descriptors (emfile), or a failed TLS handshake (tls_handshake).",
           series: .counter(closed)),
         MetricFamilySnapshot(
           name: "semantic_router_streams_reset_total",

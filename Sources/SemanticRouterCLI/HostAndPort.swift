@@ -20,5 +20,10 @@ struct HostAndPort: ExpressibleByArgument, CustomStringConvertible, Sendable {
     self.init(host: host, port: port)
   }
 
+  /// True for an address only this host can reach (`localhost`, 127.0.0.0/8, `::1`).
+  var isLoopback: Bool {
+    host == "localhost" || host == "::1" || host.hasPrefix("127.")
+  }
+
   var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -17,11 +17,12 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "Router config YAML; without it every request passes through unchanged.")
   var config: String?
 
+  // Loopback by default: whoever reaches the ext_proc port can store answers in the cache.
   @Option(help: "Address to listen on for ext_proc and health, HOST:PORT.")
-  var listen = HostAndPort(host: "0.0.0.0", port: 50051)
+  var listen = HostAndPort(host: "127.0.0.1", port: 50051)
 
   @Option(help: "Admin HTTP address (/health, /ready, /metrics), HOST:PORT.")
-  var admin = HostAndPort(host: "0.0.0.0", port: 8080)
+  var admin = HostAndPort(host: "127.0.0.1", port: 8080)
 
   @Option(help: "Event loop threads (default: one per core).")
   var threads: Int?
@@ -52,6 +53,11 @@ struct ServeCommand: ParsableCommand {
     configuration.http2.maxHeaderCount = processor.server.maxHeaderCount
     adminEndpoints.registerHeaderLimits(configuration.http2.headerLimitCounters)
     configuration.limits = Self.limits(processor.server)
+    configuration.tls = processor.server.tls.map { tls in
+      TLSServerConfiguration(
+        certificateFile: tls.certificateFile, keyFile: tls.keyFile,
+        clientCAFile: tls.clientCAFile)
+    }
     adminEndpoints.registerConnectionLimits(configuration.limits.counters)
     let server = GRPCServer(configuration: configuration, logger: logger)
     server.register(
@@ -61,6 +67,14 @@ struct ServeCommand: ParsableCommand {
         metrics: ExtProcMetrics(registry: adminEndpoints.registry)))
     let adminAddress = try adminEndpoints.start()
     try server.start()
+    if !listen.isLoopback && configuration.tls == nil {
+      logger.warning(
+        """
+        ext_proc listens on a non-loopback address without TLS: anyone who reaches it can \
+        route requests and store cached answers; set server.tls or listen on loopback
+        """,
+        metadata: ["listen": "\(listen)"])
+    }
     adminEndpoints.setReady(true)
     logger.info(
       "semantic-router ready",

@@ -9,9 +9,8 @@ import Logging
 /// (`SocketReader`); its output is gathered into one buffer and written at the end of the loop
 /// iteration, with EPOLLOUT only while the socket is full (the backpressure path).
 ///
-/// A client connection may run over TLS (`tls`): then reads are decrypted before nghttp2 sees
-/// them and its output is encrypted into `output`. Server connections are always cleartext and
-/// their read path never looks at TLS.
+/// A connection may run over TLS (`tls`, its handshake already done): then reads are decrypted
+/// before nghttp2 sees them and its output is encrypted into `output`.
 public final class HTTP2Connection: Selectable, EndOfTickWork {
   /// Which end of the connection we are.
   public enum Role: Sendable {
@@ -32,8 +31,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   let logger: Logger
   let settings: HTTP2Settings
   private var session: OpaquePointer?
-  /// The TLS session of a client connection over TLS (handshake already complete); nil for
-  /// cleartext, and always nil on the server.
+  /// The TLS session of a connection over TLS (handshake already complete); nil for cleartext.
   private let tls: TLSSession?
   /// Plaintext frames gathered for one TLS write (kept to reuse its capacity).
   private var tlsStaging: [UInt8] = []
@@ -59,15 +57,14 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   /// so it leaves in one write that wakes the receiver once (64 KiB took three).
   private static let outputHighWater = 256 * 1024
 
-  /// Wraps a connected socket; call `start()` on the loop to begin. `tls` (client only) is a
-  /// session whose handshake has completed; `pendingCiphertext` is what it still has to send.
+  /// Wraps a connected socket; call `start()` on the loop to begin. `tls` is a session whose
+  /// handshake has completed; `pendingCiphertext` is what it still has to send.
   /// `limits` (server only) are the timeouts to enforce.
   init(
     fd: Int32, role: Role, loop: EventLoop, settings: HTTP2Settings, peerAddress: String,
     logger: Logger, tls: TLSSession? = nil, pendingCiphertext: [UInt8] = [],
     limits: HTTP2ServerLimits? = nil
   ) {
-    precondition(tls == nil || role == .client, "TLS is for client connections")
     precondition(limits == nil || role == .server, "timeouts are for server connections")
     self.limits = limits
     self.fd = fd
@@ -515,7 +512,7 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     return true
   }
 
-  // MARK: - TLS (client connections only)
+  // MARK: - TLS
 
   /// Like `gatherFrames`, encrypting the frames into `output` in one TLS write; also takes
   /// records the session produced on its own (e.g. after reading a key update).

@@ -2,8 +2,8 @@ import Glibc
 import Logging
 import Synchronization
 
-/// Accepts h2c (prior knowledge) connections and serves them on every loop of a group; drains
-/// them on shutdown.
+/// Accepts h2c (prior knowledge) connections, or HTTP/2 over TLS when configured with `tls`,
+/// and serves them on every loop of a group; drains them on shutdown.
 ///
 /// One listening socket on the first loop accepts, and hands each connection to the loops in
 /// turn, where it then lives. (SO_REUSEPORT sockets per loop would spare the hand-off, but they
@@ -21,6 +21,9 @@ public final class HTTP2Server: Sendable {
     public var settings = HTTP2Settings()
     /// Timeouts and the connection cap.
     public var limits = HTTP2ServerLimits()
+    /// TLS for every connection (ALPN h2; mutual TLS with a client CA file); nil serves h2c.
+    /// The handshake must finish within `limits.prefaceTimeout` (10 s when that is off).
+    public var tls: TLSServerConfiguration?
 
     public init(host: String, port: Int) {
       self.host = host
@@ -62,10 +65,14 @@ public final class HTTP2Server: Sendable {
   @discardableResult
   public func start() throws -> SocketAddress {
     let requested = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
+    let tlsContext = try configuration.tls.map { tls throws(TLSError) in
+      try TLSContext(server: tls)
+    }
     let loops = group.loops.map { loop in
       HTTP2ServerLoop(
         server: self, loop: loop, settings: configuration.settings,
-        limits: configuration.limits, logger: logger, makeDelegate: makeDelegate)
+        limits: configuration.limits, tls: tlsContext, logger: logger,
+        makeDelegate: makeDelegate)
     }
     let limits = configuration.limits
     // Runs on the first loop: refuse past the cap, else pass the connection to the next loop in
@@ -144,21 +151,25 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   private unowned let server: HTTP2Server
   private let settings: HTTP2Settings
   private let limits: HTTP2ServerLimits
+  private let tls: TLSContext?
   private let logger: Logger
   private let makeDelegate: HTTP2Server.DelegateFactory
   var listener: TCPListener?
   private var connections: [ObjectIdentifier: HTTP2Connection] = [:]
+  /// TLS handshakes in progress, by socket.
+  private var handshakes: [Int32: HTTP2ServerHandshake] = [:]
   private var draining = false
   private var drainReported = false
 
   init(
     server: HTTP2Server, loop: EventLoop, settings: HTTP2Settings, limits: HTTP2ServerLimits,
-    logger: Logger, makeDelegate: @escaping HTTP2Server.DelegateFactory
+    tls: TLSContext?, logger: Logger, makeDelegate: @escaping HTTP2Server.DelegateFactory
   ) {
     self.server = server
     self.loop = loop
     self.settings = settings
     self.limits = limits
+    self.tls = tls
     self.logger = logger
     self.makeDelegate = makeDelegate
   }
@@ -181,9 +192,49 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     }
     try? Syscall.setIntOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
     let peer = (try? Syscall.peerAddress(fd))?.description ?? "unknown"
+    guard let tls else {
+      serve(fd, peer: peer, tls: nil, pendingCiphertext: [])
+      return
+    }
+    let session: TLSSession
+    do {
+      session = try TLSSession(serverContext: tls)
+    } catch {
+      refuse(fd, peer: peer, error)
+      return
+    }
+    let handshake = HTTP2ServerHandshake(fd: fd, loop: loop, session: session) {
+      [unowned self] outcome in
+      handshakes.removeValue(forKey: fd)
+      switch outcome {
+      case .success(let (session, unsent)):
+        serve(fd, peer: peer, tls: session, pendingCiphertext: unsent)
+      case .failure(let error):
+        refuse(fd, peer: peer, error)
+      }
+    }
+    handshakes[fd] = handshake
+    let timeout = limits.prefaceTimeout ?? .seconds(10)
+    let (seconds, attoseconds) = timeout.components
+    handshake.begin(
+      timeoutNanoseconds: UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000))
+  }
+
+  /// Closes a connection whose TLS handshake failed (no client certificate, one that does not
+  /// verify, a timeout...), counted in `/metrics`.
+  private func refuse(_ fd: Int32, peer: String, _ error: TLSError) {
+    Syscall.close(fd)
+    limits.counters.recordClose(.tlsHandshake)
+    limits.counters.connectionClosed()
+    logger.debug("TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+    reportIfDrained()
+  }
+
+  /// Serves an accepted socket (over `tls` when set, its handshake complete) on this loop.
+  private func serve(_ fd: Int32, peer: String, tls: TLSSession?, pendingCiphertext: [UInt8]) {
     let connection = HTTP2Connection(
       fd: fd, role: .server, loop: loop, settings: settings, peerAddress: peer, logger: logger,
-      limits: limits)
+      tls: tls, pendingCiphertext: pendingCiphertext, limits: limits)
     connection.delegate = makeDelegate(connection)
     connection.onClose = { [unowned self] connection in
       connections.removeValue(forKey: ObjectIdentifier(connection))
@@ -209,6 +260,9 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     for connection in connections.values {
       connection.beginGracefulShutdown()
     }
+    for handshake in Array(handshakes.values) {
+      handshake.cancel()
+    }
     loop.scheduleTimer(afterNanoseconds: timeoutNanoseconds) { [self] in
       if !connections.isEmpty {
         logger.warning(
@@ -222,7 +276,7 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   }
 
   private func reportIfDrained() {
-    guard draining, connections.isEmpty, !drainReported else { return }
+    guard draining, connections.isEmpty, handshakes.isEmpty, !drainReported else { return }
     drainReported = true
     server.loopDrained()
   }

@@ -16,6 +16,8 @@ public final class HTTP2ServerCounters: Sendable {
     /// Accepted through the reserve descriptor when the process was out of descriptors
     /// (EMFILE/ENFILE), and closed at once.
     case descriptorsExhausted = "emfile"
+    /// The TLS handshake failed or timed out (e.g. no client certificate under mutual TLS).
+    case tlsHandshake = "tls_handshake"
   }
 
   private let closed = Mutex([UInt64](repeating: 0, count: CloseReason.allCases.count))

@@ -1,7 +1,8 @@
 internal import COpenSSL
 import Glibc
 
-/// One TLS client connection's state, over memory buffers instead of a socket.
+/// One TLS connection's state (client, or server with `init(serverContext:)`), over memory
+/// buffers instead of a socket.
 ///
 /// The session never does I/O: the owner feeds it the bytes read from the socket
 /// (`feedCiphertext`) and sends what it produces (`takeCiphertextToSend`), so the same code
@@ -17,7 +18,7 @@ import Glibc
 /// Confined to one thread (OpenSSL's error queue is per thread, and an `SSL` is not shared).
 public final class TLSSession {
   public let context: TLSContext
-  /// The name checked against the certificate.
+  /// The name checked against the certificate (empty on the server side).
   public let serverName: String
   private let ssl: OpaquePointer
   /// Ciphertext from the peer, read by OpenSSL (owned by `ssl`).
@@ -49,7 +50,18 @@ public final class TLSSession {
 
   /// A session on `context` that checks `serverName` (a DNS name, sent in SNI, or an IP
   /// address, matched against IP SANs) when the context verifies peers.
-  public init(context: TLSContext, serverName: String) throws(TLSError) {
+  public convenience init(context: TLSContext, serverName: String) throws(TLSError) {
+    try self.init(context: context, serverName: serverName, accepting: false)
+  }
+
+  /// The server side of one accepted connection, on a context made by
+  /// `TLSContext(server:)`.
+  public convenience init(serverContext: TLSContext) throws(TLSError) {
+    precondition(serverContext.serverConfiguration != nil, "not a server context")
+    try self.init(context: serverContext, serverName: "", accepting: true)
+  }
+
+  private init(context: TLSContext, serverName: String, accepting: Bool) throws(TLSError) {
     ERR_clear_error()
     guard let ssl = SSL_new(context.context) else {
       throw TLSError.fromErrorQueue(.configuration, fallback: "SSL_new failed")
@@ -66,12 +78,16 @@ public final class TLSSession {
     // The SSL owns both BIOs from here: SSL_free frees them. An empty inbound BIO reports
     // "retry" (its default EOF value is -1), which OpenSSL turns into SSL_ERROR_WANT_READ.
     SSL_set_bio(ssl, inbound, outbound)
-    SSL_set_connect_state(ssl)
     self.context = context
     self.serverName = serverName
     self.ssl = ssl
     self.inbound = inbound
     self.outbound = outbound
+    guard !accepting else {
+      SSL_set_accept_state(ssl)
+      return
+    }
+    SSL_set_connect_state(ssl)
 
     let isIPAddress = Self.isIPAddress(serverName)
     if !isIPAddress && !serverName.isEmpty {

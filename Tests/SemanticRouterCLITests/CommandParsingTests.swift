@@ -10,8 +10,8 @@ import Testing
       let serve = try #require(
         try SemanticRouterCommand.parseAsRoot(arguments) as? ServeCommand)
       #expect(serve.config == nil)
-      #expect(serve.listen.description == "0.0.0.0:50051")
-      #expect(serve.admin.description == "0.0.0.0:8080")
+      #expect(serve.listen.description == "127.0.0.1:50051")
+      #expect(serve.admin.description == "127.0.0.1:8080")
       #expect(serve.threads == nil)
       #expect(serve.drainTimeout == 15)
       #expect(serve.maxMessageBytes == 4 << 20)

@@ -137,14 +137,15 @@ def test_pod_runs_router_and_envoy_as_non_root_sidecars_with_probes_and_limits()
       assert {"cpu", "memory"} <= set(container["resources"][bound])
 
   router = containers["semantic-router"]
-  assert router["livenessProbe"]["grpc"]["port"] == 50051
+  assert router["livenessProbe"]["httpGet"] == {"path": "/health", "port": "admin"}
   assert router["readinessProbe"]["httpGet"]["path"] == "/ready"
   assert router["startupProbe"]["httpGet"]["path"] == "/health"
   named_ports = {p["name"]: p["containerPort"] for p in router["ports"]}
   assert named_ports == {"grpc": 50051, "admin": 8080}
   assert router["readinessProbe"]["httpGet"]["port"] == "admin"
   args = router["args"]
-  assert args[args.index("--listen") + 1].endswith(":50051")
+  # ext_proc on loopback: Envoy in the pod is its only client.
+  assert args[args.index("--listen") + 1] == "127.0.0.1:50051"
   assert args[args.index("--admin") + 1].endswith(":8080")
   env = {e["name"]: e.get("value") for e in router["env"]}
   assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http")

@@ -351,7 +351,7 @@ final class RouterConfigurationParser {
     var settings = ServerSettings()
     let keys = [
       "max_header_list_bytes", "max_header_count", "preface_timeout", "idle_timeout",
-      "stream_idle_timeout", "max_connection_age", "max_connections",
+      "stream_idle_timeout", "max_connection_age", "max_connections", "tls",
     ]
     guard let fields = reader.mapping(node, at: "server", keys: keys) else { return settings }
     // Below 1 KiB a gRPC request's own headers no longer fit; Envoy allows up to 8 MiB.
@@ -380,7 +380,28 @@ final class RouterConfigurationParser {
     {
       settings.maxConnections = value
     }
+    if let node = fields["tls"] {
+      settings.tls = parseServerTLS(node)
+    }
     return settings
+  }
+
+  private func parseServerTLS(_ node: Node) -> ServerTLSSettings? {
+    let path = "server.tls"
+    let keys = ["cert_file", "key_file", "client_ca_file"]
+    guard let fields = reader.mapping(node, at: path, keys: keys) else { return nil }
+    var files: [String: String] = [:]
+    for key in keys {
+      if let node = fields[key], let value = reader.nonEmptyString(node, at: "\(path).\(key)") {
+        files[key] = value
+      }
+    }
+    for key in ["cert_file", "key_file"] where fields[key] == nil {
+      reader.fail("\(path).\(key)", node, "required key is missing")
+    }
+    guard let certificate = files["cert_file"], let key = files["key_file"] else { return nil }
+    return ServerTLSSettings(
+      certificateFile: certificate, keyFile: key, clientCAFile: files["client_ca_file"])
   }
 
   // MARK: - Tracing

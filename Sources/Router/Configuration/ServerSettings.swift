@@ -33,6 +33,8 @@ public struct ServerSettings: Sendable, Equatable {
   public var maxConnectionAge: Duration
   /// Connections past this many are accepted and closed at once.
   public var maxConnections: Int
+  /// TLS (and mutual TLS) on the listener; nil serves h2c.
+  public var tls: ServerTLSSettings?
 
   public init(
     maxHeaderListBytes: Int = ServerSettings.defaultMaxHeaderListBytes,
@@ -41,7 +43,7 @@ public struct ServerSettings: Sendable, Equatable {
     idleTimeout: Duration = ServerSettings.defaultIdleTimeout,
     streamIdleTimeout: Duration = ServerSettings.defaultStreamIdleTimeout,
     maxConnectionAge: Duration = .zero,
-    maxConnections: Int = ServerSettings.defaultMaxConnections
+    maxConnections: Int = ServerSettings.defaultMaxConnections, tls: ServerTLSSettings? = nil
   ) {
     self.maxHeaderListBytes = maxHeaderListBytes
     self.maxHeaderCount = maxHeaderCount
@@ -50,5 +52,6 @@ public struct ServerSettings: Sendable, Equatable {
     self.streamIdleTimeout = streamIdleTimeout
     self.maxConnectionAge = maxConnectionAge
     self.maxConnections = maxConnections
+    self.tls = tls
   }
 }
