@@ -25,6 +25,18 @@ struct EnvoyConfigCommand: ParsableCommand {
   @Option(help: "Turn on Envoy's OpenTelemetry tracer, exporting OTLP/gRPC to HOST:PORT.")
   var tracingCollector: HostAndPort?
 
+  @Option(help: "With server.tls: PEM CAs Envoy trusts for the router's certificate.")
+  var routerCaFile: String?
+
+  @Option(help: "With server.tls.client_ca_file: PEM certificate Envoy presents to the router.")
+  var routerClientCert: String?
+
+  @Option(help: "Key of --router-client-cert.")
+  var routerClientKey: String?
+
+  @Option(help: "With server.tls: name the router's certificate carries (default: its host).")
+  var routerServerName: String?
+
   func run() throws {
     var options = EnvoyConfigGenerator.Options()
     options.listenAddress = listen.host
@@ -37,6 +49,31 @@ struct EnvoyConfigCommand: ParsableCommand {
     if let collector = tracingCollector {
       options.tracing = .init(collectorHost: collector.host, collectorPort: collector.port)
     }
-    print(EnvoyConfigGenerator(configuration: try config.load(), options: options).yaml(), terminator: "")
+    let configuration = try config.load()
+    if let tls = configuration.server.tls {
+      options.extProcTLS = try extProcTLS(clientCertificateRequired: tls.clientCAFile != nil)
+    }
+    print(EnvoyConfigGenerator(configuration: configuration, options: options).yaml(), terminator: "")
+  }
+
+  /// Envoy's TLS files for a router with `server.tls`; a client certificate when the router
+  /// requires one.
+  private func extProcTLS(
+    clientCertificateRequired: Bool
+  ) throws -> EnvoyConfigGenerator.ExtProcTLS {
+    guard let routerCaFile else {
+      throw ValidationError("the router config sets server.tls: pass --router-ca-file")
+    }
+    guard (routerClientCert == nil) == (routerClientKey == nil) else {
+      throw ValidationError("--router-client-cert and --router-client-key go together")
+    }
+    if clientCertificateRequired && routerClientCert == nil {
+      throw ValidationError(
+        "the router config sets server.tls.client_ca_file: pass --router-client-cert and "
+          + "--router-client-key")
+    }
+    return EnvoyConfigGenerator.ExtProcTLS(
+      caFile: routerCaFile, clientCertificateFile: routerClientCert,
+      clientKeyFile: routerClientKey, serverName: routerServerName)
   }
 }

@@ -26,6 +26,8 @@ public struct EnvoyConfigGenerator: Sendable {
     public var routeTimeout: Duration = .seconds(300)
     /// Envoy's OpenTelemetry tracer; nil: Envoy does not trace.
     public var tracing: Tracing?
+    /// TLS to the router's ext_proc server (for a router with `server.tls`); nil: h2c.
+    public var extProcTLS: ExtProcTLS?
 
     public init() {}
   }
@@ -47,6 +49,29 @@ public struct EnvoyConfigGenerator: Sendable {
       self.collectorPort = collectorPort
       self.serviceName = serviceName
       self.samplingPercent = samplingPercent
+    }
+  }
+
+  /// How Envoy reaches a router that serves ext_proc over TLS: Envoy's own file paths.
+  public struct ExtProcTLS: Sendable, Equatable {
+    /// PEM CAs Envoy trusts for the router's certificate.
+    public var caFile: String
+    /// PEM client certificate Envoy presents (needed when the router sets
+    /// `server.tls.client_ca_file`), and its key.
+    public var clientCertificateFile: String?
+    public var clientKeyFile: String?
+    /// The name the router's certificate must carry (a DNS or IP subjectAltName); nil: the
+    /// router's host.
+    public var serverName: String?
+
+    public init(
+      caFile: String, clientCertificateFile: String? = nil, clientKeyFile: String? = nil,
+      serverName: String? = nil
+    ) {
+      self.caFile = caFile
+      self.clientCertificateFile = clientCertificateFile
+      self.clientKeyFile = clientKeyFile
+      self.serverName = serverName
     }
   }
 
@@ -199,10 +224,15 @@ public struct EnvoyConfigGenerator: Sendable {
   // MARK: - Clusters
 
   private func clusters(_ out: inout YAMLText) {
-    out.line(1, "# The router's ext_proc gRPC server (HTTP/2 cleartext).")
+    out.line(
+      1,
+      options.extProcTLS == nil
+        ? "# The router's ext_proc gRPC server (HTTP/2 cleartext)."
+        : "# The router's ext_proc gRPC server (HTTP/2 over TLS; server.tls in its config).")
     cluster(
       &out, name: ClusterName.extProc, host: options.extProcHost, port: options.extProcPort,
       http2: true, connectTimeout: "1s")
+    if let tls = options.extProcTLS { extProcTransportSocket(&out, tls) }
     if let host = options.routerAdminHost {
       out.line(1, "# The router's admin HTTP server.")
       cluster(
@@ -262,6 +292,34 @@ public struct EnvoyConfigGenerator: Sendable {
     out.line(4, "- endpoint:")
     out.line(6, "address:")
     out.socketAddress(7, host: host, port: port)
+  }
+
+  /// The ext_proc cluster's TLS: the router's certificate checked against `caFile` and its
+  /// name, ALPN h2, and Envoy's client certificate for the router's mutual TLS.
+  private func extProcTransportSocket(_ out: inout YAMLText, _ tls: ExtProcTLS) {
+    let name = tls.serverName ?? options.extProcHost
+    out.line(2, "transport_socket:")
+    out.line(3, "name: envoy.transport_sockets.tls")
+    out.line(3, "typed_config:")
+    out.line(
+      4,
+      "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+    )
+    // SNI carries host names only (RFC 6066).
+    if !Self.isIPLiteral(name) { out.line(4, "sni: \(YAMLText.quoted(name))") }
+    out.line(4, "common_tls_context:")
+    out.line(5, "alpn_protocols: [h2]")
+    if let certificate = tls.clientCertificateFile, let key = tls.clientKeyFile {
+      out.line(5, "tls_certificates:")
+      out.line(5, "- certificate_chain: { filename: \(YAMLText.quoted(certificate)) }")
+      out.line(6, "private_key: { filename: \(YAMLText.quoted(key)) }")
+    }
+    out.line(5, "validation_context:")
+    out.line(6, "trusted_ca: { filename: \(YAMLText.quoted(tls.caFile)) }")
+    out.line(6, "match_typed_subject_alt_names:")
+    let sanType = Self.isIPLiteral(name) ? "IP_ADDRESS" : "DNS"
+    out.line(6, "- san_type: \(sanType)")
+    out.line(7, "matcher: { exact: \(YAMLText.quoted(name)) }")
   }
 
   // MARK: - Helpers
