@@ -255,6 +255,10 @@ def test_compose_stack_has_jaeger_router_envoy_and_two_backends(compose_path: Pa
     assert set(services[name]["networks"]) <= networks
 
   router = services["semantic-router"]
+  # ext_proc on loopback (Envoy shares the namespace), and not published.
+  command = router["command"]
+  assert command[command.index("--listen") + 1] == "127.0.0.1:50051"
+  assert 50051 not in published("semantic-router")
   build = router["build"]
   assert (compose_path.parent / build["context"] / build["dockerfile"]).resolve() \
     == DEPLOY / "Dockerfile"
