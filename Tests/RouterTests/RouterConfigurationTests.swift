@@ -268,6 +268,25 @@ import Testing
     #expect(found.contains { $0.path == "server.max_connections" && $0.line == 5 })
   }
 
+  @Test func serverTLS_isRead_offByDefault_andNeedsACertificateAndKey() throws {
+    let base =
+      "models: [{ name: m, endpoints: [{ name: e, address: \"http://h\" }] }]\n"
+      + "default_model: m\n"
+    let configuration = try RouterConfiguration.parse(
+      yaml: base
+        + "server:\n  tls:\n    cert_file: /t/router.pem\n    key_file: /t/router.key\n"
+        + "    client_ca_file: /t/ca.pem\n")
+    #expect(
+      configuration.server.tls
+        == ServerTLSSettings(
+          certificateFile: "/t/router.pem", keyFile: "/t/router.key", clientCAFile: "/t/ca.pem"))
+    #expect(try RouterConfiguration.parse(yaml: base).server.tls == nil)
+    let missing = issues(base + "server:\n  tls:\n    cert_file: /t/router.pem\n")
+    #expect(missing.contains { $0.path == "server.tls.key_file" && $0.line != nil })
+    let unknown = issues(base + "server:\n  tls:\n    cert_file: a\n    key_file: b\n    ca: c\n")
+    #expect(unknown.contains { $0.path == "server.tls.ca" && $0.line == 7 })
+  }
+
   @Test func yamlSyntaxError_hasALine() {
     let found = issues("models:\n  - name: [unclosed\ndefault_model: m\n")
     #expect(found.count == 1)
