@@ -126,3 +126,45 @@ def test_envoy_with_a_client_certificate_is_routed_and_one_without_is_refused(tm
 
     # Positive control after the refusal: the trusted Envoy is still routed.
     assert ask(trusted.port)[0] == 200
+
+
+def test_serve_warns_when_it_listens_beyond_loopback_without_tls() -> None:
+  with stack.Router() as local:
+    pass
+  port = stack.free_port()
+  # The later --listen wins; the readiness check dials 127.0.0.1 on the same port.
+  with stack.Router(port, extra_args=["--listen", f"0.0.0.0:{port}"]) as exposed:
+    # Started in the same way: the one on loopback logged its start-up lines too.
+    assert "semantic-router ready" in local.log()
+    assert "without TLS" not in local.log()
+    assert "without TLS" in exposed.log()
+
+
+def test_envoy_config_for_a_tls_router_needs_envoys_files(tmp_path) -> None:
+  files = make_certificates(tmp_path)
+  config = e2e_stack.write_router_config(
+    tmp_path / "router-config.yaml",
+    {m["name"]: [(f"e{i}", 9000 + i)] for i, m in enumerate(e2e_stack.default_models())})
+  document = yaml.safe_load(config.read_text())
+  document["server"] = {"tls": {
+    "cert_file": str(files["router.pem"]), "key_file": str(files["router.key"]),
+    "client_ca_file": str(files["ca.pem"])}}
+  config.write_text(yaml.safe_dump(document, sort_keys=False))
+  base = [str(stack.router_binary()), "envoy-config", "--config", str(config)]
+  missing = subprocess.run(base + ["--router-ca-file", str(files["ca.pem"])],
+                           capture_output=True, text=True, timeout=30)
+  assert missing.returncode != 0
+  assert "--router-client-cert" in missing.stderr
+  done = subprocess.run(base + [
+    "--router-ca-file", str(files["ca.pem"]), "--router-client-cert", str(files["envoy.pem"]),
+    "--router-client-key", str(files["envoy.key"])], capture_output=True, text=True, timeout=30)
+  assert done.returncode == 0, done.stderr
+  cluster = next(c for c in yaml.safe_load(done.stdout)["static_resources"]["clusters"]
+                 if c["name"] == "semantic_router_extproc")
+  context = cluster["transport_socket"]["typed_config"]["common_tls_context"]
+  assert context["alpn_protocols"] == ["h2"]
+  assert context["tls_certificates"][0]["certificate_chain"]["filename"] == str(files["envoy.pem"])
+  validation = context["validation_context"]
+  assert validation["trusted_ca"]["filename"] == str(files["ca.pem"])
+  assert validation["match_typed_subject_alt_names"] == [
+    {"san_type": "IP_ADDRESS", "matcher": {"exact": "127.0.0.1"}}]
