@@ -53,7 +53,8 @@ struct EnvoyConfigCommand: ParsableCommand {
     if let tls = configuration.server.tls {
       options.extProcTLS = try extProcTLS(clientCertificateRequired: tls.clientCAFile != nil)
     }
-    print(EnvoyConfigGenerator(configuration: configuration, options: options).yaml(), terminator: "")
+    let generator = EnvoyConfigGenerator(configuration: configuration, options: options)
+    print(generator.yaml(), terminator: "")
   }
 
   /// Envoy's TLS files for a router with `server.tls`; a client certificate when the router

@@ -75,6 +75,10 @@ public struct EnvoyConfigGenerator: Sendable {
     }
   }
 
+  /// The type URL of Envoy's upstream TLS transport socket configuration.
+  private static let upstreamTLSContextType =
+    "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+
   /// Cluster of the router's admin server (for `/health`).
   public static let adminClusterName = "semantic_router_admin"
   /// Cluster of the OTLP collector Envoy's tracer exports to.
@@ -279,10 +283,7 @@ public struct EnvoyConfigGenerator: Sendable {
       out.line(2, "transport_socket:")
       out.line(3, "name: envoy.transport_sockets.tls")
       out.line(3, "typed_config:")
-      out.line(
-        4,
-        "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
-      )
+      out.line(4, "\"@type\": \(Self.upstreamTLSContextType)")
       out.line(4, "sni: \(YAMLText.quoted(host))")
     }
     out.line(2, "load_assignment:")
@@ -301,10 +302,7 @@ public struct EnvoyConfigGenerator: Sendable {
     out.line(2, "transport_socket:")
     out.line(3, "name: envoy.transport_sockets.tls")
     out.line(3, "typed_config:")
-    out.line(
-      4,
-      "\"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
-    )
+    out.line(4, "\"@type\": \(Self.upstreamTLSContextType)")
     // SNI carries host names only (RFC 6066).
     if !Self.isIPLiteral(name) { out.line(4, "sni: \(YAMLText.quoted(name))") }
     out.line(4, "common_tls_context:")
