@@ -221,10 +221,10 @@ final class HTTP2ServerLoop: @unchecked Sendable {
   }
 
   /// Closes a connection whose TLS handshake failed (no client certificate, one that does not
-  /// verify, a timeout...), counted in `/metrics`.
+  /// verify, a timeout...), counted in `/metrics` unless the drain cut it short.
   private func refuse(_ fd: Int32, peer: String, _ error: TLSError) {
     Syscall.close(fd)
-    limits.counters.recordClose(.tlsHandshake)
+    if !draining { limits.counters.recordClose(.tlsHandshake) }
     limits.counters.connectionClosed()
     logger.debug("TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
     reportIfDrained()

@@ -21,11 +21,13 @@ struct HTTP2ServerTLSTests {
 
   /// Runs `body` with a started mutual-TLS server on 127.0.0.1 and its certificates.
   func withServer(
+    limits: HTTP2ServerLimits = HTTP2ServerLimits(),
     _ body: (TLSTestCertificates, HTTP2Server, HTTP2ServerCounters) throws -> Void
   ) throws {
     let certificates = try TLSTestCertificates()
     defer { certificates.remove() }
     var configuration = HTTP2Server.Configuration(host: "127.0.0.1", port: 0)
+    configuration.limits = limits
     configuration.tls = TLSServerConfiguration(
       certificateFile: certificates.serverChainFile, keyFile: certificates.serverKeyFile,
       clientCAFile: certificates.caFile)
@@ -111,5 +113,32 @@ struct HTTP2ServerTLSTests {
     let configuration = TLSServerConfiguration(
       certificateFile: certificates.serverChainFile, keyFile: certificates.clientKeyFile)
     #expect(throws: TLSError.self) { try TLSContext(server: configuration) }
+  }
+
+  @Test func silentClient_isClosedAfterThePrefaceTimeout_andCounted() throws {
+    var limits = HTTP2ServerLimits()
+    limits.prefaceTimeout = .milliseconds(250)
+    try withServer(limits: limits) { _, server, counters in
+      let port = try #require(server.localAddress?.port)
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      defer { close(fd) }
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_port = UInt16(port).bigEndian
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      let connected = withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+      }
+      try #require(connected)
+      // Sends no ClientHello: the server closes the socket (the read sees its end).
+      var timeout = timeval(tv_sec: 30, tv_usec: 0)
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+      var byte: UInt8 = 0
+      #expect(read(fd, &byte, 1) == 0)
+      #expect(eventually { counters.closed(.tlsHandshake) == 1 })
+      #expect(eventually { counters.openConnections == 0 })
+    }
   }
 }
