@@ -8,8 +8,10 @@ the frames the router answered with, in `/metrics` or in its (rate-limited) log.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
+import subprocess
 import time
 
 import hpack
@@ -310,4 +312,24 @@ def test_length_prefix_past_the_message_limit_is_resource_exhausted_before_the_b
     response = client.wait(stream_id)
   assert response.grpc_status == 8, response  # RESOURCE_EXHAUSTED
   assert response.grpc_message, response
+  assert_survived(router, baseline)
+
+
+def test_h2load_volume_of_connections_and_streams_is_served_and_released(router, tmp_path):
+  """h2load (nghttp2's load tool) as the volume peer: 100 connections, 10 streams each at once,
+  20,000 health Checks. Every one is answered, then every connection is released."""
+  baseline = warm_baseline(router)
+  body = tmp_path / "check.bin"
+  body.write_bytes(b"\x00\x00\x00\x00\x00")  # an empty HealthCheckRequest, framed
+  run = subprocess.run(
+    ["h2load", "-n", "20000", "-c", "100", "-m", "10", "-t", "1", "-d", str(body),
+     "-H", "content-type: application/grpc", "-H", "te: trailers",
+     f"http://127.0.0.1:{router.port}/grpc.health.v1.Health/Check"],
+    capture_output=True, text=True, timeout=300)
+  assert run.returncode == 0, run.stdout + run.stderr
+  assert re.search(r"20000 succeeded, 0 failed, 0 errored", run.stdout), run.stdout
+  deadline = time.monotonic() + 30
+  while router.metric("semantic_router_connections_open") > 0 and time.monotonic() < deadline:
+    time.sleep(0.05)
+  assert router.metric("semantic_router_connections_open") == 0
   assert_survived(router, baseline)
