@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import Transport
 
 /// What the OTLP/gRPC and OTLP/HTTP exporters share, whatever carries the request: the shutdown
 /// flag, the batch encoder, the export timeout and retry policy on the export clock, and the
@@ -65,7 +66,8 @@ final class OTLPExporterCore: Sendable {
   func reportPartialSuccess(in response: [UInt8], exporter: String) {
     guard let partial = OTLPPartialSuccess.decode(response), partial.isReported else { return }
     metrics.partialSuccessRejected(Int(partial.rejectedSpans))
-    logger.warning(
+    LogRateLimiter.shared.log(
+      .warning, kind: "otlp.partial_success", to: logger,
       "\(exporter) partial success",
       metadata: [
         "rejected_spans": "\(partial.rejectedSpans)",

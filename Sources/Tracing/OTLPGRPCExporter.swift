@@ -96,7 +96,8 @@ public final class OTLPGRPCExporter: SpanExporter {
       return .retryable(
         SpanExportFailure(reason, "gRPC \(status.code): \(status.message)"), retryAfter: nil)
     case .failure(let status):
-      core.logger.warning(
+      LogRateLimiter.shared.log(
+        .warning, kind: "otlp.export_rejected", to: core.logger,
         "OTLP/gRPC export rejected",
         metadata: [
           "grpc_status": "\(status.code)", "message": "\(status.message)", "spans": "\(spans)",

@@ -107,7 +107,8 @@ public final class OTLPHTTPExporter: SpanExporter {
         retryAfter: OTLPRetryPolicy.retryAfter(response.header("retry-after"), nowUnixSeconds: now))
     case let status:
       let detail = String(decoding: response.body.prefix(200), as: UTF8.self)
-      core.logger.warning(
+      LogRateLimiter.shared.log(
+        .warning, kind: "otlp.export_rejected", to: core.logger,
         "OTLP/HTTP export rejected",
         metadata: ["status": "\(status)", "spans": "\(spans)", "body": "\(detail)"])
       return .failed(SpanExportFailure(.rejected, "HTTP \(status)"))

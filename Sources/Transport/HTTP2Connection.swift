@@ -545,7 +545,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
       }
     } catch {
       busy = false
-      logger.warning("TLS read failed, closing: \(error)")
+      LogRateLimiter.shared.log(
+        .warning, kind: "http2.tls_read_failed", to: logger, "TLS read failed, closing: \(error)")
       closeNow()
       return false
     }

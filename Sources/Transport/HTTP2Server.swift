@@ -249,7 +249,9 @@ final class HTTP2ServerLoop: @unchecked Sendable {
     } catch {
       connections.removeValue(forKey: ObjectIdentifier(connection))
       limits.counters.connectionClosed()
-      logger.warning("cannot start connection from \(peer): \(error)")
+      LogRateLimiter.shared.log(
+        .warning, kind: "http2.connection_start_failed", to: logger,
+        "cannot start connection from \(peer): \(error)")
     }
   }
 
