@@ -94,7 +94,8 @@ final class AdminEndpoints: Sendable {
           name: "semantic_router_connections_closed_total",
           help: "ext_proc connections the router closed by a limit: server.preface_timeout, "
             + "idle_timeout, max_connection_age (GOAWAY), max_connections, or out of "
-            + "descriptors (emfile), or a failed TLS handshake (tls_handshake).",
+            + "descriptors (emfile), a failed TLS handshake (tls_handshake), or a GOAWAY with "
+            + "an error code for the peer's protocol error (protocol_error).",
           series: .counter(closed)),
         MetricFamilySnapshot(
           name: "semantic_router_streams_reset_total",

@@ -104,6 +104,7 @@ private let onFrameSent: nghttp2_on_frame_send_callback = { _, frame, userData i
   let frame = frame!.pointee
   let type = UInt32(frame.hd.type)
   let connection = connectionFromUserData(userData)
+  if type == NGHTTP2_GOAWAY.rawValue { connection.goawaySent(errorCode: frame.goaway.error_code) }
   guard frame.hd.stream_id != 0, let stream = connection.stream(frame.hd.stream_id) else {
     return 0
   }

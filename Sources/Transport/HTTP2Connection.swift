@@ -437,6 +437,17 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     return true
   }
 
+  /// Counts and logs a GOAWAY with an error code going out: a connection error the peer
+  /// caused (a window past 2^31-1, streams past the acknowledged limit, a flood, a frame nghttp2
+  /// rejects), whether nghttp2 answered it on its own or `closeForProtocolError` did.
+  func goawaySent(errorCode: UInt32) {
+    guard errorCode != NGHTTP2_NO_ERROR.rawValue else { return }
+    limits?.counters.recordClose(.protocolError)
+    LogRateLimiter.shared.log(
+      .warning, kind: "http2.goaway_sent", to: logger,
+      "HTTP/2 connection error, GOAWAY sent: \(String(cString: nghttp2_http2_strerror(errorCode)))")
+  }
+
   /// Logs the peer's protocol error, sends what nghttp2 queued (its GOAWAY) and closes.
   private func closeForProtocolError(_ code: Int) {
     LogRateLimiter.shared.log(

@@ -18,6 +18,8 @@ public final class HTTP2ServerCounters: Sendable {
     case descriptorsExhausted = "emfile"
     /// The TLS handshake failed or timed out (e.g. no client certificate under mutual TLS).
     case tlsHandshake = "tls_handshake"
+    /// The peer broke the HTTP/2 protocol: a GOAWAY with an error code went out.
+    case protocolError = "protocol_error"
   }
 
   private let closed = Mutex([UInt64](repeating: 0, count: CloseReason.allCases.count))

@@ -287,19 +287,19 @@ def test_streams_past_the_acknowledged_limit_end_the_connection_with_protocol_er
   assert_survived(router, baseline)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-  "connection errors nghttp2 answers by itself (GOAWAY queued, mem_recv succeeds) are neither "
-  "logged nor counted: HTTP2Connection only logs errors mem_recv returns"))
 def test_connection_errors_nghttp2_answers_itself_are_logged(router):
-  """The issue asks for a logged GOAWAY: a window pushed past 2^31-1 gets GOAWAY
-  (FLOW_CONTROL_ERROR) on the wire, but the router's log says nothing of it."""
+  """A connection error nghttp2 answers on its own (a window pushed past 2^31-1 gets GOAWAY
+  FLOW_CONTROL_ERROR on the wire) is logged and counted like one our code answers."""
   with RawPeer(router.port) as peer:
     peer.send(frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 1 << 20)) * 3000)
     assert goaway_code(peer.drain(timeout=30)) == 0x3  # the positive control: it happened
   deadline = time.monotonic() + 5
-  while "warning" not in router.log() and time.monotonic() < deadline:
+  while "GOAWAY sent" not in router.log() and time.monotonic() < deadline:
     time.sleep(0.05)
-  assert "warning" in router.log(), router.log_tail()
+  assert "GOAWAY sent: FLOW_CONTROL_ERROR" in router.log(), router.log_tail()
+  closed = re.search(r'semantic_router_connections_closed_total\{reason="protocol_error"\} (\S+)',
+                     router.metrics_text())
+  assert closed and float(closed.group(1)) >= 1, router.metrics_text()
 
 
 def test_length_prefix_past_the_message_limit_is_resource_exhausted_before_the_body(router):
