@@ -81,10 +81,17 @@ final class AdminEndpoints: Sendable {
     }
   }
 
-  /// Exposes what the ext_proc listener's timeouts and connection cap did, and its open
-  /// connections, read at scrape time.
-  func registerConnectionLimits(_ counters: HTTP2ServerCounters) {
+  /// Exposes what the ext_proc listener's timeouts, connection cap and memory caps did, its
+  /// open connections and the bytes its connections hold, read at scrape time.
+  func registerConnectionLimits(_ limits: HTTP2ServerLimits) {
+    let counters = limits.counters
+    let budget = limits.memoryBudget
     registry.registerCollector {
+      let refused = HTTP2ServerCounters.RefuseReason.allCases.map { reason in
+        LabelledSample(
+          labels: [MetricLabel("reason", reason.rawValue)],
+          value: Double(counters.refused(reason)))
+      }
       let closed = HTTP2ServerCounters.CloseReason.allCases.map { reason in
         LabelledSample(
           labels: [MetricLabel("reason", reason.rawValue)], value: Double(counters.closed(reason)))
@@ -94,7 +101,7 @@ final class AdminEndpoints: Sendable {
           name: "semantic_router_connections_closed_total",
           help: "ext_proc connections the router closed by a limit: server.preface_timeout, "
             + "idle_timeout, max_connection_age (GOAWAY), max_connections, or out of "
-            + "descriptors (emfile).",
+            + "descriptors (emfile), or output_stalled (a peer that does not read).",
           series: .counter(closed)),
         MetricFamilySnapshot(
           name: "semantic_router_streams_reset_total",
@@ -107,6 +114,17 @@ final class AdminEndpoints: Sendable {
         .gauge(
           "semantic_router_connections_open", help: "ext_proc connections open now.",
           value: Double(counters.openConnections)),
+        MetricFamilySnapshot(
+          name: "semantic_router_streams_refused_total",
+          help: "ext_proc streams refused (REFUSED_STREAM) by a memory cap: "
+            + "server.max_connection_input_bytes, max_connection_output_bytes or "
+            + "max_buffered_bytes.",
+          series: .counter(refused)),
+        .gauge(
+          "semantic_router_buffered_bytes",
+          help: "Request bytes held unconsumed and response bytes queued unsent by all ext_proc "
+            + "connections (limit: server.max_buffered_bytes).",
+          value: Double(budget.heldBytes)),
       ]
     }
   }

@@ -52,7 +52,7 @@ struct ServeCommand: ParsableCommand {
     configuration.http2.maxHeaderCount = processor.server.maxHeaderCount
     adminEndpoints.registerHeaderLimits(configuration.http2.headerLimitCounters)
     configuration.limits = Self.limits(processor.server)
-    adminEndpoints.registerConnectionLimits(configuration.limits.counters)
+    adminEndpoints.registerConnectionLimits(configuration.limits)
     let server = GRPCServer(configuration: configuration, logger: logger)
     server.register(
       path: ExtProcService.methodPath,
@@ -87,7 +87,7 @@ struct ServeCommand: ParsableCommand {
     logger.info("semantic-router stopped")
   }
 
-  /// The listener's timeouts and connection cap from `server:` (a zero duration is off).
+  /// The listener's timeouts, connection cap and memory caps from `server:` (a zero duration is off).
   private static func limits(_ settings: ServerSettings) -> HTTP2ServerLimits {
     func enabled(_ duration: Duration) -> Duration? { duration > .zero ? duration : nil }
     var limits = HTTP2ServerLimits()
@@ -96,6 +96,10 @@ struct ServeCommand: ParsableCommand {
     limits.streamIdleTimeout = enabled(settings.streamIdleTimeout)
     limits.maxConnectionAge = enabled(settings.maxConnectionAge)
     limits.maxConnections = settings.maxConnections
+    limits.maxConnectionInputBytes = settings.maxConnectionInputBytes
+    limits.maxConnectionOutputBytes = settings.maxConnectionOutputBytes
+    limits.outputStallTimeout = settings.outputStallTimeout
+    limits.memoryBudget = HTTP2MemoryBudget(maxBytes: settings.maxBufferedBytes)
     return limits
   }
 

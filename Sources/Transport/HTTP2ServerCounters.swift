@@ -16,9 +16,22 @@ public final class HTTP2ServerCounters: Sendable {
     /// Accepted through the reserve descriptor when the process was out of descriptors
     /// (EMFILE/ENFILE), and closed at once.
     case descriptorsExhausted = "emfile"
+    /// Its queued output stayed past `maxConnectionOutputBytes` for `outputStallTimeout`.
+    case outputStalled = "output_stalled"
+  }
+
+  /// Why the server refused a new stream (RST_STREAM REFUSED_STREAM).
+  public enum RefuseReason: String, CaseIterable, Sendable {
+    /// The connection holds `maxConnectionInputBytes` of unconsumed request data.
+    case inputFull = "input_full"
+    /// The connection holds `maxConnectionOutputBytes` of unsent response data.
+    case outputFull = "output_full"
+    /// The process-wide `memoryBudget` is spent.
+    case memoryBudget = "memory_budget"
   }
 
   private let closed = Mutex([UInt64](repeating: 0, count: CloseReason.allCases.count))
+  private let refused = Mutex([UInt64](repeating: 0, count: RefuseReason.allCases.count))
   private let idleStreams = Atomic<UInt64>(0)
   private let open = Atomic<Int>(0)
 
@@ -29,6 +42,11 @@ public final class HTTP2ServerCounters: Sendable {
     closed.withLock { $0[Self.index(reason)] }
   }
 
+  /// Streams refused for `reason` so far.
+  public func refused(_ reason: RefuseReason) -> UInt64 {
+    refused.withLock { $0[RefuseReason.allCases.firstIndex(of: reason)!] }
+  }
+
   /// Streams reset with CANCEL after `streamIdleTimeout` without a frame.
   public var streamsResetForIdling: UInt64 { idleStreams.load(ordering: .relaxed) }
 
@@ -37,6 +55,10 @@ public final class HTTP2ServerCounters: Sendable {
 
   func recordClose(_ reason: CloseReason) {
     closed.withLock { $0[Self.index(reason)] &+= 1 }
+  }
+
+  func recordRefused(_ reason: RefuseReason) {
+    refused.withLock { $0[RefuseReason.allCases.firstIndex(of: reason)!] &+= 1 }
   }
 
   func recordIdleStreamReset() {
