@@ -98,7 +98,7 @@ struct ServeCommand: ParsableCommand {
     limits.maxConnections = settings.maxConnections
     limits.maxConnectionInputBytes = settings.maxConnectionInputBytes
     limits.maxConnectionOutputBytes = settings.maxConnectionOutputBytes
-    limits.outputStallTimeout = settings.outputStallTimeout
+    limits.outputStallTimeout = enabled(settings.outputStallTimeout)
     limits.memoryBudget = HTTP2MemoryBudget(maxBytes: settings.maxBufferedBytes)
     return limits
   }

@@ -416,9 +416,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     queuedOutput += delta
     limits.memoryBudget.add(delta)
     guard queuedOutput >= limits.maxConnectionOutputBytes, outputStallTimer == nil,
-      !isClosed
+      !isClosed, let stall = limits.outputStallTimeout
     else { return }
-    let timeout = HTTP2ConnectionDeadlines.nanoseconds(limits.outputStallTimeout)
+    let timeout = HTTP2ConnectionDeadlines.nanoseconds(stall)
     outputStallTimer = loop.scheduleTimer(afterNanoseconds: timeout) { [self] in
       outputStallTimer = nil
       guard !isClosed, queuedOutput >= limits.maxConnectionOutputBytes else { return }

@@ -31,8 +31,9 @@ public struct HTTP2ServerLimits: Sendable {
   /// streams are refused; if it is still past it after `outputStallTimeout`, the connection is
   /// closed. 16 MiB: a few whole answers of the largest size a model returns.
   public var maxConnectionOutputBytes = 16 << 20
-  /// How long a connection may stay past `maxConnectionOutputBytes` before it is closed.
-  public var outputStallTimeout: Duration = .seconds(30)
+  /// How long a connection may stay past `maxConnectionOutputBytes` before it is closed (nil:
+  /// never closed for it, only refused new streams).
+  public var outputStallTimeout: Duration? = .seconds(30)
   /// Request and response bytes held by every connection of the process together; past it
   /// new streams are refused on every connection (Envoy retries them elsewhere, or applies
   /// `failure_mode_allow`). 256 MiB.

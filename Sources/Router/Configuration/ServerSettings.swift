@@ -49,7 +49,8 @@ public struct ServerSettings: Sendable, Equatable {
   /// Response bytes one connection may hold queued for a peer that does not read; past it new
   /// streams are refused, and after `outputStallTimeout` still past it the connection closes.
   public var maxConnectionOutputBytes: Int
-  /// How long a connection may stay past `maxConnectionOutputBytes` before it is closed.
+  /// How long a connection may stay past `maxConnectionOutputBytes` before it is closed; zero
+  /// is off (it is only refused new streams).
   public var outputStallTimeout: Duration
   /// Request and response bytes held by all connections together; past it every connection
   /// refuses new streams (REFUSED_STREAM).
