@@ -87,7 +87,8 @@ struct ServeCommand: ParsableCommand {
     logger.info("semantic-router stopped")
   }
 
-  /// The listener's timeouts, connection cap and memory caps from `server:` (a zero duration is off).
+  /// The listener's timeouts, connection cap and memory caps from `server:` (a zero duration
+  /// is off).
   private static func limits(_ settings: ServerSettings) -> HTTP2ServerLimits {
     func enabled(_ duration: Duration) -> Duration? { duration > .zero ? duration : nil }
     var limits = HTTP2ServerLimits()

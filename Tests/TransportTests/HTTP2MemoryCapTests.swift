@@ -167,6 +167,81 @@ import Testing
     #expect(heldAfterClose == 0)
   }
 
+  /// Two connections share a 200,000-byte process budget: once the first holds more than that
+  /// in uploads (well within its own input cap), new streams on both are refused; after the
+  /// first ends its uploads the second is answered (the positive control).
+  @Test func processBudget_refusesNewStreamsOnEveryConnection() throws {
+    let group = try EventLoopGroup(count: 1)
+    defer {
+      group.stop()
+      group.join()
+    }
+    let loop = group.loops[0]
+    var configured = Self.limits()
+    configured.memoryBudget = HTTP2MemoryBudget(maxBytes: 200_000)
+    let limits = configured
+    let (holderFD, holderPeerFD) = try Syscall.socketpair()
+    defer { Syscall.close(holderPeerFD) }
+    let (otherFD, otherPeerFD) = try Syscall.socketpair()
+    defer { Syscall.close(otherPeerFD) }
+    Self.serve(fd: holderFD, on: loop, limits: limits, holdInput: true)
+    Self.serve(fd: otherFD, on: loop, limits: limits, holdInput: true)
+    let holder = RawPeer(fd: holderPeerFD)
+    let other = RawPeer(fd: otherPeerFD)
+    for peer in [holder, other] {
+      peer.send(Self.preface)
+      peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    }
+    // Four streams of 64 KiB - 1 each: the stream windows (65,535 before our SETTINGS ACK) and
+    // the connection window allow them without waiting.
+    for stream in [UInt32(1), 3, 5, 7] {
+      holder.sendFrame(
+        type: 0x1, flags: 0x4, stream: stream,
+        payload: HTTP2HeaderListLimitTests.requestFields(path: "/upload"))
+      for offset in stride(from: 0, to: 65_535, by: 16_384) {
+        holder.sendFrame(
+          type: 0x0, flags: 0, stream: stream,
+          payload: [UInt8](repeating: 0x61, count: min(16_384, 65_535 - offset)))
+      }
+    }
+    // A fifth stream on the same connection: refused once the four are held (262,140 bytes).
+    holder.sendFrame(
+      type: 0x1, flags: 0x4, stream: 9,
+      payload: HTTP2HeaderListLimitTests.requestFields(path: "/upload"))
+    var holderRefused: UInt32?
+    while holderRefused == nil, let frame = holder.readFrame() {
+      if frame.type == 0x3 { holderRefused = frame.stream }
+    }
+    #expect(holderRefused == 9)
+    #expect(limits.memoryBudget.heldBytes == 4 * 65_535)
+
+    other.sendFrame(
+      type: 0x1, flags: 0x5, stream: 1,
+      payload: HTTP2HeaderListLimitTests.requestFields(path: "/refused"))
+    var otherReset: UInt32?
+    while otherReset == nil, let frame = other.readFrame() {
+      if frame.type == 0x3, frame.stream == 1 { otherReset = RawPeer.integer(frame.payload[...]) }
+    }
+    #expect(otherReset == 0x7)
+    #expect(limits.counters.refused(.memoryBudget) == 2)
+    #expect(limits.counters.refused(.inputFull) == 0)
+
+    for stream in [UInt32(1), 3, 5, 7] {
+      holder.sendFrame(type: 0x3, flags: 0, stream: stream, payload: [0, 0, 0, 0x8])
+    }
+    // The holder's PING is answered after its resets were processed (same socket, in order).
+    holder.sendFrame(type: 0x6, flags: 0, stream: 0, payload: [UInt8](repeating: 1, count: 8))
+    var pinged = false
+    while !pinged, let frame = holder.readFrame() {
+      pinged = frame.type == 0x6 && frame.flags & 0x1 != 0
+    }
+    other.sendFrame(
+      type: 0x1, flags: 0x4, stream: 3,
+      payload: HTTP2HeaderListLimitTests.requestFields(path: "/after"))
+    other.sendFrame(type: 0x0, flags: 0x1, stream: 3, payload: Array("ping".utf8))
+    #expect(Self.readEcho(other, stream: 3) == Array("ping".utf8))
+  }
+
   // MARK: - Building blocks
 
   /// Limits with the timeouts off (so only the memory caps act).
