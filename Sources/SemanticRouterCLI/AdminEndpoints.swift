@@ -120,6 +120,11 @@ final class AdminEndpoints: Sendable {
             + "server.max_connection_input_bytes, max_connection_output_bytes or "
             + "max_buffered_bytes.",
           series: .counter(refused)),
+        .counter(
+          "semantic_router_connection_read_pauses_total",
+          help: "Times an ext_proc connection stopped reading because its peer did not take its "
+            + "answers (server.max_connection_output_bytes reached).",
+          value: Double(counters.readsPausedForOutput)),
         .gauge(
           "semantic_router_buffered_bytes",
           help: "Request bytes held unconsumed and response bytes queued unsent by all ext_proc "

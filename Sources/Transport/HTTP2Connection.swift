@@ -60,6 +60,11 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private var queuedOutput = 0
   /// Closes the connection if its output is still past the cap when it fires (server).
   private var outputStallTimer: TimerID?
+  /// Reading stopped while the output is past its cap: no new requests or messages on open
+  /// streams, so no new answers. Output held back by the peer's own flow-control window waits
+  /// too (its WINDOW_UPDATE is not read): such a peer is closed after the stall timeout. Envoy's
+  /// 256 MiB default windows never hold back a cap's worth.
+  private var readPaused = false
   public private(set) var isClosed = false
 
   /// Frames gathered before a write: room for a whole OTLP export of 512 spans (about 160 KiB),
@@ -415,7 +420,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     guard let limits else { return }
     queuedOutput += delta
     limits.memoryBudget.add(delta)
-    guard queuedOutput >= limits.maxConnectionOutputBytes, outputStallTimer == nil,
+    let full = queuedOutput >= limits.maxConnectionOutputBytes
+    updateReadPause()
+    guard full, outputStallTimer == nil,
       !isClosed, let stall = limits.outputStallTimeout
     else { return }
     let timeout = HTTP2ConnectionDeadlines.nanoseconds(stall)
@@ -492,10 +499,12 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   // MARK: - I/O
 
+  /// While reading is paused this runs only for a hang-up or error (always reported), which a
+  /// read turns into the connection's close.
   public func readable() {
     guard session != nil, !isClosed else { return }
     let outcome = SocketReader.read(fd, into: loop.readBuffer) { bytes in
-      receive(bytes) && !closeRequested
+      receive(bytes) && !closeRequested && !readPaused
     }
     switch outcome {
     case .drained, .capped, .stopped:
@@ -664,11 +673,25 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private func setWantsWritable(_ wants: Bool) {
     guard wants != wantsWritable else { return }
     wantsWritable = wants
+    updateInterest()
+  }
+
+  /// Pauses or resumes reading as the output cap requires.
+  private func updateReadPause() {
+    guard let limits, !isClosed else { return }
+    let pause = queuedOutput >= limits.maxConnectionOutputBytes
+    guard pause != readPaused else { return }
+    if pause { limits.counters.recordReadPause() }
+    readPaused = pause
+    updateInterest()
+  }
+
+  private func updateInterest() {
     do {
-      try loop.setWritable(fd: fd, wants)
+      try loop.setInterest(fd: fd, readable: !readPaused, writable: wantsWritable)
     } catch {
       logger.debug("epoll update failed: \(error)")
-      closeNow()
+      close()
     }
   }
 }

@@ -33,6 +33,7 @@ public final class HTTP2ServerCounters: Sendable {
   private let closed = Mutex([UInt64](repeating: 0, count: CloseReason.allCases.count))
   private let refused = Mutex([UInt64](repeating: 0, count: RefuseReason.allCases.count))
   private let idleStreams = Atomic<UInt64>(0)
+  private let readPauses = Atomic<UInt64>(0)
   private let open = Atomic<Int>(0)
 
   public init() {}
@@ -50,6 +51,10 @@ public final class HTTP2ServerCounters: Sendable {
   /// Streams reset with CANCEL after `streamIdleTimeout` without a frame.
   public var streamsResetForIdling: UInt64 { idleStreams.load(ordering: .relaxed) }
 
+  /// Times a connection stopped reading because its queued output reached
+  /// `maxConnectionOutputBytes` (it reads again once the peer takes enough).
+  public var readsPausedForOutput: UInt64 { readPauses.load(ordering: .relaxed) }
+
   /// Connections the server holds now.
   public var openConnections: Int { open.load(ordering: .relaxed) }
 
@@ -59,6 +64,10 @@ public final class HTTP2ServerCounters: Sendable {
 
   func recordRefused(_ reason: RefuseReason) {
     refused.withLock { $0[RefuseReason.allCases.firstIndex(of: reason)!] &+= 1 }
+  }
+
+  func recordReadPause() {
+    readPauses.wrappingAdd(1, ordering: .relaxed)
   }
 
   func recordIdleStreamReset() {

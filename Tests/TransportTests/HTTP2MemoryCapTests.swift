@@ -91,7 +91,8 @@ import Testing
   }
 
   /// A peer opens 20 streams whose answers are 4 MiB each and never reads: the first answer
-  /// fills the 1 MiB output cap, the other 19 streams are refused, and the connection is closed
+  /// fills the 1 MiB output cap, the other 19 streams are refused, reading stops, and the
+  /// connection is closed
   /// once it stays past the cap for the stall timeout. Another connection on the same loop is
   /// answered meanwhile, and the bytes held return to zero.
   @Test func peerThatNeverReads_getsNoNewStreams_andIsClosed() throws {
@@ -137,11 +138,15 @@ import Testing
     // holds the answers back.
     peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [0, 0x4, 0x7f, 0xff, 0xff, 0xff])
     peer.sendFrame(type: 0x8, flags: 0, stream: 0, payload: [0x7f, 0xff, 0x00, 0x00])
+    // All 20 requests in one write, so the server reads them together before it pauses.
+    let fields = HTTP2HeaderListLimitTests.requestFields(path: "/large")
+    var requests: [UInt8] = []
     for index in 0..<20 {
-      peer.sendFrame(
-        type: 0x1, flags: 0x5, stream: UInt32(2 * index + 1),
-        payload: HTTP2HeaderListLimitTests.requestFields(path: "/large"))
+      let stream = UInt32(2 * index + 1)
+      requests += [0, 0, UInt8(fields.count), 0x1, 0x5]
+      requests += [24, 16, 8, 0].map { UInt8((stream >> $0) & 0xff) } + fields
     }
+    peer.send(requests)
 
     let (otherServerFD, otherPeerFD) = try Syscall.socketpair()
     defer { Syscall.close(otherPeerFD) }
@@ -161,6 +166,8 @@ import Testing
     #expect(closed)
     #expect(limits.counters.closed(.outputStalled) == 1)
     #expect(limits.counters.refused(.outputFull) == 19)
+    // The cap was reached once: reading stopped until the close.
+    #expect(limits.counters.readsPausedForOutput == 1)
     // Only the one stream accepted before the cap was reached queued its answer.
     #expect(peakHeld <= answerSize)
     let heldAfterClose = try loopValue(loop) { limits.memoryBudget.heldBytes }
