@@ -439,7 +439,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   /// Why a new stream must be refused now, if it must.
   private func refusal(_ limits: HTTP2ServerLimits) -> HTTP2ServerCounters.RefuseReason? {
-    if heldInput >= limits.maxConnectionInputBytes { return .inputFull }
+    // Less than one full DATA frame of window left: a new stream could barely send.
+    if heldInput > limits.maxConnectionInputBytes - 16_384 { return .inputFull }
     if queuedOutput >= limits.maxConnectionOutputBytes { return .outputFull }
     if limits.memoryBudget.isExhausted { return .memoryBudget }
     return nil

@@ -23,9 +23,9 @@ public struct HTTP2ServerLimits: Sendable {
   public var maxConnections = 1024
   /// Request DATA one connection may hold unconsumed (partial gRPC messages across its
   /// streams). It is the connection's flow-control window, granted again only as the handler
-  /// consumes, so a peer cannot send more; while it is full, new streams are refused. 16 MiB:
-  /// Envoy's 1 MiB `per_connection_buffer_limit_bytes` would not fit one 4 MiB message (the
-  /// default message limit), and a full window stalls the connection; four such messages fit.
+  /// consumes, so a peer cannot send more; within 16 KiB of full, new streams are refused.
+  /// 16 MiB: Envoy's 1 MiB `per_connection_buffer_limit_bytes` would not fit one 4 MiB message
+  /// (the default message limit), and a full window stalls the connection; four such fit.
   public var maxConnectionInputBytes = 16 << 20
   /// Response DATA one connection may hold queued for a peer that does not read. Past it new
   /// streams are refused; if it is still past it after `outputStallTimeout`, the connection is

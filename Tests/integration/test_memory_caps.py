@@ -135,3 +135,33 @@ def test_clients_that_never_read_large_answers_hold_bounded_memory(make_router):
     for sock in sockets:
       sock.close()
   assert router.running()
+
+
+def test_half_sent_large_messages_stay_within_the_input_cap(make_router):
+  """50 streams each start a 4 MiB message and stop (the shipped 16 MiB input cap): the client
+  may send only the connection window, which the router does not grant again while the
+  messages are incomplete; the streams opened after it filled are refused."""
+  router = make_router(config=str(write_config()))
+  baseline_kib = router.rss_kib()
+  with rawh2.RawH2Client(router.port) as client:
+    while client.conn.outbound_flow_control_window <= 65535:
+      client._handle(client.conn.receive_data(client.sock.recv(65536)))
+    streams = []
+    for _ in range(50):
+      stream_id = client.start(rawh2.grpc_request_headers())
+      streams.append(stream_id)
+      part = rawh2.grpc_frame(b"x" * (4 << 20))[:1 << 20]
+      size = min(len(part), client.conn.local_flow_control_window(stream_id))
+      for offset in range(0, size, 16384):
+        client.send(stream_id, part[offset:min(offset + 16384, size)])
+    last = client.wait(streams[-1], timeout=GUARD_SECONDS)
+    refused = router.metric('semantic_router_streams_refused_total{reason="input_full"}')
+    buffered = router.metric("semantic_router_buffered_bytes")
+    rss_kib = router.rss_kib()
+    print(f"\n50 half-sent 4 MiB messages: {int(buffered)} bytes held, {int(refused)} streams "
+          f"refused (input_full), RSS {baseline_kib} KiB before, {rss_kib} KiB with them held")
+    assert last.reset_code == 7  # REFUSED_STREAM
+    assert buffered <= 16 << 20
+    assert refused >= 30
+    assert rss_kib - baseline_kib < 80 * 1024
+    assert stack.health_status(router.address) == "SERVING"
