@@ -18,6 +18,9 @@ struct GRPCMessageDeframer {
     self.maxMessageSize = maxMessageSize
   }
 
+  /// Bytes of the partial message (prefix and payload) held until it completes.
+  var bufferedBytes: Int { headerBytesRead + message.count }
+
   /// Whether no partial message is buffered (a stream may end only here).
   var isAtMessageBoundary: Bool { headerBytesRead == 0 && remaining == nil }
 

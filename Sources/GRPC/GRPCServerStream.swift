@@ -106,6 +106,7 @@ final class GRPCServerStream: GRPCServerCall, HTTP2StreamDelegate {
     let action: GRPCServerStreamStateMachine.OnReceiveData
     do throws(GRPCServerStreamMisuse) {
       action = try machine.receivedData(data, into: &messages)
+      stream.heldInputBytes = machine.bufferedBytes
     } catch {
       ignore(error)
       return

@@ -58,6 +58,9 @@ struct GRPCServerStreamStateMachine {
     case ignore
   }
 
+  /// Bytes of a partial request message held until it completes.
+  var bufferedBytes: Int { deframer.bufferedBytes }
+
   /// A DATA chunk arrived.
   mutating func receivedData(
     _ bytes: UnsafeRawBufferPointer, into messages: inout [[UInt8]]

@@ -81,10 +81,17 @@ final class AdminEndpoints: Sendable {
     }
   }
 
-  /// Exposes what the ext_proc listener's timeouts and connection cap did, and its open
-  /// connections, read at scrape time.
-  func registerConnectionLimits(_ counters: HTTP2ServerCounters) {
+  /// Exposes what the ext_proc listener's timeouts, connection cap and memory caps did, its
+  /// open connections and the bytes its connections hold, read at scrape time.
+  func registerConnectionLimits(_ limits: HTTP2ServerLimits) {
+    let counters = limits.counters
+    let budget = limits.memoryBudget
     registry.registerCollector {
+      let refused = HTTP2ServerCounters.RefuseReason.allCases.map { reason in
+        LabelledSample(
+          labels: [MetricLabel("reason", reason.rawValue)],
+          value: Double(counters.refused(reason)))
+      }
       let closed = HTTP2ServerCounters.CloseReason.allCases.map { reason in
         LabelledSample(
           labels: [MetricLabel("reason", reason.rawValue)], value: Double(counters.closed(reason)))
@@ -94,8 +101,9 @@ final class AdminEndpoints: Sendable {
           name: "semantic_router_connections_closed_total",
           help: "ext_proc connections the router closed by a limit: server.preface_timeout, "
             + "idle_timeout, max_connection_age (GOAWAY), max_connections, or out of "
-            + "descriptors (emfile), a failed TLS handshake (tls_handshake), or a GOAWAY with "
-            + "an error code for the peer's protocol error (protocol_error).",
+            + "descriptors (emfile), output_stalled (a peer that does not read), a failed TLS "
+            + "handshake (tls_handshake), or a GOAWAY with an error code for the peer's protocol "
+            + "error (protocol_error).",
           series: .counter(closed)),
         MetricFamilySnapshot(
           name: "semantic_router_streams_reset_total",
@@ -108,6 +116,22 @@ final class AdminEndpoints: Sendable {
         .gauge(
           "semantic_router_connections_open", help: "ext_proc connections open now.",
           value: Double(counters.openConnections)),
+        MetricFamilySnapshot(
+          name: "semantic_router_streams_refused_total",
+          help: "ext_proc streams refused (REFUSED_STREAM) by a memory cap: "
+            + "server.max_connection_input_bytes, max_connection_output_bytes or "
+            + "max_buffered_bytes.",
+          series: .counter(refused)),
+        .counter(
+          "semantic_router_connection_read_pauses_total",
+          help: "Times an ext_proc connection stopped reading because its peer did not take its "
+            + "answers (server.max_connection_output_bytes reached).",
+          value: Double(counters.readsPausedForOutput)),
+        .gauge(
+          "semantic_router_buffered_bytes",
+          help: "Request bytes held unconsumed and response bytes queued unsent by all ext_proc "
+            + "connections (limit: server.max_buffered_bytes).",
+          value: Double(budget.heldBytes)),
       ]
     }
   }

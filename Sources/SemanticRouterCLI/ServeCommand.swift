@@ -58,7 +58,7 @@ struct ServeCommand: ParsableCommand {
         certificateFile: tls.certificateFile, keyFile: tls.keyFile,
         clientCAFile: tls.clientCAFile)
     }
-    adminEndpoints.registerConnectionLimits(configuration.limits.counters)
+    adminEndpoints.registerConnectionLimits(configuration.limits)
     let server = GRPCServer(configuration: configuration, logger: logger)
     server.register(
       path: ExtProcService.methodPath,
@@ -101,7 +101,8 @@ struct ServeCommand: ParsableCommand {
     logger.info("semantic-router stopped")
   }
 
-  /// The listener's timeouts and connection cap from `server:` (a zero duration is off).
+  /// The listener's timeouts, connection cap and memory caps from `server:` (a zero duration
+  /// is off).
   private static func limits(_ settings: ServerSettings) -> HTTP2ServerLimits {
     func enabled(_ duration: Duration) -> Duration? { duration > .zero ? duration : nil }
     var limits = HTTP2ServerLimits()
@@ -110,6 +111,10 @@ struct ServeCommand: ParsableCommand {
     limits.streamIdleTimeout = enabled(settings.streamIdleTimeout)
     limits.maxConnectionAge = enabled(settings.maxConnectionAge)
     limits.maxConnections = settings.maxConnections
+    limits.maxConnectionInputBytes = settings.maxConnectionInputBytes
+    limits.maxConnectionOutputBytes = settings.maxConnectionOutputBytes
+    limits.outputStallTimeout = enabled(settings.outputStallTimeout)
+    limits.memoryBudget = HTTP2MemoryBudget(maxBytes: settings.maxBufferedBytes)
     return limits
   }
 

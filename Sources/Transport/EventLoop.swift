@@ -157,7 +157,7 @@ public final class EventLoop: @unchecked Sendable {
     registrations[Int(fd)] = Registration(id: nextRegistrationID, handler: handler)
     do {
       try Syscall.epollControl(
-        epollFD, EPOLL_CTL_ADD, fd, events: Self.mask(writable: writable),
+        epollFD, EPOLL_CTL_ADD, fd, events: Self.mask(readable: true, writable: writable),
         data: UInt64(nextRegistrationID) << 32 | UInt64(UInt32(bitPattern: fd)))
     } catch {
       registrations[Int(fd)] = nil
@@ -165,12 +165,20 @@ public final class EventLoop: @unchecked Sendable {
     }
   }
 
-  /// Turns interest in writability on or off for a registered `fd`. Loop thread only.
+  /// Turns interest in writability on or off for a registered `fd` (reading stays on). Loop
+  /// thread only.
   package func setWritable(fd: Int32, _ writable: Bool) throws(SystemError) {
+    try setInterest(fd: fd, readable: true, writable: writable)
+  }
+
+  /// Sets interest in readability and writability for a registered `fd` (a handler that stops
+  /// reading gets no readiness events for input, so a level-triggered loop does not spin).
+  /// Loop thread only.
+  package func setInterest(fd: Int32, readable: Bool, writable: Bool) throws(SystemError) {
     assertInEventLoop()
     guard Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
     try Syscall.epollControl(
-      epollFD, EPOLL_CTL_MOD, fd, events: Self.mask(writable: writable),
+      epollFD, EPOLL_CTL_MOD, fd, events: Self.mask(readable: readable, writable: writable),
       data: UInt64(registration.id) << 32 | UInt64(UInt32(bitPattern: fd)))
   }
 
@@ -188,8 +196,8 @@ public final class EventLoop: @unchecked Sendable {
     endOfTick.append(work)
   }
 
-  private static func mask(writable: Bool) -> UInt32 {
-    EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+  private static func mask(readable: Bool, writable: Bool) -> UInt32 {
+    (readable ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
   }
 
   // MARK: - Running

@@ -95,8 +95,7 @@ private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userDa
 private let onDataChunk: nghttp2_on_data_chunk_recv_callback = {
   _, _, streamID, data, length, userData in
   let connection = connectionFromUserData(userData)
-  guard let stream = connection.stream(streamID) else { return 0 }
-  stream.delegate?.stream(stream, receivedData: UnsafeRawBufferPointer(start: data, count: length))
+  connection.receivedData(UnsafeRawBufferPointer(start: data, count: length), streamID: streamID)
   return 0
 }
 

@@ -51,6 +51,18 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   /// When each timeout comes due (nil when no timeout applies).
   private var deadlines: HTTP2ConnectionDeadlines?
   private var deadlineTimer: TimerID?
+  /// Request DATA the streams' delegates hold unconsumed (server): the part of the connection
+  /// window not granted again yet.
+  private var heldInput = 0
+  /// Response DATA queued in streams and not yet taken by nghttp2.
+  private var queuedOutput = 0
+  /// Closes the connection if its output is still past the cap when it fires (server).
+  private var outputStallTimer: TimerID?
+  /// Reading stopped while the output is past its cap: no new requests or messages on open
+  /// streams, so no new answers. Output held back by the peer's own flow-control window waits
+  /// too (its WINDOW_UPDATE is not read): such a peer is closed after the stall timeout. Envoy's
+  /// 256 MiB default windows never hold back a cap's worth.
+  private var readPaused = false
   public private(set) var isClosed = false
 
   /// Frames gathered before a write: room for a whole OTLP export of 512 spans (about 160 KiB),
@@ -95,6 +107,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
       options, settings.streamResetBurst, settings.streamResetRatePerSecond)
     // Closed streams are kept only for RFC 7540 priorities, which we do not use.
     nghttp2_option_set_no_closed_streams(options, 1)
+    // A server grants the connection window again only as delegates consume (input cap).
+    if limits != nil { nghttp2_option_set_no_auto_window_update(options, 1) }
     var session: OpaquePointer?
     let callbacks = HTTP2Callbacks.shared
     let result =
@@ -116,8 +130,9 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
         value: settings.maxHeaderListBytes),
     ]
     nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+    let connectionWindow = limits?.maxConnectionInputBytes ?? Int(settings.connectionWindowSize)
     nghttp2_session_set_local_window_size(
-      session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: settings.connectionWindowSize))
+      session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: connectionWindow))
     do {
       try loop.register(fd: fd, handler: self)
     } catch {
@@ -170,6 +185,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     isClosed = true
     if let deadlineTimer { loop.cancelTimer(deadlineTimer) }
     deadlineTimer = nil
+    if let outputStallTimer { loop.cancelTimer(outputStallTimer) }
+    outputStallTimer = nil
     loop.unregister(fd: fd)
     if let tls { sendCloseNotify(tls) }
     Syscall.close(fd)
@@ -185,6 +202,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
     nghttp2_session_del(session)
     session = nil
+    limits?.memoryBudget.add(-heldInput)
+    heldInput = 0
     output = []
     delegate?.connectionClosed(self)
     delegate = nil
@@ -310,9 +329,21 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     stream.lastActivity = Syscall.monotonicNanoseconds()
   }
 
-  /// A complete request header block arrived (server).
+  /// A complete request header block arrived (server). Refused with REFUSED_STREAM (safe to
+  /// retry elsewhere) while a memory cap is reached.
   func requestHeadersComplete(_ stream: HTTP2Stream, endStream: Bool) {
     let headers = stream.receivingHeaders.take()
+    if let limits, let reason = refusal(limits) {
+      limits.counters.recordRefused(reason)
+      LogRateLimiter.shared.log(
+        .warning, kind: "http2.stream_refused", to: logger,
+        """
+        stream refused: \(reason.rawValue) (held input \(heldInput), queued output \
+        \(queuedOutput), process \(limits.memoryBudget.heldBytes) bytes)
+        """)
+      stream.reset(errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
+      return
+    }
     guard let delegate else {
       stream.reset(errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
       return
@@ -342,10 +373,74 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   func streamClosed(streamID: Int32, errorCode: UInt32) {
     guard let stream = streams.removeValue(forKey: streamID) else { return }
+    releaseHeldInput(of: stream)
     if streams.isEmpty && deadlines != nil {
       deadlines?.lastStreamClosed(now: Syscall.monotonicNanoseconds())
     }
     stream.closed(reason: .closed(errorCode: errorCode))
+  }
+
+  // MARK: - Memory caps (server)
+
+  /// Hands a DATA chunk to its stream's delegate; on a server, grants the stream's window
+  /// again at once (the message limit bounds a stream) and the connection's for every byte
+  /// the delegate does not hold.
+  func receivedData(_ data: UnsafeRawBufferPointer, streamID: Int32) {
+    let stream = self.stream(streamID)
+    if let stream { stream.delegate?.stream(stream, receivedData: data) }
+    guard let limits, let session else { return }
+    nghttp2_session_consume_stream(session, streamID, data.count)
+    var release = data.count
+    if let stream, !stream.isClosed {
+      let delta = stream.heldInputBytes - stream.countedInputBytes
+      stream.countedInputBytes = stream.heldInputBytes
+      heldInput += delta
+      limits.memoryBudget.add(delta)
+      release -= delta
+    }
+    if release > 0 { nghttp2_session_consume_connection(session, release) }
+  }
+
+  /// A closed stream's held input is dropped: its window is granted again.
+  private func releaseHeldInput(of stream: HTTP2Stream) {
+    let held = stream.countedInputBytes
+    guard held > 0 else { return }
+    stream.countedInputBytes = 0
+    heldInput -= held
+    limits?.memoryBudget.add(-held)
+    if let session { nghttp2_session_consume_connection(session, held) }
+  }
+
+  /// Response DATA was queued (positive) or taken or dropped (negative). Past the output cap
+  /// a timer starts that closes the connection if it is still past the cap when it fires.
+  func outputQueued(_ delta: Int) {
+    guard let limits else { return }
+    queuedOutput += delta
+    limits.memoryBudget.add(delta)
+    let full = queuedOutput >= limits.maxConnectionOutputBytes
+    updateReadPause()
+    guard full, outputStallTimer == nil,
+      !isClosed, let stall = limits.outputStallTimeout
+    else { return }
+    let timeout = HTTP2ConnectionDeadlines.nanoseconds(stall)
+    outputStallTimer = loop.scheduleTimer(afterNanoseconds: timeout) { [self] in
+      outputStallTimer = nil
+      guard !isClosed, queuedOutput >= limits.maxConnectionOutputBytes else { return }
+      limits.counters.recordClose(.outputStalled)
+      LogRateLimiter.shared.log(
+        .warning, kind: "http2.output_stalled", to: logger,
+        "peer not reading: \(queuedOutput) bytes queued past the output cap, closing")
+      close()
+    }
+  }
+
+  /// Why a new stream must be refused now, if it must.
+  private func refusal(_ limits: HTTP2ServerLimits) -> HTTP2ServerCounters.RefuseReason? {
+    // Less than one full DATA frame of window left: a new stream could barely send.
+    if heldInput > limits.maxConnectionInputBytes - 16_384 { return .inputFull }
+    if queuedOutput >= limits.maxConnectionOutputBytes { return .outputFull }
+    if limits.memoryBudget.isExhausted { return .memoryBudget }
+    return nil
   }
 
   // MARK: - Timeouts (server)
@@ -402,10 +497,12 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   // MARK: - I/O
 
+  /// While reading is paused this runs only for a hang-up or error (always reported), which a
+  /// read turns into the connection's close.
   public func readable() {
     guard session != nil, !isClosed else { return }
     let outcome = SocketReader.read(fd, into: loop.readBuffer) { bytes in
-      receive(bytes) && !closeRequested
+      receive(bytes) && !closeRequested && !readPaused
     }
     switch outcome {
     case .drained, .capped, .stopped:
@@ -586,11 +683,25 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private func setWantsWritable(_ wants: Bool) {
     guard wants != wantsWritable else { return }
     wantsWritable = wants
+    updateInterest()
+  }
+
+  /// Pauses or resumes reading as the output cap requires.
+  private func updateReadPause() {
+    guard let limits, !isClosed else { return }
+    let pause = queuedOutput >= limits.maxConnectionOutputBytes
+    guard pause != readPaused else { return }
+    if pause { limits.counters.recordReadPause() }
+    readPaused = pause
+    updateInterest()
+  }
+
+  private func updateInterest() {
     do {
-      try loop.setWritable(fd: fd, wants)
+      try loop.setInterest(fd: fd, readable: !readPaused, writable: wantsWritable)
     } catch {
       logger.debug("epoll update failed: \(error)")
-      closeNow()
+      close()
     }
   }
 }

@@ -83,7 +83,7 @@ struct HTTP2ConnectionDeadlines {
     return candidates.min()
   }
 
-  private static func nanoseconds(_ duration: Duration) -> UInt64 {
+  static func nanoseconds(_ duration: Duration) -> UInt64 {
     let (seconds, attoseconds) = duration.components
     guard seconds >= 0 else { return 0 }
     let whole = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)

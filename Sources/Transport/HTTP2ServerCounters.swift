@@ -20,10 +20,24 @@ public final class HTTP2ServerCounters: Sendable {
     case tlsHandshake = "tls_handshake"
     /// The peer broke the HTTP/2 protocol: a GOAWAY with an error code went out.
     case protocolError = "protocol_error"
+    /// Its queued output stayed past `maxConnectionOutputBytes` for `outputStallTimeout`.
+    case outputStalled = "output_stalled"
+  }
+
+  /// Why the server refused a new stream (RST_STREAM REFUSED_STREAM).
+  public enum RefuseReason: String, CaseIterable, Sendable {
+    /// The connection holds `maxConnectionInputBytes` of unconsumed request data.
+    case inputFull = "input_full"
+    /// The connection holds `maxConnectionOutputBytes` of unsent response data.
+    case outputFull = "output_full"
+    /// The process-wide `memoryBudget` is spent.
+    case memoryBudget = "memory_budget"
   }
 
   private let closed = Mutex([UInt64](repeating: 0, count: CloseReason.allCases.count))
+  private let refused = Mutex([UInt64](repeating: 0, count: RefuseReason.allCases.count))
   private let idleStreams = Atomic<UInt64>(0)
+  private let readPauses = Atomic<UInt64>(0)
   private let open = Atomic<Int>(0)
 
   public init() {}
@@ -33,14 +47,31 @@ public final class HTTP2ServerCounters: Sendable {
     closed.withLock { $0[Self.index(reason)] }
   }
 
+  /// Streams refused for `reason` so far.
+  public func refused(_ reason: RefuseReason) -> UInt64 {
+    refused.withLock { $0[RefuseReason.allCases.firstIndex(of: reason)!] }
+  }
+
   /// Streams reset with CANCEL after `streamIdleTimeout` without a frame.
   public var streamsResetForIdling: UInt64 { idleStreams.load(ordering: .relaxed) }
+
+  /// Times a connection stopped reading because its queued output reached
+  /// `maxConnectionOutputBytes` (it reads again once the peer takes enough).
+  public var readsPausedForOutput: UInt64 { readPauses.load(ordering: .relaxed) }
 
   /// Connections the server holds now.
   public var openConnections: Int { open.load(ordering: .relaxed) }
 
   func recordClose(_ reason: CloseReason) {
     closed.withLock { $0[Self.index(reason)] &+= 1 }
+  }
+
+  func recordRefused(_ reason: RefuseReason) {
+    refused.withLock { $0[RefuseReason.allCases.firstIndex(of: reason)!] &+= 1 }
+  }
+
+  func recordReadPause() {
+    readPauses.wrappingAdd(1, ordering: .relaxed)
   }
 
   func recordIdleStreamReset() {

@@ -21,6 +21,23 @@ public struct HTTP2ServerLimits: Sendable {
   /// once (so it leaves the kernel's backlog and its client fails fast instead of hanging).
   /// 1,024, as Envoy's default circuit breaker `max_connections` for a cluster.
   public var maxConnections = 1024
+  /// Request DATA one connection may hold unconsumed (partial gRPC messages across its
+  /// streams). It is the connection's flow-control window, granted again only as the handler
+  /// consumes, so a peer cannot send more; within 16 KiB of full, new streams are refused.
+  /// 16 MiB: Envoy's 1 MiB `per_connection_buffer_limit_bytes` would not fit one 4 MiB message
+  /// (the default message limit), and a full window stalls the connection; four such fit.
+  public var maxConnectionInputBytes = 16 << 20
+  /// Response DATA one connection may hold queued for a peer that does not read. Past it new
+  /// streams are refused; if it is still past it after `outputStallTimeout`, the connection is
+  /// closed. 16 MiB: a few whole answers of the largest size a model returns.
+  public var maxConnectionOutputBytes = 16 << 20
+  /// How long a connection may stay past `maxConnectionOutputBytes` before it is closed (nil:
+  /// never closed for it, only refused new streams).
+  public var outputStallTimeout: Duration? = .seconds(30)
+  /// Request and response bytes held by every connection of the process together; past it
+  /// new streams are refused on every connection (Envoy retries them elsewhere, or applies
+  /// `failure_mode_allow`). 256 MiB.
+  public var memoryBudget = HTTP2MemoryBudget(maxBytes: 256 << 20)
   /// Where closed connections and reset streams are counted, and open connections tracked.
   public var counters = HTTP2ServerCounters()
 

@@ -15,6 +15,13 @@ public final class HTTP2Stream {
   /// Whether the stream is closed (nothing more will be sent or received).
   public private(set) var isClosed = false
 
+  /// Bytes of received DATA the delegate still holds unconsumed (e.g. a partial message); it
+  /// sets this after each chunk. A server connection grants flow-control window again only
+  /// for bytes not held, so what a connection holds stays within its input cap.
+  public var heldInputBytes = 0
+  /// `heldInputBytes` as the connection last counted it.
+  var countedInputBytes = 0
+
   /// Our first HEADERS frame went out (a client request the server may have seen).
   var headersWereSent = false
   /// When a frame of this stream was last sent or received (kept only when the server limits
@@ -66,6 +73,7 @@ public final class HTTP2Stream {
     guard !isClosed, !endAfterData else { return }
     precondition(headersSubmitted, "sendData before sendHeaders")
     pending.append(contentsOf: bytes)
+    connection.outputQueued(bytes.count)
     if endStream { endAfterData = true }
     resumeIfDeferred()
   }
@@ -124,6 +132,7 @@ public final class HTTP2Stream {
         buffer.update(from: source.baseAddress! + pendingOffset, count: count)
       }
       pendingOffset += count
+      connection.outputQueued(-count)
       if pendingOffset == pending.count {
         pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
         pendingOffset = 0
@@ -156,7 +165,9 @@ public final class HTTP2Stream {
   func closed(reason: HTTP2StreamCloseReason) {
     guard !isClosed else { return }
     isClosed = true
+    connection.outputQueued(pendingOffset - pending.count)
     pending = []
+    pendingOffset = 0
     trailers = nil
     let delegate = self.delegate
     self.delegate = nil

@@ -287,6 +287,31 @@ import Testing
     #expect(unknown.contains { $0.path == "server.tls.ca" && $0.line == 7 })
   }
 
+  @Test func serverMemoryCaps_areRead_withSafeDefaults_andBadOnesReportedWithLines() throws {
+    let base =
+      "models: [{ name: m, endpoints: [{ name: e, address: \"http://h\" }] }]\n"
+      + "default_model: m\n"
+    let configuration = try RouterConfiguration.parse(
+      yaml: base
+        + "server:\n  max_connection_input_bytes: 8388608\n"
+        + "  max_connection_output_bytes: 1048576\n  output_stall_timeout: 0\n"
+        + "  max_buffered_bytes: 67108864\n")
+    #expect(configuration.server.maxConnectionInputBytes == 8 << 20)
+    #expect(configuration.server.maxConnectionOutputBytes == 1 << 20)
+    #expect(configuration.server.outputStallTimeout == .zero)
+    #expect(configuration.server.maxBufferedBytes == 64 << 20)
+    let defaults = try RouterConfiguration.parse(yaml: base)
+    #expect(defaults.server.maxConnectionInputBytes == 16 << 20)
+    #expect(defaults.server.maxConnectionOutputBytes == 16 << 20)
+    #expect(defaults.server.outputStallTimeout == .seconds(30))
+    #expect(defaults.server.maxBufferedBytes == 256 << 20)
+    // Below one 4 MiB message and its prefix the connection window would stall every upload.
+    let found = issues(
+      base + "server:\n  max_connection_input_bytes: 1048576\n  max_buffered_bytes: 0\n")
+    #expect(found.contains { $0.path == "server.max_connection_input_bytes" && $0.line == 4 })
+    #expect(found.contains { $0.path == "server.max_buffered_bytes" && $0.line == 5 })
+  }
+
   @Test func yamlSyntaxError_hasALine() {
     let found = issues("models:\n  - name: [unclosed\ndefault_model: m\n")
     #expect(found.count == 1)

@@ -352,6 +352,8 @@ final class RouterConfigurationParser {
     let keys = [
       "max_header_list_bytes", "max_header_count", "preface_timeout", "idle_timeout",
       "stream_idle_timeout", "max_connection_age", "max_connections", "tls",
+      "max_connection_input_bytes", "max_connection_output_bytes", "output_stall_timeout",
+      "max_buffered_bytes",
     ]
     guard let fields = reader.mapping(node, at: "server", keys: keys) else { return settings }
     // Below 1 KiB a gRPC request's own headers no longer fit; Envoy allows up to 8 MiB.
@@ -369,6 +371,7 @@ final class RouterConfigurationParser {
     let durations: [(key: String, field: WritableKeyPath<ServerSettings, Duration>)] = [
       ("preface_timeout", \.prefaceTimeout), ("idle_timeout", \.idleTimeout),
       ("stream_idle_timeout", \.streamIdleTimeout), ("max_connection_age", \.maxConnectionAge),
+      ("output_stall_timeout", \.outputStallTimeout),
     ]
     for (key, field) in durations {
       if let node = fields[key], let value = reader.duration(node, at: "server.\(key)") {
@@ -382,6 +385,18 @@ final class RouterConfigurationParser {
     }
     if let node = fields["tls"] {
       settings.tls = parseServerTLS(node)
+    }
+    // The input cap is the connection window: at least one 4 MiB message and its prefix, at
+    // most HTTP/2's largest window (2^31 - 1).
+    let byteLimits: [(String, ClosedRange<Int>, WritableKeyPath<ServerSettings, Int>)] = [
+      ("max_connection_input_bytes", ((4 << 20) + 5)...Int(Int32.max), \.maxConnectionInputBytes),
+      ("max_connection_output_bytes", (64 << 10)...(1 << 40), \.maxConnectionOutputBytes),
+      ("max_buffered_bytes", (1 << 20)...(1 << 40), \.maxBufferedBytes),
+    ]
+    for (key, range, field) in byteLimits {
+      if let node = fields[key], let value = reader.int(node, at: "server.\(key)", in: range) {
+        settings[keyPath: field] = value
+      }
     }
     return settings
   }

@@ -13,6 +13,15 @@ public struct ServerSettings: Sendable, Equatable {
   public static let defaultStreamIdleTimeout = Duration.seconds(3600)
   /// Envoy's default circuit breaker `max_connections`.
   public static let defaultMaxConnections = 1024
+  /// Four 4 MiB messages (the default gRPC message limit); Envoy's 1 MiB
+  /// `per_connection_buffer_limit_bytes` would not fit one.
+  public static let defaultMaxConnectionInputBytes = 16 << 20
+  /// A few whole answers of the largest size a model returns.
+  public static let defaultMaxConnectionOutputBytes = 16 << 20
+  /// Long enough for a slow but reading client to drain a full output cap.
+  public static let defaultOutputStallTimeout = Duration.seconds(30)
+  /// Sixteen connections at their input cap.
+  public static let defaultMaxBufferedBytes = 256 << 20
 
   /// The largest header block accepted on one HTTP/2 stream, counted as
   /// SETTINGS_MAX_HEADER_LIST_SIZE counts it (name + value + 32 bytes per field); a larger one
@@ -35,6 +44,19 @@ public struct ServerSettings: Sendable, Equatable {
   public var maxConnections: Int
   /// TLS (and mutual TLS) on the listener; nil serves h2c.
   public var tls: ServerTLSSettings?
+  /// Request bytes one connection may hold unconsumed (partial messages): its HTTP/2
+  /// connection window, granted again only as messages complete; when full, new streams are
+  /// refused (REFUSED_STREAM).
+  public var maxConnectionInputBytes: Int
+  /// Response bytes one connection may hold queued for a peer that does not read; past it new
+  /// streams are refused, and after `outputStallTimeout` still past it the connection closes.
+  public var maxConnectionOutputBytes: Int
+  /// How long a connection may stay past `maxConnectionOutputBytes` before it is closed; zero
+  /// is off (it is only refused new streams).
+  public var outputStallTimeout: Duration
+  /// Request and response bytes held by all connections together; past it every connection
+  /// refuses new streams (REFUSED_STREAM).
+  public var maxBufferedBytes: Int
 
   public init(
     maxHeaderListBytes: Int = ServerSettings.defaultMaxHeaderListBytes,
@@ -43,7 +65,12 @@ public struct ServerSettings: Sendable, Equatable {
     idleTimeout: Duration = ServerSettings.defaultIdleTimeout,
     streamIdleTimeout: Duration = ServerSettings.defaultStreamIdleTimeout,
     maxConnectionAge: Duration = .zero,
-    maxConnections: Int = ServerSettings.defaultMaxConnections, tls: ServerTLSSettings? = nil
+    maxConnections: Int = ServerSettings.defaultMaxConnections,
+    maxConnectionInputBytes: Int = ServerSettings.defaultMaxConnectionInputBytes,
+    maxConnectionOutputBytes: Int = ServerSettings.defaultMaxConnectionOutputBytes,
+    outputStallTimeout: Duration = ServerSettings.defaultOutputStallTimeout,
+    maxBufferedBytes: Int = ServerSettings.defaultMaxBufferedBytes,
+    tls: ServerTLSSettings? = nil
   ) {
     self.maxHeaderListBytes = maxHeaderListBytes
     self.maxHeaderCount = maxHeaderCount
@@ -53,5 +80,9 @@ public struct ServerSettings: Sendable, Equatable {
     self.maxConnectionAge = maxConnectionAge
     self.maxConnections = maxConnections
     self.tls = tls
+    self.maxConnectionInputBytes = maxConnectionInputBytes
+    self.maxConnectionOutputBytes = maxConnectionOutputBytes
+    self.outputStallTimeout = outputStallTimeout
+    self.maxBufferedBytes = maxBufferedBytes
   }
 }
