@@ -11,6 +11,12 @@ import Testing
 /// margin for a busy machine, not a measurement.
 @Suite struct HTTP2ServerLimitsTests {
   static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+  /// Sends the client preface and an empty SETTINGS frame: what every well-behaved peer does first.
+  static func startConnection(_ peer: RawPeer) {
+    peer.send(preface)
+    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+  }
   static let cancel: UInt32 = 0x8
 
   // MARK: - Deadlines, without sockets
@@ -88,8 +94,7 @@ import Testing
     defer { server.stop() }
     let prompt = try server.connect()
     defer { Syscall.close(prompt.fd) }
-    prompt.send(Self.preface)
-    prompt.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    Self.startConnection(prompt)
     #expect(prompt.readFrame()?.type == 0x4)  // the server's SETTINGS: it was accepted first
     let silent = try server.connect()
     defer { Syscall.close(silent.fd) }
@@ -105,8 +110,7 @@ import Testing
     defer { server.stop() }
     let peer = try server.connect()
     defer { Syscall.close(peer.fd) }
-    peer.send(Self.preface)
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    Self.startConnection(peer)
     let frames = try #require(Self.readUntilClosed(peer))
     let goaway = try #require(frames.first { $0.type == 0x7 })
     #expect(RawPeer.integer(goaway.payload[4..<8]) == 0)  // NO_ERROR
@@ -123,14 +127,12 @@ import Testing
     defer { server.stop() }
     let busy = try server.connect()
     defer { Syscall.close(busy.fd) }
-    busy.send(Self.preface)
-    busy.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    Self.startConnection(busy)
     busy.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/open"))
     #expect(Self.pingIsAnswered(busy))  // the stream is open on the server before the control
     let idle = try server.connect()
     defer { Syscall.close(idle.fd) }
-    idle.send(Self.preface)
-    idle.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    Self.startConnection(idle)
     let frames = try #require(Self.readUntilClosed(idle))
     #expect(frames.contains { $0.type == 0x7 })
     #expect(Self.pingIsAnswered(busy))
@@ -149,8 +151,7 @@ import Testing
     defer { server.stop() }
     let peer = try server.connect()
     defer { Syscall.close(peer.fd) }
-    peer.send(Self.preface)
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    Self.startConnection(peer)
     peer.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/stuck"))
     var resetCode: UInt32?
     while resetCode == nil, let frame = peer.readFrame() {
@@ -172,8 +173,7 @@ import Testing
     defer { server.stop() }
     let peer = try server.connect()
     defer { Syscall.close(peer.fd) }
-    peer.send(Self.preface)
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    Self.startConnection(peer)
     peer.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/long"))
     var goaway: RawPeer.Frame?
     while goaway == nil, let frame = peer.readFrame() {
@@ -198,8 +198,7 @@ import Testing
     for _ in 0..<2 {
       let peer = try server.connect()
       admitted.append(peer)
-      peer.send(Self.preface)
-      peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+      Self.startConnection(peer)
       #expect(peer.readFrame()?.type == 0x4)
     }
     let refused = try server.connect()
