@@ -102,8 +102,8 @@ final class AdminEndpoints: Sendable {
           help: "ext_proc connections the router closed by a limit: server.preface_timeout, "
             + "idle_timeout, max_connection_age (GOAWAY), max_connections, or out of "
             + "descriptors (emfile), output_stalled (a peer that does not read), a failed TLS "
-            + "handshake (tls_handshake), or a GOAWAY with an error code for the peer's protocol "
-            + "error (protocol_error).",
+            + "handshake (tls_handshake), the peer's protocol error (protocol_error), or control "
+            + "frames sent faster than their answers were read (flood).",
           series: .counter(closed)),
         MetricFamilySnapshot(
           name: "semantic_router_streams_reset_total",

@@ -46,6 +46,8 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   private var goawaySent = false
   /// A refused header block was logged: later ones on this connection are only counted.
   private var headerLimitLogged = false
+  /// This connection's close for a protocol error is already in the counters.
+  private var protocolCloseRecorded = false
   /// The server's timeouts and where they are counted (nil on a client connection).
   private let limits: HTTP2ServerLimits?
   /// When each timeout comes due (nil when no timeout applies).
@@ -539,19 +541,29 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
   /// rejects), whether nghttp2 answered it on its own or `closeForProtocolError` did.
   func goawaySent(errorCode: UInt32) {
     guard errorCode != NGHTTP2_NO_ERROR.rawValue else { return }
-    limits?.counters.recordClose(.protocolError)
+    recordProtocolClose(.protocolError)
     LogRateLimiter.shared.log(
       .warning, kind: "http2.goaway_sent", to: logger,
       "HTTP/2 connection error, GOAWAY sent: \(String(cString: nghttp2_http2_strerror(errorCode)))")
   }
 
-  /// Logs the peer's protocol error, sends what nghttp2 queued (its GOAWAY) and closes.
+  /// Logs the peer's protocol error, sends what nghttp2 queued (its GOAWAY) and closes. The
+  /// close is counted once: as the GOAWAY when one went out, otherwise here (a flood ends the
+  /// session with no GOAWAY at all).
   private func closeForProtocolError(_ code: Int) {
     LogRateLimiter.shared.log(
       .warning, kind: "http2.peer_protocol_error", to: logger,
       "HTTP/2 protocol error from peer, closing: \(HTTP2Callbacks.describe(code))")
     flush()
+    recordProtocolClose(code == Int(NGHTTP2_ERR_FLOODED.rawValue) ? .flood : .protocolError)
     closeNow()
+  }
+
+  /// Counts this connection's protocol-error close, at most once per connection.
+  private func recordProtocolClose(_ reason: HTTP2ServerCounters.CloseReason) {
+    guard !protocolCloseRecorded else { return }
+    protocolCloseRecorded = true
+    limits?.counters.recordClose(reason)
   }
 
   public func writable() {

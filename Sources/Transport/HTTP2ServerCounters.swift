@@ -18,8 +18,12 @@ public final class HTTP2ServerCounters: Sendable {
     case descriptorsExhausted = "emfile"
     /// The TLS handshake failed or timed out (e.g. no client certificate under mutual TLS).
     case tlsHandshake = "tls_handshake"
-    /// The peer broke the HTTP/2 protocol: a GOAWAY with an error code went out.
+    /// The peer broke the HTTP/2 protocol: a GOAWAY with an error code went out, or nghttp2
+    /// refused its bytes outright (a bad preface, a frame it cannot continue after).
     case protocolError = "protocol_error"
+    /// The peer sent control frames (SETTINGS, PING, RST_STREAM) faster than it read their
+    /// answers, until nghttp2's outbound queue limit ended the session.
+    case flood = "flood"
     /// Its queued output stayed past `maxConnectionOutputBytes` for `outputStallTimeout`.
     case outputStalled = "output_stalled"
   }

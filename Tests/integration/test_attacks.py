@@ -111,6 +111,10 @@ def goaway_code(frames) -> int | None:
   return None
 
 
+def closed_count(router: stack.Router, reason: str) -> float:
+  return router.metric(f'semantic_router_connections_closed_total{{reason="{reason}"}}')
+
+
 def assert_survived(router: stack.Router, baseline_kib: int) -> int:
   """Health SERVING on a new connection and memory near baseline; returns the RSS in KiB."""
   assert stack.health_status(router.address) == "SERVING", router.log_tail()
@@ -175,6 +179,7 @@ def test_continuation_flood_closes_the_connection_before_the_block_is_buffered(r
     peer.drain(timeout=30)
     assert sent and peer.closed, router.log_tail()
   assert "Too many CONTINUATION frames" in router.log(), router.log_tail()
+  assert closed_count(router, "protocol_error") == 1
   assert_survived(router, baseline)
 
 
@@ -191,6 +196,7 @@ def test_settings_flood_without_reading_closes_the_connection(router):
   acks = sum(1 for k, flags, _, _ in frames if k == SETTINGS and flags & ACK)
   assert peer.closed and acks < 100_000, acks
   assert FLOODING in router.log(), router.log_tail()
+  assert closed_count(router, "flood") == 1
   assert_survived(router, baseline)
 
 
@@ -206,6 +212,7 @@ def test_ping_flood_without_reading_closes_the_connection(router):
   acks = sum(1 for k, flags, _, _ in frames if k == PING and flags & ACK)
   assert peer.closed and acks < 200_000, "every PING was answered: nothing bounds the ACKs"
   assert FLOODING in router.log(), router.log_tail()
+  assert closed_count(router, "flood") == 1
   assert_survived(router, baseline)
 
 
@@ -297,9 +304,7 @@ def test_connection_errors_nghttp2_answers_itself_are_logged(router):
   while "GOAWAY sent" not in router.log() and time.monotonic() < deadline:
     time.sleep(0.05)
   assert "GOAWAY sent: FLOW_CONTROL_ERROR" in router.log(), router.log_tail()
-  closed = re.search(r'semantic_router_connections_closed_total\{reason="protocol_error"\} (\S+)',
-                     router.metrics_text())
-  assert closed and float(closed.group(1)) >= 1, router.metrics_text()
+  assert closed_count(router, "protocol_error") == 1, router.metrics_text()
 
 
 def test_length_prefix_past_the_message_limit_is_resource_exhausted_before_the_body(router):
