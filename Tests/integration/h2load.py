@@ -25,7 +25,7 @@ class H2Load:
   """h2load posting `body` to `url` for `seconds` with `clients` connections of `streams`
   concurrent streams each (`rate`: requests per second per client, or as fast as answered)."""
 
-  def __init__(self, url: str, body: bytes, seconds: float, directory: Path, *,
+  def __init__(self, url: str, body: bytes, seconds: int, directory: Path, *,
                clients: int = 4, streams: int = 1, rate: int | None = None,
                headers: dict[str, str] | None = None) -> None:
     self.directory = Path(directory)
@@ -53,6 +53,7 @@ class H2Load:
     """Waits for the run to end; returns the logged requests in start order."""
     assert self.proc is not None
     self.output, _ = self.proc.communicate(timeout=self.seconds + 60)
+    assert self.log_path.exists(), f"h2load logged nothing:\n{self.output}"
     rows = []
     for line in self.log_path.read_text().splitlines():
       started_us, status, duration_us = line.split("\t")[:3]
