@@ -64,8 +64,11 @@ envoy-configs: release
 	$(RELEASE_BIN) envoy-config --config deploy/kubernetes/router-config.yaml \
 	  > deploy/kubernetes/envoy.yaml
 
+# The benchmark tables, then the soak (SOAK_MINUTES, default 10); matplotlib draws its plot.
 bench: setup release
+	$(VENV)/bin/pip install -q -r bench/requirements.txt
 	bench/run
+	bench/soak
 
 clean:
 	rm -rf .build $(VENV)

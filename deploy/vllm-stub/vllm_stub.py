@@ -170,6 +170,8 @@ class StubServer(ThreadingHTTPServer):
 
   daemon_threads = True
   allow_reuse_address = True
+  # socketserver's backlog of 5 drops SYNs when Envoy opens many connections at once.
+  request_queue_size = 128
 
   def __init__(self, settings: StubSettings, tracer: trace.Tracer) -> None:
     self.settings = settings
@@ -184,6 +186,9 @@ class StubHandler(BaseHTTPRequestHandler):
   """Serves one HTTP/1.1 connection (keep-alive: every response has a length or is chunked)."""
 
   protocol_version = "HTTP/1.1"
+  # Headers and body are separate writes: without TCP_NODELAY, Nagle holds the body for the
+  # peer's delayed ACK (40 ms per answer).
+  disable_nagle_algorithm = True
   server: StubServer
   server_version = "vllm-stub"
 
