@@ -4,8 +4,10 @@ import Logging
 /// The semantic router on one ext_proc stream (one HTTP exchange): routes OpenAI requests by
 /// their content and passes everything else through.
 ///
-/// - Request headers: only `POST /v1/chat/completions` and `POST /v1/completions` are routed;
-///   for every other request Envoy is told to skip the rest of the exchange.
+/// - Request headers: `GET /v1/models` and `GET /v1/models/{id}` are answered from the
+///   configuration (`ModelListPhase`); only `POST /v1/chat/completions` and
+///   `POST /v1/completions` are routed; for every other request Envoy is told to skip the rest
+///   of the exchange.
 /// - Request body (BUFFERED): parsed and classified once by the request phases
 ///   (`RequestParsePhase` → `ClassifyPhase` → `RoutePhase` → `CachePhase` → `AnswerPhase`,
 ///   over one `RoutedRequest`); the routing headers are set with
@@ -62,6 +64,9 @@ public final class SemanticRouterProcessor: Processor {
     let method = headers[":method"] ?? ""
     let fullPath = headers[":path"] ?? ""
     path = String(fullPath.prefix { $0 != "?" })
+    if method == "GET", let answer = ModelListPhase.run(path: path, router: router) {
+      return .immediate(answer)
+    }
     if method == "POST" {
       switch path {
       case "/v1/chat/completions": endpoint = .chatCompletions
