@@ -52,13 +52,15 @@ public final class SemanticRouter: Sendable {
     return classifier.classify(query.text, context: query.context, wantsVector: cache != nil)
   }
 
-  /// The semantic-cache key of a request routed to `model`: the model plus digests of the
-  /// system prompt and of the part of a long query the classifier does not read, so a cached
-  /// answer is only served under the same instructions and for the same unread text (what the
-  /// classifier reads is matched by similarity).
+  /// The semantic-cache key of a request routed to `model`: the model, the API for every API
+  /// but chat completions (`model@responses`: answers are stored in their client's shape),
+  /// plus digests of the system prompt and of the part of a long query the classifier does not
+  /// read, so a cached answer is only served under the same instructions and for the same
+  /// unread text (what the classifier reads is matched by similarity).
   public func cacheKey(model: String, request: OpenAIRequest) -> String {
     let query = request.query
     var key = model
+    if request.endpoint != .chatCompletions { key += "@" + request.endpoint.rawValue }
     if let context = query.context, !context.isEmpty {
       var hasher = Hasher()
       hasher.combine(context)
