@@ -185,8 +185,11 @@ private struct RequestParser {
         lose("conversation")
       }
     } else if endpoint == .responses, scanner.key(key, is: "store") {
-      if try scanner.readBoolIfPresent() == true { lose("store") }
-      else { try scanner.skipValue(depth: 1) }
+      if let store = try scanner.readBoolIfPresent() {
+        if store { lose("store") }
+      } else {
+        try scanner.skipValue(depth: 1)
+      }
     } else {
       try scanner.skipValue(depth: 1)
     }
