@@ -590,9 +590,9 @@ def test_metrics_match_what_was_sent(tmp_path_factory, receiver, backends, model
 
     for (category, model), count in expected.items():
       assert delta("semantic_router_requests_total", category=category, model=model,
-                   outcome="ok") == count, (category, model)
+                   outcome="ok", api="chat_completions") == count, (category, model)
     assert delta("semantic_router_requests_total", category=first_category,
-                 model=cache_hit_model, outcome="cache_hit") == 1
+                 model=cache_hit_model, outcome="cache_hit", api="chat_completions") == 1
     total = sum(v for (name, _), v in after.items() if name == "semantic_router_requests_total")
     assert total == len(PROMPTS) + 1
     assert delta("semantic_router_cache_hits_total") == 1

@@ -45,9 +45,8 @@ public indirect enum JSONValue: Sendable, Equatable {
       if try scanner.beginObject() {
         repeat {
           let key = try scanner.readKey()
-          let name =
-            key.decoded
-            ?? String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[key.range]), as: UTF8.self)
+          let raw = UnsafeBufferPointer(rebasing: scanner.bytes[key.range])
+          let name = key.decoded ?? String(decoding: raw, as: UTF8.self)
           members.append(Member(name, try read(&scanner, depth: depth + 1)))
         } while try scanner.nextOrEnd(UInt8(ascii: "}"))
       }

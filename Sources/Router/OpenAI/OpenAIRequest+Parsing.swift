@@ -117,13 +117,13 @@ private struct RequestParser {
       if endpoint == .messages, !maxTokens {
         throw OpenAIRequestError.missingField("max_tokens")
       }
-      if let system { messages.insert(OpenAIRequest.Message(role: "system", content: system), at: 0) }
+      if let system { messages.insert(.init(role: "system", content: system), at: 0) }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
         stream: stream, parameters: parameters, untranslatable: untranslatable)
     case .responses:
       guard var messages else { throw OpenAIRequestError.missingField("input") }
-      if let system { messages.insert(OpenAIRequest.Message(role: "system", content: system), at: 0) }
+      if let system { messages.insert(.init(role: "system", content: system), at: 0) }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
         stream: stream, parameters: parameters, untranslatable: untranslatable)

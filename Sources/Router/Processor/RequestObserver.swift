@@ -46,8 +46,9 @@ public struct RoutingRecord: Sendable, Equatable {
 }
 
 /// Hooks through which tracing and metrics follow one routed request (POST
-/// `/v1/chat/completions`, `/v1/completions`, `/v1/responses` or `/v1/messages`); the router calls them in order on the stream's
-/// loop thread, and an observer reads its own clock at each call. `…Started`/`…Finished` pairs
+/// `/v1/chat/completions`, `/v1/completions`, `/v1/responses` or `/v1/messages`); the router
+/// calls them in order on the stream's loop thread, and an observer reads its own clock at each
+/// call. `…Started`/`…Finished` pairs
 /// bracket the classification, cache lookup and routing work, so their spans get real times.
 ///
 /// Every method has an empty default. Requests on other paths are not observed.

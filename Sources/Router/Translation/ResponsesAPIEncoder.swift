@@ -129,7 +129,9 @@ enum ResponsesAPIEncoder {
         "response.output_text.done",
         partLocation + [Member("text", .string(text)), Member("logprobs", .array([]))],
         to: &output)
-      event("response.content_part.done", partLocation + [Member("part", textPart(text))], to: &output)
+      event(
+        "response.content_part.done", partLocation + [Member("part", textPart(text))],
+        to: &output)
       event(
         "response.output_item.done",
         [
