@@ -335,8 +335,9 @@ def test_envoy_spans_join_the_same_tree(
     for request, category in sent:
       check_routed_request(receiver, found, request, category, models, envoy_tracing=True)
 
-    # The shipped client example through the same stack: five connected trees, each holding
-    # the client, Envoy, the router's five spans and the backend.
+    # The shipped client example through the same stack: six connected trees, each holding
+    # the client (`openai.response` for the Responses API example), Envoy, the router's five
+    # spans and the backend.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(SEMANTIC_ROUTER_URL=routed.url, OTLP_ENDPOINT=receiver.url,
                EXPLICIT_MODEL=backends[-1].model)
@@ -344,10 +345,11 @@ def test_envoy_spans_join_the_same_tree(
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     trace_ids = re.findall(r"trace id\s*:\s*([0-9a-f]{32})", result.stdout)
-    assert len(trace_ids) == 5, result.stdout
-    for trace_id in trace_ids:
+    assert len(trace_ids) == 6, result.stdout
+    for index, trace_id in enumerate(trace_ids):
+      client_span = "openai.response" if index == 5 else CLIENT_SPAN
       spans = receiver.wait_for_trace(
-        trace_id, [CLIENT_SPAN, *ENVOY_SPANS, *ROUTER_SPANS, BACKEND_SPAN])
+        trace_id, [client_span, *ENVOY_SPANS, *ROUTER_SPANS, BACKEND_SPAN])
       top = assert_connected_tree(spans)
       assert top.service_name == "openai-client-example" and top.name.startswith("example_")
       assert sum(1 for s in spans if s.service_name == ROUTER_SERVICE) == 5
