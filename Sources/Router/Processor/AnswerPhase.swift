@@ -18,6 +18,8 @@ enum AnswerPhase {
     }
     if routed.translated {
       response.headerMutation.set(":path", OpenAIRequest.Endpoint.chatCompletions.path)
+      // The answer is rewritten on its way back, so it must come uncompressed.
+      response.headerMutation.remove("accept-encoding")
       response.replaceBody(
         with: ChatCompletionsRequestTranslator.body(for: routed.request, model: route.model))
     } else if route.rewritesModel {

@@ -104,6 +104,7 @@ import Testing
     }
     #expect(header(answer.headerMutation, "x-selected-cluster") == "vsr_c1")
     #expect(header(answer.headerMutation, ":path") == "/v1/chat/completions")
+    #expect(answer.headerMutation.removeHeaders == ["accept-encoding"])
     guard case .replace(let body) = answer.bodyMutation else {
       Issue.record("body not translated")
       return
