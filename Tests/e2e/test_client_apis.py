@@ -251,3 +251,25 @@ def test_messages_api_refuses_what_a_translation_would_lose(stack) -> None:
       tools=[{"name": "add", "input_schema": {"type": "object", "properties": {}}}])
   assert error.value.body["error"]["type"] == "invalid_request_error"
   assert "tools" in error.value.body["error"]["message"]
+
+
+@pytest.mark.parametrize("model", [MODEL_A, MODEL_B])
+def test_stream_helpers_accumulate_the_final_answer(stack, model: str) -> None:
+  """The clients' stricter stream helpers rebuild the answer from the events: every event must
+  name the item, output and content index it belongs to, in order."""
+  routed, _ = stack
+  client = openai.OpenAI(base_url=routed.url + "/v1", api_key="e2e", max_retries=0, timeout=30)
+  with client.responses.stream(model="auto", input=PROMPT_FOR[model] + " (helper)") as stream:
+    final = stream.get_final_response()
+  assert final.model == model and final.output_text.split() == STUB_WORDS
+  assert final.usage.output_tokens == TOKENS
+
+  messages = anthropic.Anthropic(base_url=routed.url, api_key="e2e", max_retries=0, timeout=30)
+  prompt = PROMPT_FOR[model] + " (helper)"
+  with messages.messages.stream(
+    model="auto", max_tokens=64, messages=[{"role": "user", "content": prompt}],
+  ) as stream:
+    message = stream.get_final_message()
+  assert message.model == model and message.content[0].text.split() == STUB_WORDS
+  assert (message.usage.input_tokens, message.usage.output_tokens) == (
+    len(prompt.split()), TOKENS)
