@@ -38,8 +38,8 @@ import Testing
     let text = registry.renderPrometheusText()
     #expect(
       text.contains(
-        #"semantic_router_requests_total{category="math",model="m1",outcome="ok",api="responses"} 1"#
-      ))
+        #"semantic_router_requests_total{category="math",model="m1",outcome="ok","#
+          + #"api="responses"} 1"#))
     #expect(text.contains("semantic_router_cache_misses_total 1"))
     #expect(text.contains("semantic_router_cache_hits_total 0"))
     #expect(text.contains("semantic_router_classification_duration_seconds_count 1"))

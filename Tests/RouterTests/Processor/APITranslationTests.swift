@@ -97,7 +97,8 @@ import Testing
     guard
       case .respond(let answer) = send(
         processor, "/v1/responses",
-        #"{"model":"auto","instructions":"Be kind.","input":"tell me a joke","max_output_tokens":50}"#)
+        #"{"model":"auto","instructions":"Be kind.","input":"tell me a joke","#
+          + #""max_output_tokens":50}"#)
     else {
       Issue.record("not routed")
       return
@@ -227,7 +228,8 @@ import Testing
     let observer = RecordingObserver()
     let output = try streamTranslated(
       "/v1/messages",
-      #"{"model":"auto","max_tokens":20,"stream":true,"messages":[{"role":"user","content":"tell me a joke"}]}"#,
+      #"{"model":"auto","max_tokens":20,"stream":true,"#
+        + #""messages":[{"role":"user","content":"tell me a joke"}]}"#,
       observer: observer, size: size)
     let events = try events(output)
     #expect(
@@ -359,7 +361,8 @@ import Testing
     #expect(header(hit.headers, "x-vsr-cache-hit") == "true")
 
     let streamed = #"{"model":"chat-model","input":"tell me a joke","stream":true}"#
-    guard case .immediate(let streamHit) = send(processor(router: router), "/v1/responses", streamed)
+    guard
+      case .immediate(let streamHit) = send(processor(router: router), "/v1/responses", streamed)
     else {
       Issue.record("no cache hit for the stream")
       return
