@@ -21,19 +21,14 @@ import openai
 import pytest
 import yaml
 from opentelemetry.propagate import inject
-from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.openai import OpenAIInstrumentor
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 import e2e_stack
+import openai_tracing
 from e2e_stack import BACKEND_SPAN, ROOT_SPAN, ROUTER_SPANS, UPSTREAM_SPAN
 from otlp_receiver import OTLPReceiver, ReceivedSpan
 from vllm_stub_process import VLLMStubProcess
 
 TOKENS = 12
-CLIENT_SERVICE = "e2e-api-clients"
 MODEL_A, MODEL_B = (m["name"] for m in e2e_stack.default_models()[:2])
 #: What the stub generates: its first TOKENS words.
 STUB_WORDS = "This is a stub completion from a local vLLM stand-in used to test".split()[:TOKENS]
@@ -79,14 +74,7 @@ def stack(tmp_path_factory, receiver):
 @pytest.fixture(scope="module")
 def provider(receiver):
   """The clients' tracer provider (exporting to the receiver), the OpenAI client instrumented."""
-  provider = TracerProvider(resource=Resource.create({SERVICE_NAME: CLIENT_SERVICE}))
-  provider.add_span_processor(SimpleSpanProcessor(
-    OTLPSpanExporter(endpoint=receiver.url, insecure=True)))
-  instrumentor = OpenAIInstrumentor()
-  instrumentor.instrument(tracer_provider=provider)
-  yield provider
-  instrumentor.uninstrument()
-  provider.shutdown()
+  return openai_tracing.client_provider(receiver.url)
 
 
 # MARK: - Helpers

@@ -32,20 +32,17 @@ from typing import Any
 import pytest
 
 from openai import OpenAI  # noqa: E402
-from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter  # noqa: E402
-from opentelemetry.instrumentation.openai import OpenAIInstrumentor  # noqa: E402
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 
 import e2e_stack  # noqa: E402
+import openai_tracing  # noqa: E402
 from e2e_stack import (  # noqa: E402
   BACKEND_SPAN, CHILD_SPANS, ROOT_SPAN, ROUTER_SPANS, UPSTREAM_SPAN,
 )
 from otlp_receiver import OTLPReceiver, ReceivedSpan  # noqa: E402
 
 TOKENS = 12
-CLIENT_SERVICE = "e2e-openai-client"
+CLIENT_SERVICE = openai_tracing.CLIENT_SERVICE
 ROUTER_SERVICE = "vllm-semantic-router"
 CLIENT_SPAN = "openai.chat"
 #: Envoy's spans when its tracer is on: the request, and its ext_proc call to the router.
@@ -86,15 +83,8 @@ def models() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def client_tracing(receiver):
-  """A tracer provider exporting to the receiver, with the OpenAI client instrumented."""
-  provider = TracerProvider(resource=Resource.create({SERVICE_NAME: CLIENT_SERVICE}))
-  provider.add_span_processor(SimpleSpanProcessor(
-    OTLPSpanExporter(endpoint=receiver.url, insecure=True)))
-  instrumentor = OpenAIInstrumentor()
-  instrumentor.instrument(tracer_provider=provider)
-  yield provider
-  instrumentor.uninstrument()
-  provider.shutdown()
+  """The tracer provider of the instrumented OpenAI client, exporting to the receiver."""
+  return openai_tracing.client_provider(receiver.url)
 
 
 def routed_stack(tmp_path_factory, backends, receiver, name: str, *, envoy_tracing: bool = False,
