@@ -53,6 +53,41 @@ import Testing
     #expect(configuration.server == ServerSettings(maxHeaderListBytes: 61_440, maxHeaderCount: 100))
   }
 
+  @Test func apis_defaultToWhatVLLMServes_modelListsApply_andEndpointsOverride() throws {
+    let configuration = try RouterConfiguration.parse(
+      yaml: """
+        models:
+          - name: a
+            apis: [chat_completions, responses]
+            endpoints:
+              - { name: a1, address: "http://h:1" }
+              - { name: a2, address: "http://h:2", apis: chat_completions }
+          - name: b
+            endpoints: [{ name: b1, address: "http://h:3" }]
+        default_model: a
+        """)
+    let endpoints = configuration.models.flatMap(\.endpoints)
+    #expect(endpoints.map(\.apis) == [[.chatCompletions, .responses], [.chatCompletions],
+      EndpointConfiguration.defaultAPIs])
+    #expect(EndpointConfiguration.defaultAPIs == [.chatCompletions, .responses, .messages])
+    #expect(endpoints[1].serves(.completions))
+    #expect(!endpoints[1].serves(.messages))
+  }
+
+  @Test func apis_mustNameKnownAPIs_andIncludeChatCompletions() {
+    let found = issues(
+      """
+      models:
+        - name: a
+          apis: [responses]
+          endpoints: [{ name: a1, address: "http://h:1", apis: [chat_completions, graphql] }]
+      default_model: a
+      """)
+    #expect(found.map(\.path) == ["models[0].apis", "models[0].endpoints[0].apis"])
+    #expect(found.first?.message.contains("must include chat_completions") == true)
+    #expect(found.last?.message.contains("'graphql' is not an API") == true)
+  }
+
   @Test func shippedConfig_loads_withEightCategoriesAndTwoModelsOfTwoEndpoints() throws {
     let configuration = try RouterConfiguration.load(path: Repository.defaultConfigPath)
     #expect(

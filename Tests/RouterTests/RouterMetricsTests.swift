@@ -27,6 +27,7 @@ import Testing
     let registry = MetricsRegistry()
     let metrics = RouterMetrics(registry: registry)
     let observer = metrics.makeObserver()
+    observer.requestStarted(method: "POST", path: "/v1/responses?x=1", headers: HTTPHeaders())
     observer.classificationStarted()
     observer.classificationFinished(classification("math"))
     observer.cacheLookupFinished(hit: false)
@@ -37,7 +38,8 @@ import Testing
     let text = registry.renderPrometheusText()
     #expect(
       text.contains(
-        #"semantic_router_requests_total{category="math",model="m1",outcome="ok"} 1"#))
+        #"semantic_router_requests_total{category="math",model="m1",outcome="ok","#
+          + #"api="responses"} 1"#))
     #expect(text.contains("semantic_router_cache_misses_total 1"))
     #expect(text.contains("semantic_router_cache_hits_total 0"))
     #expect(text.contains("semantic_router_classification_duration_seconds_count 1"))
@@ -68,7 +70,8 @@ import Testing
     observer.streamEnded(end)
     #expect(
       registry.renderPrometheusText().contains(
-        "semantic_router_requests_total{category=\"law\",model=\"m2\",outcome=\"\(outcome)\"} 1"))
+        "semantic_router_requests_total{category=\"law\",model=\"m2\",outcome=\"\(outcome)\","
+          + "api=\"none\"} 1"))
   }
 
   /// Envoy resets a finished exchange's stream as often as it half-closes it.
@@ -83,7 +86,7 @@ import Testing
     observer.streamEnded(end)
     #expect(
       registry.renderPrometheusText().contains(
-        #"semantic_router_requests_total{category="law",model="m2",outcome="ok"} 1"#))
+        #"semantic_router_requests_total{category="law",model="m2",outcome="ok",api="none"} 1"#))
   }
 
   @Test func cacheFigures_areReadFromTheCacheOnEachScrape() {

@@ -48,3 +48,31 @@ enum RouterFixtures {
       semantic_cache: { enabled: true, similarity_threshold: 0.95 }
       """)
 }
+
+extension RouterFixtures {
+  /// `twoModels` with the math model's backend serving chat completions and the Responses
+  /// API, and the chat model's backend chat completions only: Messages requests are always
+  /// translated, Responses requests when they go to the chat model.
+  static let mixedAPIs = try! RouterConfiguration.parse(
+    yaml: """
+      models:
+        - name: math-model
+          category: [math]
+          apis: [chat_completions, responses]
+          endpoints: [{ name: m1, address: "http://127.0.0.1:8101" }]
+        - name: chat-model
+          category: [general]
+          endpoints:
+            - { name: c1, address: "http://127.0.0.1:8103", apis: [chat_completions] }
+      default_model: chat-model
+      categories:
+        - name: math
+          examples: ["solve the equation", "derivative of x squared", "integral of sin x",
+                     "probability of two dice", "factor the polynomial", "square root of 81"]
+        - name: general
+          examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
+                     "recipe for pancakes", "recommend a movie", "good name for a dog"]
+      max_body_bytes: 2000
+      semantic_cache: { enabled: true, similarity_threshold: 0.95 }
+      """)
+}

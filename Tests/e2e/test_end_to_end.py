@@ -32,20 +32,17 @@ from typing import Any
 import pytest
 
 from openai import OpenAI  # noqa: E402
-from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter  # noqa: E402
-from opentelemetry.instrumentation.openai import OpenAIInstrumentor  # noqa: E402
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 
 import e2e_stack  # noqa: E402
+import openai_tracing  # noqa: E402
 from e2e_stack import (  # noqa: E402
   BACKEND_SPAN, CHILD_SPANS, ROOT_SPAN, ROUTER_SPANS, UPSTREAM_SPAN,
 )
 from otlp_receiver import OTLPReceiver, ReceivedSpan  # noqa: E402
 
 TOKENS = 12
-CLIENT_SERVICE = "e2e-openai-client"
+CLIENT_SERVICE = openai_tracing.CLIENT_SERVICE
 ROUTER_SERVICE = "vllm-semantic-router"
 CLIENT_SPAN = "openai.chat"
 #: Envoy's spans when its tracer is on: the request, and its ext_proc call to the router.
@@ -86,15 +83,8 @@ def models() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def client_tracing(receiver):
-  """A tracer provider exporting to the receiver, with the OpenAI client instrumented."""
-  provider = TracerProvider(resource=Resource.create({SERVICE_NAME: CLIENT_SERVICE}))
-  provider.add_span_processor(SimpleSpanProcessor(
-    OTLPSpanExporter(endpoint=receiver.url, insecure=True)))
-  instrumentor = OpenAIInstrumentor()
-  instrumentor.instrument(tracer_provider=provider)
-  yield provider
-  instrumentor.uninstrument()
-  provider.shutdown()
+  """The tracer provider of the instrumented OpenAI client, exporting to the receiver."""
+  return openai_tracing.client_provider(receiver.url)
 
 
 def routed_stack(tmp_path_factory, backends, receiver, name: str, *, envoy_tracing: bool = False,
@@ -335,8 +325,9 @@ def test_envoy_spans_join_the_same_tree(
     for request, category in sent:
       check_routed_request(receiver, found, request, category, models, envoy_tracing=True)
 
-    # The shipped client example through the same stack: five connected trees, each holding
-    # the client, Envoy, the router's five spans and the backend.
+    # The shipped client example through the same stack: six connected trees, each holding
+    # the client (`openai.response` for the Responses API example), Envoy, the router's five
+    # spans and the backend.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(SEMANTIC_ROUTER_URL=routed.url, OTLP_ENDPOINT=receiver.url,
                EXPLICIT_MODEL=backends[-1].model)
@@ -344,10 +335,11 @@ def test_envoy_spans_join_the_same_tree(
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     trace_ids = re.findall(r"trace id\s*:\s*([0-9a-f]{32})", result.stdout)
-    assert len(trace_ids) == 5, result.stdout
-    for trace_id in trace_ids:
+    assert len(trace_ids) == 6, result.stdout
+    for index, trace_id in enumerate(trace_ids):
+      client_span = "openai.response" if index == 5 else CLIENT_SPAN
       spans = receiver.wait_for_trace(
-        trace_id, [CLIENT_SPAN, *ENVOY_SPANS, *ROUTER_SPANS, BACKEND_SPAN])
+        trace_id, [client_span, *ENVOY_SPANS, *ROUTER_SPANS, BACKEND_SPAN])
       top = assert_connected_tree(spans)
       assert top.service_name == "openai-client-example" and top.name.startswith("example_")
       assert sum(1 for s in spans if s.service_name == ROUTER_SERVICE) == 5
@@ -590,9 +582,9 @@ def test_metrics_match_what_was_sent(tmp_path_factory, receiver, backends, model
 
     for (category, model), count in expected.items():
       assert delta("semantic_router_requests_total", category=category, model=model,
-                   outcome="ok") == count, (category, model)
+                   outcome="ok", api="chat_completions") == count, (category, model)
     assert delta("semantic_router_requests_total", category=first_category,
-                 model=cache_hit_model, outcome="cache_hit") == 1
+                 model=cache_hit_model, outcome="cache_hit", api="chat_completions") == 1
     total = sum(v for (name, _), v in after.items() if name == "semantic_router_requests_total")
     assert total == len(PROMPTS) + 1
     assert delta("semantic_router_cache_hits_total") == 1

@@ -164,6 +164,39 @@ def test_one_keep_alive_connection_serves_json_sse_and_chunked_requests(
     conn.close()
 
 
+def test_responses_api_json_and_events(stub: VLLMStubProcess) -> None:
+  body = {"model": "m", "instructions": "Be brief.", "input": [
+    {"role": "user", "content": [{"type": "input_text", "text": "one two three"}]}]}
+  response, data = post(stub, "/v1/responses", body)
+  assert response.status == 200
+  answer = json.loads(data)
+  assert (answer["object"], answer["status"], answer["model"]) == ("response", "completed", "m")
+  [part] = answer["output"][0]["content"]
+  assert part["type"] == "output_text" and len(part["text"].split()) == TOKENS
+  assert (answer["usage"]["input_tokens"], answer["usage"]["output_tokens"]) == (5, TOKENS)
+
+  response, data = post(stub, "/v1/responses", {**body, "stream": True, "max_output_tokens": 2})
+  assert response.getheader("content-type").startswith("text/event-stream")
+  blocks = data.decode().strip().split("\n\n")
+  names = [block.split("\n")[0].removeprefix("event: ") for block in blocks]
+  events = [json.loads(block.split("\n")[1].removeprefix("data: ")) for block in blocks]
+  assert names == [e["type"] for e in events]
+  assert [e["sequence_number"] for e in events] == list(range(len(events)))
+  assert names[:4] == ["response.created", "response.in_progress",
+                       "response.output_item.added", "response.content_part.added"]
+  assert names.count("response.output_text.delta") == 2
+  assert names[-1] == "response.incomplete"
+  assert events[-1]["response"]["incomplete_details"] == {"reason": "max_output_tokens"}
+
+
+def test_responses_api_is_404_when_turned_off() -> None:
+  with VLLMStubProcess(name="old", serves_responses=False) as old:
+    response, _ = post(old, "/v1/responses", {"model": "m", "input": "hi"})
+    assert response.status == 404
+    response, _ = post(old, "/v1/chat/completions", {"model": "m", "messages": []})
+    assert response.status == 200
+
+
 def test_models_and_health_endpoints(stub: VLLMStubProcess) -> None:
   conn = http.client.HTTPConnection("127.0.0.1", stub.port, timeout=10)
   conn.request("GET", "/v1/models")

@@ -29,7 +29,7 @@ class VLLMStubProcess:
   def __init__(
     self, name: str = "stub", model: str = "stub-model", otlp_url: str | None = None,
     tokens: int = 8, latency_ms: float = 0, service_name: str | None = None,
-    env: dict[str, str] | None = None,
+    env: dict[str, str] | None = None, serves_responses: bool = True,
   ) -> None:
     self.name = name
     self.model = model
@@ -39,6 +39,8 @@ class VLLMStubProcess:
     ]
     if otlp_url:
       arguments += ["--otlp-endpoint", otlp_url]
+    if not serves_responses:
+      arguments.append("--no-responses")
     if service_name:
       arguments += ["--service-name", service_name]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Sends a few OpenAI chat requests through the semantic router, traced with OpenTelemetry.
+"""Sends a few OpenAI requests through the semantic router, traced with OpenTelemetry: chat
+completions (JSON and streamed) and one Responses API call (`client.responses.create`).
 
 Each example runs under its own parent span (`example_1_auto_routing`, ...). The OpenAI
-instrumentation adds a client span per call and puts its W3C `traceparent` on the HTTP request,
-so the router's spans and the backend's `vllm.generate` span join the same trace.
+instrumentation adds a client span per call (`openai.chat`, `openai.response`). Its chat span
+puts its W3C `traceparent` on the HTTP request; its Responses span does not, so that example
+sends the example span's context itself. Either way the router's spans and the backend's
+`vllm.generate` span join the same trace.
 
 Environment:
   SEMANTIC_ROUTER_URL  where Envoy listens (default http://localhost:8000)
@@ -24,6 +27,7 @@ from openai import OpenAI
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+from opentelemetry.propagate import inject
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -88,6 +92,23 @@ def ask_streaming(client: OpenAI, model: str, question: str) -> None:
   print(f"  reply       : {''.join(pieces)[:80]!r}")
 
 
+def ask_responses(client: OpenAI, model: str, question: str) -> None:
+  """One Responses API call. The instrumentation's `openai.response` span does not propagate
+  the trace context, so the current one goes on the request as `traceparent`."""
+  headers: dict[str, str] = {}
+  inject(headers)
+  raw = client.responses.with_raw_response.create(
+    model=model, input=question, max_output_tokens=64, extra_headers=headers,
+  )
+  response = raw.parse()
+  usage = response.usage
+  tokens = f"{usage.input_tokens} in / {usage.output_tokens} out" if usage else "no usage"
+  print(f"  asked model : {model} (Responses API)")
+  print(f"  answered by : {response.model} ({describe(raw.headers)})")
+  print(f"  tokens      : {tokens}")
+  print(f"  reply       : {response.output_text[:80]!r}")
+
+
 def main() -> int:
   provider = setup_tracing()
   tracer = trace.get_tracer(SERVICE)
@@ -105,6 +126,8 @@ def main() -> int:
       client, EXPLICIT_MODEL, "Give me three tips for writing clear documentation.")),
     ("example_5_streaming", "auto routing, streamed", lambda: ask_streaming(
       client, "auto", "Describe the water cycle in a few sentences.")),
+    ("example_6_responses_api", "auto routing, the Responses API", lambda: ask_responses(
+      client, "auto", "What is the derivative of x squared times sine x?")),
   ]
   failures = 0
   for span_name, title, run in examples:

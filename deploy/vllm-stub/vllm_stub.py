@@ -9,6 +9,10 @@ OpenTelemetry GenAI attributes and the token counts it reports in `usage`.
 Endpoints:
   POST /v1/chat/completions   JSON, or Server-Sent Events when "stream": true
   POST /v1/completions        JSON, or Server-Sent Events when "stream": true
+  POST /v1/responses          OpenAI Responses API: a response object, or its event stream
+                              (response.created ... response.output_text.delta ...
+                              response.completed) when "stream": true; --no-responses turns it
+                              off (404), as for a backend that does not serve the API
   GET  /v1/models             the served model
   GET  /health                200, empty body (as vLLM)
   GET  /debug/requests        the most recent requests seen (path, model, headers, ...) for tests
@@ -73,6 +77,7 @@ class StubSettings:
     self.otlp_endpoint: str | None = args.otlp_endpoint or None
     self.service_name: str = args.service_name
     self.verbose: bool = args.verbose
+    self.serves_responses: bool = not args.no_responses
 
 
 class RequestLog:
@@ -105,9 +110,16 @@ class HTTPError(Exception):
 
 
 def count_prompt_tokens(body: dict[str, Any]) -> int:
-  """Counts whitespace-separated words in the prompt: messages' text content, or `prompt`."""
+  """Counts whitespace-separated words in the prompt: messages' text content, `prompt`, or
+  the Responses API's `instructions` and `input` (a string or message items)."""
   texts: list[str] = []
-  for message in body.get("messages") or []:
+  if isinstance(body.get("instructions"), str):
+    texts.append(body["instructions"])
+  items = body.get("input")
+  if isinstance(items, str):
+    texts.append(items)
+  messages = list(body.get("messages") or []) + (items if isinstance(items, list) else [])
+  for message in messages:
     if not isinstance(message, dict):
       continue
     content = message.get("content")
@@ -129,7 +141,7 @@ def count_prompt_tokens(body: dict[str, Any]) -> int:
 def completion_token_count(body: dict[str, Any], default: int) -> int:
   """The number of tokens to generate: --tokens, capped by the request's max tokens."""
   count = default
-  for key in ("max_completion_tokens", "max_tokens"):
+  for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
     limit = body.get(key)
     if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
       count = min(count, limit)
@@ -163,6 +175,79 @@ def make_tracer(settings: StubSettings) -> tuple[trace.Tracer, TracerProvider]:
       BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=insecure))
     )
   return provider.get_tracer("vllm-stub"), provider
+
+
+class ResponsesAnswer:
+  """One answer in the OpenAI Responses API's shapes: the response object and its event stream
+  (every event carries `type` and `sequence_number`, and is sent with an `event:` line)."""
+
+  def __init__(
+    self, response_id: str, model: str, words: list[str], finish_reason: str,
+    usage: dict[str, int],
+  ) -> None:
+    self.id = response_id
+    self.item_id = "msg_" + response_id.removeprefix("resp_")
+    self.model = model
+    self.words = words
+    self.status = "incomplete" if finish_reason == "length" else "completed"
+    self.usage = {
+      "input_tokens": usage["prompt_tokens"], "input_tokens_details": {"cached_tokens": 0},
+      "output_tokens": usage["completion_tokens"],
+      "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": usage["total_tokens"],
+    }
+    self.created = int(time.time())
+
+  def item(self, text: str | None, status: str) -> dict[str, Any]:
+    return {
+      "id": self.item_id, "type": "message", "status": status, "role": "assistant",
+      "content": [] if text is None else [self.part(text)],
+    }
+
+  @staticmethod
+  def part(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+  def response(self, status: str, done: bool) -> dict[str, Any]:
+    text = " ".join(self.words)
+    return {
+      "id": self.id, "object": "response", "created_at": self.created, "status": status,
+      "model": self.model, "output": [self.item(text, "completed")] if done else [],
+      "error": None,
+      "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+      "instructions": None, "metadata": {}, "parallel_tool_calls": True, "tool_choice": "auto",
+      "tools": [], "usage": self.usage if done else None,
+    }
+
+  def events(self, latency_ms: float, span: trace.Span) -> Iterator[bytes]:
+    """The event stream; the latency is spread over the tokens."""
+    sequence = 0
+    where = {"item_id": self.item_id, "output_index": 0, "content_index": 0}
+
+    def event(kind: str, **fields: Any) -> bytes:
+      nonlocal sequence
+      data = {"type": kind, "sequence_number": sequence, **fields}
+      sequence += 1
+      return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+    yield event("response.created", response=self.response("in_progress", done=False))
+    yield event("response.in_progress", response=self.response("in_progress", done=False))
+    yield event("response.output_item.added", output_index=0,
+                item=self.item(None, "in_progress"))
+    yield event("response.content_part.added", **where, part=self.part(""))
+    delay = latency_ms / 1000 / max(1, len(self.words))
+    for index, word in enumerate(self.words):
+      time.sleep(delay)
+      if index == 0:
+        span.add_event("gen_ai.first_token")
+      yield event("response.output_text.delta", **where,
+                  delta=word if index == 0 else " " + word, logprobs=[])
+    text = " ".join(self.words)
+    yield event("response.output_text.done", **where, text=text, logprobs=[])
+    yield event("response.content_part.done", **where, part=self.part(text))
+    yield event("response.output_item.done", output_index=0, item=self.item(text, "completed"))
+    yield event(
+      "response.completed" if self.status == "completed" else "response.incomplete",
+      response=self.response(self.status, done=True))
 
 
 class StubServer(ThreadingHTTPServer):
@@ -229,7 +314,10 @@ class StubHandler(BaseHTTPRequestHandler):
       self._send_error(error)
       self.close_connection = True
       return
-    if path not in ("/v1/chat/completions", "/v1/completions"):
+    served = ["/v1/chat/completions", "/v1/completions"]
+    if self.server.settings.serves_responses:
+      served.append("/v1/responses")
+    if path not in served:
       self._send_error(HTTPError(HTTPStatus.NOT_FOUND, f"no route for POST {path}"))
       return
     try:
@@ -246,7 +334,8 @@ class StubHandler(BaseHTTPRequestHandler):
 
   def _generate(self, path: str, body: dict[str, Any]) -> None:
     settings = self.server.settings
-    chat = path == "/v1/chat/completions"
+    responses = path == "/v1/responses"
+    chat = path == "/v1/chat/completions" or responses
     stream = body.get("stream") is True
     requested_model = body.get("model") if isinstance(body.get("model"), str) else None
     # Echo the model the request named (after a router rewrote it), like a server of that model.
@@ -278,7 +367,8 @@ class StubHandler(BaseHTTPRequestHandler):
 
       prompt_tokens = count_prompt_tokens(body)
       words = generated_words(completion_token_count(body, settings.tokens))
-      completion_id = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex
+      prefix = "resp_" if responses else "chatcmpl-" if chat else "cmpl-"
+      completion_id = prefix + uuid.uuid4().hex
       finish_reason = "length" if len(words) < settings.tokens else "stop"
       usage = {
         "prompt_tokens": prompt_tokens, "completion_tokens": len(words),
@@ -289,12 +379,24 @@ class StubHandler(BaseHTTPRequestHandler):
       span.set_attribute("gen_ai.response.finish_reasons", [finish_reason])
       span.set_attribute("gen_ai.usage.input_tokens", prompt_tokens)
       span.set_attribute("gen_ai.usage.output_tokens", len(words))
-      max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+      max_tokens = body.get(
+        "max_output_tokens" if responses else "max_completion_tokens", body.get("max_tokens"))
       if isinstance(max_tokens, int) and not isinstance(max_tokens, bool):
         span.set_attribute("gen_ai.request.max_tokens", max_tokens)
       span.set_attribute("http.response.status_code", 200)
 
-      if stream:
+      if responses:
+        answer = ResponsesAnswer(completion_id, model, words, finish_reason, usage)
+        if stream:
+          try:
+            self._send_sse(answer.events(latency_ms, span))
+          except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            span.set_status(Status(StatusCode.ERROR, "client closed the stream"))
+        else:
+          time.sleep(latency_ms / 1000)
+          self._send_json(HTTPStatus.OK, answer.response(answer.status, done=True))
+      elif stream:
         options = body.get("stream_options")
         include_usage = not (isinstance(options, dict) and options.get("include_usage") is False)
         events = self._stream_events(
@@ -492,6 +594,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                       help="OTLP/gRPC collector, e.g. http://localhost:4317; no export if unset")
   parser.add_argument("--service-name", default=env.get("OTEL_SERVICE_NAME", "vllm"))
   parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+  parser.add_argument("--no-responses", action="store_true",
+                      default=env.get("VLLM_STUB_NO_RESPONSES") == "1",
+                      help="do not serve /v1/responses (answer 404), like an older backend")
   args = parser.parse_args(argv)
   if args.tokens < 0 or args.latency_ms < 0:
     parser.error("--tokens and --latency-ms must not be negative")

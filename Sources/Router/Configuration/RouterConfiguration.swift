@@ -110,8 +110,20 @@ public struct EndpointConfiguration: Sendable, Equatable {
   public var port: Int
   /// Relative weight for smooth weighted round robin (default 1).
   public var weight: Int
+  /// The APIs the backend serves (`apis:`); a request in another API is translated to chat
+  /// completions, which every backend must serve.
+  public var apis: Set<OpenAIRequest.Endpoint>
 
-  public init(name: String, address: String, weight: Int = 1) throws(EndpointAddressError) {
+  /// What vLLM's OpenAI-compatible server serves today: chat completions, the Responses API
+  /// and the Anthropic Messages API (vLLM's "Online Serving" documentation).
+  public static let defaultAPIs: Set<OpenAIRequest.Endpoint> = [
+    .chatCompletions, .responses, .messages,
+  ]
+
+  public init(
+    name: String, address: String, weight: Int = 1,
+    apis: Set<OpenAIRequest.Endpoint> = EndpointConfiguration.defaultAPIs
+  ) throws(EndpointAddressError) {
     let parsed = try EndpointAddress(parsing: address)
     self.name = name
     self.address = address
@@ -119,6 +131,13 @@ public struct EndpointConfiguration: Sendable, Equatable {
     self.host = parsed.host
     self.port = parsed.port
     self.weight = weight
+    self.apis = apis
+  }
+
+  /// Whether a request of `api` goes to this backend as it is (`/v1/completions` always does:
+  /// it has no translation).
+  public func serves(_ api: OpenAIRequest.Endpoint) -> Bool {
+    api == .completions || apis.contains(api)
   }
 
   /// The Envoy cluster that reaches this endpoint.

@@ -173,8 +173,10 @@ final class RouterConfigurationParser {
   }
 
   private func parseModel(_ node: Node, at path: String) -> ParsedModel? {
-    guard let fields = reader.mapping(node, at: path, keys: ["name", "category", "endpoints"])
+    guard
+      let fields = reader.mapping(node, at: path, keys: ["name", "category", "endpoints", "apis"])
     else { return nil }
+    let modelAPIs = fields["apis"].flatMap { parseAPIs($0, at: "\(path).apis") }
     guard let nameNode = fields["name"] else {
       reader.fail("\(path).name", node, "required key is missing")
       return nil
@@ -195,7 +197,9 @@ final class RouterConfigurationParser {
           reader.fail("\(path).endpoints", endpointsNode, "a model needs at least one endpoint")
         }
         for (index, item) in items.enumerated() {
-          if let endpoint = parseEndpoint(item, at: "\(path).endpoints[\(index)]") {
+          if let endpoint = parseEndpoint(
+            item, at: "\(path).endpoints[\(index)]", modelAPIs: modelAPIs)
+          {
             endpoints.append(endpoint)
           }
         }
@@ -209,9 +213,15 @@ final class RouterConfigurationParser {
       model: model, nameNode: nameNode, categoryNodes: categoryNodes, endpointNodes: endpoints)
   }
 
-  private func parseEndpoint(_ node: Node, at path: String) -> (EndpointConfiguration, Node)? {
-    guard let fields = reader.mapping(node, at: path, keys: ["name", "address", "weight"])
+  private func parseEndpoint(
+    _ node: Node, at path: String, modelAPIs: Set<OpenAIRequest.Endpoint>?
+  ) -> (EndpointConfiguration, Node)? {
+    guard
+      let fields = reader.mapping(node, at: path, keys: ["name", "address", "weight", "apis"])
     else { return nil }
+    let apis =
+      fields["apis"].flatMap { parseAPIs($0, at: "\(path).apis") } ?? modelAPIs
+      ?? EndpointConfiguration.defaultAPIs
     var name: String?
     var address: String?
     var nameNode = node
@@ -229,11 +239,37 @@ final class RouterConfigurationParser {
     let weight = fields["weight"].map { reader.int($0, at: "\(path).weight", in: 1...1000) } ?? 1
     guard let name, let address, let weight else { return nil }
     do {
-      return (try EndpointConfiguration(name: name, address: address, weight: weight), nameNode)
+      return (
+        try EndpointConfiguration(name: name, address: address, weight: weight, apis: apis),
+        nameNode
+      )
     } catch {
       reader.fail("\(path).address", fields["address"], error.description)
       return nil
     }
+  }
+
+  /// An `apis` list: `chat_completions`, `responses`, `messages`; chat completions must be
+  /// among them, since every other API is translated to it.
+  private func parseAPIs(_ node: Node, at path: String) -> Set<OpenAIRequest.Endpoint>? {
+    guard let names = reader.stringOrStringList(node, at: path) else { return nil }
+    let allowed: [OpenAIRequest.Endpoint] = [.chatCompletions, .responses, .messages]
+    var apis = Set<OpenAIRequest.Endpoint>()
+    for name in names {
+      guard let api = OpenAIRequest.Endpoint(rawValue: name), allowed.contains(api) else {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        reader.fail(path, node, "'\(name)' is not an API; expected some of \(list)")
+        return nil
+      }
+      apis.insert(api)
+    }
+    guard apis.contains(.chatCompletions) else {
+      reader.fail(
+        path, node,
+        "must include chat_completions: requests in the other APIs are translated to it")
+      return nil
+    }
+    return apis
   }
 
   private func parseScalars(_ top: [String: Node], into configuration: inout RouterConfiguration) {

@@ -1,18 +1,25 @@
 public import ExtProc
 
 /// Counts one routed request into `RouterMetrics`: the classification time as it happens, and
-/// the request itself, labelled with its category, model and outcome, when its stream ends.
+/// the request itself, labelled with its category, model, outcome and API, when its stream
+/// ends.
 public final class MetricsRequestObserver: RequestObserver {
   private let metrics: RouterMetrics
   private var classificationStart = ContinuousClock.now
   private var category = "none"
   private var model = "none"
+  private var api = "none"
   private var outcome: String?
   private var responseStatus: Int?
   private var responseHasFinished = false
 
   init(metrics: RouterMetrics) {
     self.metrics = metrics
+  }
+
+  public func requestStarted(method: String, path: String, headers: HTTPHeaders) {
+    let urlPath = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(path[..<$0]) } ?? path
+    api = OpenAIRequest.Endpoint(path: urlPath)?.rawValue ?? "none"
   }
 
   public func classificationStarted() {
@@ -49,7 +56,7 @@ public final class MetricsRequestObserver: RequestObserver {
   public func streamEnded(_ end: ProcessorStreamEnd) {
     let outcome =
       self.outcome ?? Self.outcome(end, status: responseStatus, finished: responseHasFinished)
-    metrics.requests.labels(category, model, outcome).increment()
+    metrics.requests.labels(category, model, outcome, api).increment()
   }
 
   /// The outcome of a request the backend was asked to answer, the way its trace tells it

@@ -13,9 +13,10 @@ public struct RouterMetrics: Sendable {
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
     requests = registry.counter(
       "semantic_router_requests",
-      help: "Routed requests by category, selected model and outcome (ok, cache_hit, "
-        + "rejected, upstream_error, client_disconnected, response_incomplete, cancelled).",
-      labelNames: ["category", "model", "outcome"])
+      help: "Routed requests by category, selected model, outcome (ok, cache_hit, "
+        + "rejected, upstream_error, client_disconnected, response_incomplete, cancelled) and "
+        + "API (chat_completions, completions, responses, messages).",
+      labelNames: ["category", "model", "outcome", "api"])
     classificationDuration = registry.histogram(
       "semantic_router_classification_duration_seconds",
       help: "Time to classify one query (keyword rules and the statistical classifier).",

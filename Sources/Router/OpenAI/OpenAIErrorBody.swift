@@ -26,14 +26,16 @@ public enum OpenAIErrorBody {
   /// The 404 body for a model that is not configured.
   public static func modelNotFound(_ model: String) -> [UInt8] {
     make(
-      message: "The model '\(model)' does not exist or you do not have access to it.",
-      type: "invalid_request_error", code: "model_not_found")
+      message: modelNotFoundMessage(model), type: "invalid_request_error", code: "model_not_found")
   }
 
-  /// The 413 body for a request body over the limit.
-  public static func bodyTooLarge(size: Int, limit: Int) -> [UInt8] {
-    make(
-      message: "The request body is \(size) bytes; the limit is \(limit) bytes.",
-      type: "invalid_request_error", code: "request_too_large")
+  /// The message of a 404 for a model that is not configured.
+  public static func modelNotFoundMessage(_ model: String) -> String {
+    "The model '\(model)' does not exist or you do not have access to it."
+  }
+
+  /// The message of a 413 for a request body over the limit.
+  public static func bodyTooLargeMessage(size: Int, limit: Int) -> String {
+    "The request body is \(size) bytes; the limit is \(limit) bytes."
   }
 }

@@ -1,6 +1,8 @@
 extension OpenAIRequest {
-  /// Parses a request body in one pass: reads `model`, `messages`, `prompt` and `stream`, and
-  /// skips (while validating) everything else. The whole body must be one JSON object.
+  /// Parses a request body in one pass: reads `model`, `stream` and the endpoint's text
+  /// (`messages`, `prompt`, `input` and `instructions`, or `messages` and `system`), keeps the
+  /// generation parameters a translation needs, and skips (while validating) everything else.
+  /// The whole body must be one JSON object.
   public static func parse(
     _ body: [UInt8], endpoint: Endpoint
   ) throws(OpenAIRequestError) -> OpenAIRequest {
@@ -30,6 +32,9 @@ private enum RequestParseFailure: Error {
 private struct RequestParser {
   var scanner: JSONScanner
   let endpoint: OpenAIRequest.Endpoint
+  /// Parameters a translation keeps, and the first feature it would lose.
+  var parameters: [OpenAIRequest.Parameter] = []
+  var untranslatable: String? = nil
 
   mutating func parse() throws(RequestParseFailure) -> OpenAIRequest {
     do {
@@ -53,8 +58,10 @@ private struct RequestParser {
     }
     var model: (String, Range<Int>)?
     var messages: [OpenAIRequest.Message]?
+    var system: String?
     var prompt: String?
     var stream = false
+    var maxTokens = false
     if try scanner.beginObject() {
       repeat {
         let key = try scanner.readKey()
@@ -72,9 +79,25 @@ private struct RequestParser {
             throw try wrongType("stream", expected: "a boolean")
           }
         } else if endpoint == .chatCompletions, scanner.key(key, is: "messages") {
-          messages = try parseMessages()
+          messages = try parseMessages(at: "messages")
         } else if endpoint == .completions, scanner.key(key, is: "prompt") {
           prompt = try parsePrompt()
+        } else if endpoint == .responses, scanner.key(key, is: "input") {
+          messages = try parseInput()
+        } else if endpoint == .responses, scanner.key(key, is: "instructions") {
+          system = try parseOptionalText("instructions")
+        } else if endpoint == .messages, scanner.key(key, is: "messages") {
+          messages = try parseMessages(at: "messages")
+        } else if endpoint == .messages, scanner.key(key, is: "system") {
+          system = try parseContent(at: "system")
+        } else if endpoint == .messages, scanner.key(key, is: "max_tokens") {
+          guard case .some(.some) = try scanner.readIntegerIfPresent() else {
+            throw try wrongType("max_tokens", expected: "an integer")
+          }
+          maxTokens = true
+          keepParameter("max_tokens", from: key)
+        } else if endpoint == .responses || endpoint == .messages {
+          try readTranslationKey(key)
         } else {
           try scanner.skipValue(depth: 1)
         }
@@ -86,14 +109,24 @@ private struct RequestParser {
       throw OpenAIRequestError.missingField("model")
     }
     switch endpoint {
-    case .chatCompletions:
-      guard let messages else { throw OpenAIRequestError.missingField("messages") }
+    case .chatCompletions, .messages:
+      guard var messages else { throw OpenAIRequestError.missingField("messages") }
       guard !messages.isEmpty else {
         throw OpenAIRequestError.invalidValue(field: "messages", reason: "it must not be empty")
       }
+      if endpoint == .messages, !maxTokens {
+        throw OpenAIRequestError.missingField("max_tokens")
+      }
+      if let system { messages.insert(.init(role: "system", content: system), at: 0) }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
-        stream: stream)
+        stream: stream, parameters: parameters, untranslatable: untranslatable)
+    case .responses:
+      guard var messages else { throw OpenAIRequestError.missingField("input") }
+      if let system { messages.insert(.init(role: "system", content: system), at: 0) }
+      return OpenAIRequest(
+        endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
+        stream: stream, parameters: parameters, untranslatable: untranslatable)
     case .completions:
       guard let prompt else { throw OpenAIRequestError.missingField("prompt") }
       return OpenAIRequest(
@@ -102,23 +135,127 @@ private struct RequestParser {
     }
   }
 
-  private mutating func parseMessages() throws -> [OpenAIRequest.Message] {
+  // MARK: - Responses and Messages
+
+
+  /// Notes `feature` as lost in a translation, unless an earlier one was.
+  private mutating func lose(_ feature: String) {
+    if untranslatable == nil { untranslatable = feature }
+  }
+
+  /// Keeps the value just read (it ends at the scanner's position) under `name`.
+  private mutating func keepParameter(_ name: String, from key: JSONScanner.Key) {
+    var start = key.range.upperBound + 1  // past the closing quote
+    while start < scanner.index,
+      scanner.bytes[start] != UInt8(ascii: ":")
+    {
+      start += 1
+    }
+    var json = Array(scanner.bytes[(start + 1)..<scanner.index])
+    while let first = json.first, first == 0x20 || first == 0x0A || first == 0x0D || first == 0x09 {
+      json.removeFirst()
+    }
+    parameters.append(OpenAIRequest.Parameter(name: name, json: json))
+  }
+
+  /// A top-level key of a Responses or Messages body other than the ones classification
+  /// needs: generation parameters are kept for a translation, features it cannot carry are
+  /// noted, everything else is skipped.
+  private mutating func readTranslationKey(_ key: JSONScanner.Key) throws {
+    let kept: [(StaticString, String)] =
+      endpoint == .responses
+      ? [("max_output_tokens", "max_tokens"), ("temperature", "temperature"), ("top_p", "top_p")]
+      : [("temperature", "temperature"), ("top_p", "top_p"), ("stop_sequences", "stop")]
+    for (name, chatName) in kept where scanner.key(key, is: name) {
+      if try scanner.readNullIfPresent() { return }
+      try scanner.skipValue(depth: 1)
+      keepParameter(chatName, from: key)
+      return
+    }
+    if scanner.key(key, is: "tools") {
+      if try isNonEmptyArray() { lose("tools") }
+    } else if endpoint == .responses, scanner.key(key, is: "previous_response_id") {
+      if try !scanner.readNullIfPresent() {
+        try scanner.skipValue(depth: 1)
+        lose("previous_response_id")
+      }
+    } else if endpoint == .responses, scanner.key(key, is: "conversation") {
+      if try !scanner.readNullIfPresent() {
+        try scanner.skipValue(depth: 1)
+        lose("conversation")
+      }
+    } else if endpoint == .responses, scanner.key(key, is: "store") {
+      if let store = try scanner.readBoolIfPresent() {
+        if store { lose("store") }
+      } else {
+        try scanner.skipValue(depth: 1)
+      }
+    } else {
+      try scanner.skipValue(depth: 1)
+    }
+  }
+
+  /// Consumes a value; true when it is an array with at least one element.
+  private mutating func isNonEmptyArray() throws -> Bool {
     guard scanner.peek() == UInt8(ascii: "[") else {
-      throw try wrongType("messages", expected: "an array")
+      try scanner.skipValue(depth: 1)
+      return false
+    }
+    var probe = scanner
+    let nonEmpty = try probe.beginArray()
+    try scanner.skipValue(depth: 1)
+    return nonEmpty
+  }
+
+  /// A string or null.
+  private mutating func parseOptionalText(_ field: String) throws -> String? {
+    if let text = try scanner.readStringIfPresent() { return text }
+    if try scanner.readNullIfPresent() { return nil }
+    throw try wrongType(field, expected: "a string")
+  }
+
+  /// Responses `input`: a string (one user message) or a list of input items, of which
+  /// messages are read and other items (function calls, item references...) noted as lost.
+  private mutating func parseInput() throws -> [OpenAIRequest.Message] {
+    if let text = try scanner.readStringIfPresent() {
+      return [OpenAIRequest.Message(role: "user", content: text)]
+    }
+    guard scanner.peek() == UInt8(ascii: "[") else {
+      throw try wrongType("input", expected: "a string or an array of input items")
     }
     var messages: [OpenAIRequest.Message] = []
-    guard try scanner.beginArray() else { return messages }
+    guard try scanner.beginArray() else {
+      throw OpenAIRequestError.invalidValue(field: "input", reason: "it must not be empty")
+    }
+    var index = 0
     repeat {
-      messages.append(try parseMessage(at: "messages[\(messages.count)]"))
+      if let message = try parseMessage(at: "input[\(index)]") { messages.append(message) }
+      index += 1
     } while try scanner.nextOrEnd(UInt8(ascii: "]"))
     return messages
   }
 
-  private mutating func parseMessage(at path: String) throws -> OpenAIRequest.Message {
+  private mutating func parseMessages(at field: String) throws -> [OpenAIRequest.Message] {
+    guard scanner.peek() == UInt8(ascii: "[") else {
+      throw try wrongType(field, expected: "an array")
+    }
+    var messages: [OpenAIRequest.Message] = []
+    guard try scanner.beginArray() else { return messages }
+    var index = 0
+    repeat {
+      if let message = try parseMessage(at: "\(field)[\(index)]") { messages.append(message) }
+      index += 1
+    } while try scanner.nextOrEnd(UInt8(ascii: "]"))
+    return messages
+  }
+
+  /// One message; nil for a Responses input item that is not a message (noted as lost).
+  private mutating func parseMessage(at path: String) throws -> OpenAIRequest.Message? {
     guard scanner.peek() == UInt8(ascii: "{") else {
       throw try wrongType(path, expected: "an object")
     }
     var role: String?
+    var type: String?
     var content = ""
     if try scanner.beginObject() {
       repeat {
@@ -130,10 +267,17 @@ private struct RequestParser {
           role = value
         } else if scanner.key(key, is: "content") {
           content = try parseContent(at: "\(path).content")
+        } else if endpoint == .responses, scanner.key(key, is: "type") {
+          type = try scanner.readStringIfPresent()
+          if type == nil { try scanner.skipValue(depth: 3) }
         } else {
           try scanner.skipValue(depth: 3)
         }
       } while try scanner.nextOrEnd(UInt8(ascii: "}"))
+    }
+    if let type, type != "message" {
+      lose("input items of type '\(type)'")
+      return nil
     }
     guard let role else { throw OpenAIRequestError.missingField("\(path).role") }
     return OpenAIRequest.Message(role: role, content: content)
@@ -156,7 +300,11 @@ private struct RequestParser {
     return texts.joined(separator: "\n")
   }
 
-  /// One content part; returns its text when its type is `text`.
+  /// Content part types that carry text: chat and Messages `text`, Responses `input_text` and
+  /// `output_text` (an earlier answer).
+  private static let textPartTypes: Set<String> = ["text", "input_text", "output_text"]
+
+  /// One content part; returns its text when its type is a text type.
   private mutating func parsePart(at path: String) throws -> String? {
     guard scanner.peek() == UInt8(ascii: "{") else {
       throw try wrongType(path, expected: "an object")
@@ -182,7 +330,10 @@ private struct RequestParser {
       } while try scanner.nextOrEnd(UInt8(ascii: "}"))
     }
     guard let type else { throw OpenAIRequestError.missingField("\(path).type") }
-    guard type == "text" else { return nil }
+    guard Self.textPartTypes.contains(type) else {
+      if endpoint == .responses || endpoint == .messages { lose("content of type '\(type)'") }
+      return nil
+    }
     guard let text else { throw OpenAIRequestError.missingField("\(path).text") }
     return text
   }

@@ -1,14 +1,58 @@
-/// The parts of an OpenAI chat-completions or completions request body the router needs.
+/// The parts of a request body the router needs, for every API it routes: OpenAI chat
+/// completions, completions and Responses, and the Anthropic Messages API.
 ///
 /// Parsed in one pass over the raw bytes (`parse(_:endpoint:)`); the raw body itself is kept by
-/// the caller and only the `model` value is ever rewritten (`rewritingModel`).
+/// the caller and only the `model` value is ever rewritten (`rewritingModel`), unless the body
+/// is translated to chat completions for a backend that does not serve its API
+/// (`ChatCompletionsRequestTranslator`).
 public struct OpenAIRequest: Sendable, Equatable {
-  /// Which API the body is for.
-  public enum Endpoint: Sendable, Equatable {
+  /// Which API the body is for; the raw value is its name in the config's `apis` lists, span
+  /// attributes and metric labels.
+  public enum Endpoint: String, Sendable, Equatable, CaseIterable {
     /// `POST /v1/chat/completions`: `messages` is required.
-    case chatCompletions
+    case chatCompletions = "chat_completions"
     /// `POST /v1/completions`: `prompt` is required.
     case completions
+    /// `POST /v1/responses` (OpenAI Responses API): `input` is required; `instructions` is read
+    /// as a leading system message.
+    case responses
+    /// `POST /v1/messages` (Anthropic Messages API): `messages` and `max_tokens` are required;
+    /// `system` is read as a leading system message.
+    case messages
+
+    /// The endpoint of a `POST` to `path`, nil for paths the router does not route.
+    public init?(path: String) {
+      switch path {
+      case "/v1/chat/completions": self = .chatCompletions
+      case "/v1/completions": self = .completions
+      case "/v1/responses": self = .responses
+      case "/v1/messages": self = .messages
+      default: return nil
+      }
+    }
+
+    /// The request path.
+    public var path: String {
+      switch self {
+      case .chatCompletions: "/v1/chat/completions"
+      case .completions: "/v1/completions"
+      case .responses: "/v1/responses"
+      case .messages: "/v1/messages"
+      }
+    }
+  }
+
+  /// A generation parameter kept as its raw JSON value, under its chat-completions name, for a
+  /// translated request (`max_output_tokens` and `max_tokens` become `max_tokens`,
+  /// `stop_sequences` becomes `stop`).
+  public struct Parameter: Sendable, Equatable {
+    public var name: String
+    public var json: [UInt8]
+
+    public init(name: String, json: [UInt8]) {
+      self.name = name
+      self.json = json
+    }
   }
 
   /// One chat message with its text (content parts of type `text` joined by newlines).
@@ -34,10 +78,17 @@ public struct OpenAIRequest: Sendable, Equatable {
   public var prompt: String?
   /// `stream`: the client wants server-sent events.
   public var stream: Bool
+  /// Generation parameters a translation carries over (Responses and Messages only).
+  public var parameters: [Parameter]
+  /// The first feature of a Responses or Messages request that a translation to chat
+  /// completions would lose (`tools`, an image, `previous_response_id`...); nil when the
+  /// request translates exactly. Such a request is refused only when a translation is needed.
+  public var untranslatable: String?
 
   public init(
     endpoint: Endpoint, model: String, modelValueRange: Range<Int>, messages: [Message] = [],
-    prompt: String? = nil, stream: Bool = false
+    prompt: String? = nil, stream: Bool = false, parameters: [Parameter] = [],
+    untranslatable: String? = nil
   ) {
     self.endpoint = endpoint
     self.model = model
@@ -45,10 +96,12 @@ public struct OpenAIRequest: Sendable, Equatable {
     self.messages = messages
     self.prompt = prompt
     self.stream = stream
+    self.parameters = parameters
+    self.untranslatable = untranslatable
   }
 
-  /// The text to classify: the last user message (or the prompt), and the system prompt as
-  /// context, when there is one.
+  /// The text to classify: the last user message (or the prompt), and the system prompt (or
+  /// the Responses `instructions`, or the Messages `system`) as context, when there is one.
   public var query: (text: String, context: String?) {
     if endpoint == .completions {
       return (prompt ?? "", nil)

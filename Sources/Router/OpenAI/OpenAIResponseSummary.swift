@@ -1,5 +1,6 @@
-/// What the router records from an OpenAI response body or stream chunk: the model that answered
-/// and the token usage.
+/// What the router records from a response body or stream chunk: the model that answered and
+/// the token usage (`usage.prompt_tokens`/`completion_tokens` in the chat APIs,
+/// `usage.input_tokens`/`output_tokens` in Responses and Messages).
 public struct OpenAIResponseSummary: Sendable, Equatable {
   /// The response's `model`.
   public var model: String?
@@ -26,6 +27,27 @@ public struct OpenAIResponseSummary: Sendable, Equatable {
   /// passes such bodies through and records nothing).
   public static func parse(_ body: [UInt8]) -> OpenAIResponseSummary? {
     body.withUnsafeBufferPointer { parse(JSONScanner($0)) }
+  }
+
+  /// Reads a JSON answer of `api`: a chat completion or completion as `parse(_:)` does, a
+  /// Responses response object or a Messages message by their `model`, `usage` and text.
+  public static func parse(_ body: [UInt8], api: OpenAIRequest.Endpoint) -> OpenAIResponseSummary?
+  {
+    switch api {
+    case .chatCompletions, .completions:
+      return parse(body)
+    case .responses, .messages:
+      guard let value = JSONValue.parse(body), case .object = value else { return nil }
+      guard
+        let answer = api == .responses
+          ? ResponsesAPIEncoder.answer(from: value) : MessagesAPIEncoder.answer(from: value)
+      else {
+        return OpenAIResponseSummary(model: value["model"]?.stringValue)
+      }
+      return OpenAIResponseSummary(
+        model: answer.model, promptTokens: answer.inputTokens,
+        completionTokens: answer.outputTokens, hasGeneratedContent: !answer.text.isEmpty)
+    }
   }
 
   static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> OpenAIResponseSummary? {

@@ -16,21 +16,22 @@ enum CachePhase {
     observer?.cacheLookupFinished(hit: hit != nil)
     guard let hit else { return nil }
     return answer(
-      hit, stream: routed.request.stream, category: routed.classification.category,
-      model: route.model)
+      hit, api: routed.request.endpoint, stream: routed.request.stream,
+      category: routed.classification.category, model: route.model)
   }
 
-  /// The cached answer as an immediate 200, in SSE form when the client asked for a stream;
-  /// nil when a stream was asked for and the cached completion cannot be turned into one.
+  /// The cached answer as an immediate 200, in SSE form when the client asked for a stream
+  /// (the client API's event stream); nil when a stream was asked for and the cached answer
+  /// cannot be turned into one. Answers are cached in their client's API (the cache key names
+  /// it), so a hit is replayed in the shape it was stored in.
   static func answer(
-    _ cached: CachedResponse, stream: Bool, category: String, model: String
+    _ cached: CachedResponse, api: OpenAIRequest.Endpoint = .chatCompletions, stream: Bool,
+    category: String, model: String
   ) -> ImmediateResponse? {
     var body = cached.body
     var contentType = cached.contentType
     if stream {
-      guard let events = OpenAIStreamEncoder.eventStream(fromCompletion: cached.body) else {
-        return nil
-      }
+      guard let events = eventStream(cached.body, api: api) else { return nil }
       body = events
       contentType = "text/event-stream"
     }
@@ -41,5 +42,19 @@ enum CachePhase {
     headers.set(SemanticRouterProcessor.modelHeader, model)
     return ImmediateResponse(
       status: 200, headers: headers, body: body, details: "semantic_cache_hit")
+  }
+
+  /// A whole stored answer as its API's event stream.
+  private static func eventStream(_ body: [UInt8], api: OpenAIRequest.Endpoint) -> [UInt8]? {
+    switch api {
+    case .chatCompletions, .completions:
+      return OpenAIStreamEncoder.eventStream(fromCompletion: body)
+    case .responses, .messages:
+      guard let value = JSONValue.parse(body),
+        let answer = api == .responses
+          ? ResponsesAPIEncoder.answer(from: value) : MessagesAPIEncoder.answer(from: value)
+      else { return nil }
+      return APIEventWriter.events(api: api, answer: answer)
+    }
   }
 }

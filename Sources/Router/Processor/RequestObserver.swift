@@ -19,12 +19,20 @@ public struct RoutingRecord: Sendable, Equatable {
   public var endpointAddress: String?
   /// The client asked for a stream.
   public var stream: Bool
+  /// The request's API (`semantic_router.api`): `chat_completions`, `completions`,
+  /// `responses` or `messages`.
+  public var api: String
+  /// The request was translated to chat completions for a backend without its API.
+  public var translated: Bool
 
   public init(
     category: String, confidence: Double, classifierType: String, originalModel: String,
     selectedModel: String?, reason: String, endpointName: String?, endpointAddress: String?,
-    stream: Bool
+    stream: Bool, api: String = OpenAIRequest.Endpoint.chatCompletions.rawValue,
+    translated: Bool = false
   ) {
+    self.api = api
+    self.translated = translated
     self.category = category
     self.confidence = confidence
     self.classifierType = classifierType
@@ -38,8 +46,9 @@ public struct RoutingRecord: Sendable, Equatable {
 }
 
 /// Hooks through which tracing and metrics follow one routed request (POST
-/// `/v1/chat/completions` or `/v1/completions`); the router calls them in order on the stream's
-/// loop thread, and an observer reads its own clock at each call. `…Started`/`…Finished` pairs
+/// `/v1/chat/completions`, `/v1/completions`, `/v1/responses` or `/v1/messages`); the router
+/// calls them in order on the stream's loop thread, and an observer reads its own clock at each
+/// call. `…Started`/`…Finished` pairs
 /// bracket the classification, cache lookup and routing work, so their spans get real times.
 ///
 /// Every method has an empty default. Requests on other paths are not observed.

@@ -12,6 +12,12 @@ struct RoutedRequest {
   /// The semantic-cache key the cache phase looked up; nil when the cache is off or the request
   /// was not routed.
   var cacheKey: String?
+  /// The chosen backend does not serve the request's API: the request goes to it as a chat
+  /// completion and the answer comes back translated.
+  var translated = false
+
+  /// The API the backend answers in: the request's own, or chat completions when translated.
+  var backendAPI: OpenAIRequest.Endpoint { translated ? .chatCompletions : request.endpoint }
 
   init(request: OpenAIRequest, classification: Classification) {
     self.request = request

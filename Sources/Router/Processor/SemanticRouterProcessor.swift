@@ -4,8 +4,10 @@ import Logging
 /// The semantic router on one ext_proc stream (one HTTP exchange): routes OpenAI requests by
 /// their content and passes everything else through.
 ///
-/// - Request headers: only `POST /v1/chat/completions` and `POST /v1/completions` are routed;
-///   for every other request Envoy is told to skip the rest of the exchange.
+/// - Request headers: `GET /v1/models` and `GET /v1/models/{id}` are answered from the
+///   configuration (`ModelListPhase`); `POST /v1/chat/completions`, `/v1/completions`,
+///   `/v1/responses` and `/v1/messages` are routed; for every other request Envoy is told to
+///   skip the rest of the exchange.
 /// - Request body (BUFFERED): parsed and classified once by the request phases
 ///   (`RequestParsePhase` → `ClassifyPhase` → `RoutePhase` → `CachePhase` → `AnswerPhase`,
 ///   over one `RoutedRequest`); the routing headers are set with
@@ -14,6 +16,9 @@ import Logging
 /// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;
 ///   `text/event-stream` bodies switch to STREAMED and pass unchanged while the first token and
 ///   usage are noted; JSON bodies are read for usage and stored in the cache when successful.
+///   A request translated to chat completions (its backend lacks `/v1/responses` or
+///   `/v1/messages`) gets its answer, events and errors translated back
+///   (`ChatResponseTranslator`).
 ///
 /// Confined to the stream's loop thread, like every `Processor`.
 public final class SemanticRouterProcessor: Processor {
@@ -36,6 +41,8 @@ public final class SemanticRouterProcessor: Processor {
   private var responseIsEventStream = false
   private var responseIsJSON = false
   private var streamObserver: OpenAIStreamObserver?
+  /// Turns a translated request's chat-completions answer back into the client's API.
+  private var translator: ChatResponseTranslator?
 
   /// A processor for one stream; `observer` follows the request for tracing and metrics.
   public init(router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger) {
@@ -62,13 +69,10 @@ public final class SemanticRouterProcessor: Processor {
     let method = headers[":method"] ?? ""
     let fullPath = headers[":path"] ?? ""
     path = String(fullPath.prefix { $0 != "?" })
-    if method == "POST" {
-      switch path {
-      case "/v1/chat/completions": endpoint = .chatCompletions
-      case "/v1/completions": endpoint = .completions
-      default: endpoint = nil
-      }
+    if method == "GET", let answer = ModelListPhase.run(path: path, router: router) {
+      return .immediate(answer)
     }
+    if method == "POST" { endpoint = OpenAIRequest.Endpoint(path: path) }
     guard endpoint != nil else {
       // Not ours: have Envoy skip the rest of this exchange.
       let skipAll = ProcessingMode(
@@ -125,11 +129,25 @@ public final class SemanticRouterProcessor: Processor {
         "rejected request for unknown model", metadata: ["model": "\(model)", "path": "\(path)"])
       observer?.immediateResponse(status: 404, reason: "model_not_found", record: record)
       return .immediate(
-        errorResponse(404, OpenAIErrorBody.modelNotFound(model), details: "model_not_found"))
+        errorResponse(
+          404, OpenAIErrorBody.modelNotFoundMessage(model), code: "model_not_found"))
     case .passThrough:
       _ = observer?.routed(record)
       return .passThrough
     case .route(let route):
+      if routed.translated, let lost = request.untranslatable {
+        logger.info(
+          "refused a request its backend cannot take untranslated",
+          metadata: ["path": "\(path)", "model": "\(route.model)", "feature": "\(lost)"])
+        observer?.immediateResponse(status: 400, reason: "translation_unsupported", record: record)
+        return .immediate(
+          errorResponse(
+            400,
+            "The backend of model '\(route.model)' does not serve \(path), and a translation "
+              + "to chat completions cannot carry \(lost). Remove it, or route the request "
+              + "to a backend that serves \(path).",
+            code: "translation_unsupported"))
+      }
       if let cache = router.cache,
         let answer = CachePhase.run(
           &routed, route: route, cache: cache, router: router, observer: observer)
@@ -159,10 +177,16 @@ public final class SemanticRouterProcessor: Processor {
 
     var response = CommonResponse()
     response.headerMutation.set(Self.categoryHeader, routed.classification.category)
-    response.headerMutation.set(Self.modelHeader, routed.route?.model ?? routed.request.model)
+    let model = routed.route?.model ?? routed.request.model
+    response.headerMutation.set(Self.modelHeader, model)
     if message.endOfStream { return .respond(response) }
+    if routed.translated {
+      translator = ChatResponseTranslator(api: routed.request.endpoint, model: model)
+      // Whatever the backend answered (an error page too) becomes the client API's JSON.
+      if !responseIsEventStream { response.headerMutation.set("content-type", "application/json") }
+    }
     if responseIsEventStream {
-      streamObserver = OpenAIStreamObserver()
+      streamObserver = OpenAIStreamObserver(api: routed.backendAPI)
       // Tokens must reach the client as they come: pass SSE chunks through one by one.
       return .respond(response, modeOverride: ProcessingMode(responseBodyMode: .streamed))
     }
@@ -181,19 +205,30 @@ public final class SemanticRouterProcessor: Processor {
       if stream.observe(body.bytes) { observer?.firstToken() }
       streamObserver = stream
       if body.endOfStream { observer?.responseFinished(stream.summary) }
-      return .passThrough
+      guard var translator else { return .passThrough }
+      let events = translator.translate(chunk: body.bytes, endOfStream: body.endOfStream)
+      self.translator = translator
+      return .respond(CommonResponse(bodyMutation: events.isEmpty ? .clear : .replace(events)))
     }
     // BUFFERED: the whole response.
-    let summary = responseIsJSON ? OpenAIResponseSummary.parse(body.bytes) : nil
+    guard let routed else { return .passThrough }
+    let summary =
+      responseIsJSON ? OpenAIResponseSummary.parse(body.bytes, api: routed.backendAPI) : nil
     observer?.responseFinished(summary ?? OpenAIResponseSummary())
-    if responseStatus == 200, let summary, summary.hasGeneratedContent, let routed,
+    var answer = body.bytes
+    var response = CommonResponse()
+    if let translator {
+      answer = translator.translate(status: responseStatus, body: body.bytes)
+      response.replaceBody(with: answer)
+    }
+    if responseStatus == 200, let summary, summary.hasGeneratedContent,
       !routed.request.stream, let cache = router.cache, let cacheKey = routed.cacheKey
     {
       cache.store(
         key: cacheKey, vector: routed.classification.vector,
-        response: CachedResponse(body: body.bytes, contentType: "application/json"))
+        response: CachedResponse(body: answer, contentType: "application/json"))
     }
-    return .passThrough
+    return .respond(response)
   }
 
   public func streamEnded(_ end: ProcessorStreamEnd) {
@@ -207,7 +242,7 @@ public final class SemanticRouterProcessor: Processor {
     logger.info(
       "rejected invalid request", metadata: ["path": "\(path)", "error": "\(error.description)"])
     observer?.immediateResponse(status: status, reason: error.code, record: nil)
-    return errorResponse(status, OpenAIErrorBody.invalidRequest(error), details: error.code)
+    return errorResponse(status, error.description, code: error.code)
   }
 
   private func tooLarge(_ size: Int) -> ImmediateResponse {
@@ -217,12 +252,19 @@ public final class SemanticRouterProcessor: Processor {
       metadata: ["path": "\(path)", "bytes": "\(size)", "limit": "\(limit)"])
     observer?.immediateResponse(status: 413, reason: "request_too_large", record: nil)
     return errorResponse(
-      413, OpenAIErrorBody.bodyTooLarge(size: size, limit: limit), details: "request_too_large")
+      413, OpenAIErrorBody.bodyTooLargeMessage(size: size, limit: limit),
+      code: "request_too_large")
   }
 
-  private func errorResponse(_ status: Int, _ body: [UInt8], details: String) -> ImmediateResponse {
+  /// An error answer in the shape of the request's API: Anthropic's for the Messages API,
+  /// OpenAI's (`invalid_request_error` with `code`) for the others.
+  private func errorResponse(_ status: Int, _ message: String, code: String) -> ImmediateResponse {
     var headers = HeaderMutation()
     headers.set("content-type", "application/json")
-    return ImmediateResponse(status: status, headers: headers, body: body, details: details)
+    let body =
+      endpoint == .messages
+      ? AnthropicErrorBody.make(status: status, message: message)
+      : OpenAIErrorBody.make(message: message, type: "invalid_request_error", code: code)
+    return ImmediateResponse(status: status, headers: headers, body: body, details: code)
   }
 }

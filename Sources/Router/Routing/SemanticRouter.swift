@@ -1,3 +1,5 @@
+import Foundation
+
 /// The routing brain, without any I/O: classifies queries, picks model and endpoint, and owns
 /// the semantic cache. Built once from a validated configuration and shared by every stream and
 /// thread.
@@ -6,6 +8,8 @@ public final class SemanticRouter: Sendable {
   public let classifier: Classifier
   /// The semantic cache, when `semantic_cache.enabled`.
   public let cache: SemanticCache?
+  /// When this router was built (Unix seconds): `created` of the models `/v1/models` lists.
+  public let createdAt: Int
   private let balancers: [String: SmoothWeightedRoundRobin]
   private let autoNames: Set<String>
   /// For each category, the first model listing it.
@@ -19,6 +23,7 @@ public final class SemanticRouter: Sendable {
   ) {
     self.configuration = configuration
     self.classifier = Classifier(configuration: configuration)
+    self.createdAt = Int(Date().timeIntervalSince1970)
     self.cache =
       configuration.semanticCache.enabled
       ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
@@ -47,13 +52,15 @@ public final class SemanticRouter: Sendable {
     return classifier.classify(query.text, context: query.context, wantsVector: cache != nil)
   }
 
-  /// The semantic-cache key of a request routed to `model`: the model plus digests of the
-  /// system prompt and of the part of a long query the classifier does not read, so a cached
-  /// answer is only served under the same instructions and for the same unread text (what the
-  /// classifier reads is matched by similarity).
+  /// The semantic-cache key of a request routed to `model`: the model, the API for every API
+  /// but chat completions (`model@responses`: answers are stored in their client's shape),
+  /// plus digests of the system prompt and of the part of a long query the classifier does not
+  /// read, so a cached answer is only served under the same instructions and for the same
+  /// unread text (what the classifier reads is matched by similarity).
   public func cacheKey(model: String, request: OpenAIRequest) -> String {
     let query = request.query
     var key = model
+    if request.endpoint != .chatCompletions { key += "@" + request.endpoint.rawValue }
     if let context = query.context, !context.isEmpty {
       var hasher = Hasher()
       hasher.combine(context)

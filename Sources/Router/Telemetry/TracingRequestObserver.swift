@@ -30,6 +30,11 @@ public final class TracingRequestObserver: RequestObserver {
   public static let cacheLookupSpanName = "semantic_router.cache.lookup"
   public static let routingSpanName = "semantic_router.routing.decision"
   public static let upstreamSpanName = "semantic_router.upstream.request"
+  /// The API of the request (root span) or of the upstream request (upstream span):
+  /// `chat_completions`, `completions`, `responses` or `messages`.
+  public static let apiAttribute = "semantic_router.api"
+  /// On the upstream span: the request was translated to chat completions for its backend.
+  public static let translatedAttribute = "semantic_router.api.translated"
   /// The event added to the upstream span when the first token of a streamed response passes.
   public static let firstTokenEventName = "gen_ai.first_token"
 
@@ -48,7 +53,9 @@ public final class TracingRequestObserver: RequestObserver {
   /// The client sent `tracestate`: the upstream request must get ours in its place, even empty.
   private var replacesTracestate = false
   private var rootStartTime: UInt64 = 0
-  /// `gen_ai.operation.name`: `chat` or `text_completion`, by path.
+  /// `gen_ai.operation.name`, by path: `text_completion` for `/v1/completions`, else `chat`
+  /// (chat completions, Responses and Messages are all chat operations in the GenAI
+  /// conventions' list of well-known names).
   private var operationName = "chat"
   /// The response's `:status` once its headers arrived: an early end then cut it short.
   private var responseStatus: Int?
@@ -81,6 +88,9 @@ public final class TracingRequestObserver: RequestObserver {
     root.setAttribute("url.path", urlPath)
     root.setAttribute("gen_ai.operation.name", operationName)
     root.setAttribute("gen_ai.provider.name", providerName)
+    if let api = OpenAIRequest.Endpoint(path: urlPath) {
+      root.setAttribute(Self.apiAttribute, api.rawValue)
+    }
   }
 
   public func classificationStarted() {
@@ -126,6 +136,8 @@ public final class TracingRequestObserver: RequestObserver {
       upstream.setAttribute("gen_ai.operation.name", operationName)
       upstream.setAttribute("gen_ai.provider.name", providerName)
       upstream.setAttribute("gen_ai.request.model", model)
+      upstream.setAttribute(Self.apiAttribute, record.translated ? "chat_completions" : record.api)
+      upstream.setAttribute(Self.translatedAttribute, record.translated)
       if let name = record.endpointName { upstream.setAttribute("endpoint.name", name) }
       if let address = record.endpointAddress {
         upstream.setAttribute("endpoint.address", address)

@@ -135,7 +135,7 @@ final class RecordingObserver: RequestObserver {
     let processor = SemanticRouterProcessor(router: router, logger: logger)
     guard
       case .respond(let answer, let override) = processor.processRequestHeaders(
-        headers("GET", "/v1/models"))
+        headers("GET", "/v1/files"))
     else {
       Issue.record("expected pass-through")
       return
