@@ -36,6 +36,7 @@ public final class TracingRequestObserver: RequestObserver {
   private let tracer: Tracer
   private let providerName: String
   private let streamMetadata: HTTPHeaders
+  private let configuration: ConfigurationIdentity?
 
   private var root: Span?
   private var classification: Span?
@@ -57,10 +58,15 @@ public final class TracingRequestObserver: RequestObserver {
   ///   - tracer: where spans start (sampling included).
   ///   - streamMetadata: the ext_proc stream's gRPC request metadata (`ProcessorContext`).
   ///   - providerName: `gen_ai.provider.name` of the backends.
-  public init(tracer: Tracer, streamMetadata: HTTPHeaders, providerName: String) {
+  ///   - configuration: the config the stream routes with, named on the root span.
+  public init(
+    tracer: Tracer, streamMetadata: HTTPHeaders, providerName: String,
+    configuration: ConfigurationIdentity? = nil
+  ) {
     self.tracer = tracer
     self.streamMetadata = streamMetadata
     self.providerName = providerName
+    self.configuration = configuration
   }
 
   // MARK: - RequestObserver
@@ -81,6 +87,10 @@ public final class TracingRequestObserver: RequestObserver {
     root.setAttribute("url.path", urlPath)
     root.setAttribute("gen_ai.operation.name", operationName)
     root.setAttribute("gen_ai.provider.name", providerName)
+    if let configuration {
+      root.setAttribute("semantic_router.config.generation", configuration.generation)
+      root.setAttribute("semantic_router.config.digest", configuration.digest)
+    }
   }
 
   public func classificationStarted() {
