@@ -5,25 +5,34 @@ import Tracing
 import Transport
 
 /// The router's admin HTTP endpoints: `/health` (the process is alive), `/ready` (config loaded,
-/// listening, not draining) and `/metrics` (Prometheus text).
+/// listening, not draining; with the config's generation and digest), `/metrics` (Prometheus
+/// text) and `POST /reload` (reload the config file now; JSON result).
 final class AdminEndpoints: Sendable {
   let registry = MetricsRegistry()
   private let readiness = Readiness()
+  /// Set once `serve` has a config to reload (none in pass-through mode).
+  private let reloader = ReloaderSlot()
   private let server: HTTP1Server
 
   init(listen: HostAndPort, logger: Logger) {
     let registry = self.registry
     let readiness = self.readiness
+    let reloader = self.reloader
     // Liveness and readiness probes stay answerable while other clients hold every connection.
     server = HTTP1Server(
       configuration: .init(
         host: listen.host, port: listen.port, priorityPaths: ["/health", "/ready"]),
       logger: logger,
+      actions: ["/reload": { _, reply in Self.reload(reloader.value, reply: reply) }],
       handler: HTTP1Server.routes([
         "/health": { _ in .text("ok\n") },
         "/ready": { _ in
-          readiness.flag.load(ordering: .relaxed)
-            ? .text("ready\n") : .text("not ready\n", status: 503)
+          let config = reloader.value.map { reloader in
+            let identity = reloader.holder.current.identity
+            return " generation=\(identity.generation) digest=\(identity.digest)"
+          }
+          return readiness.flag.load(ordering: .relaxed)
+            ? .text("ready\(config ?? "")\n") : .text("not ready\(config ?? "")\n", status: 503)
         },
         "/metrics": { _ in
           HTTP1ServerResponse(
@@ -60,6 +69,41 @@ final class AdminEndpoints: Sendable {
 
   /// Ready once the ext_proc server listens; not ready again once draining begins.
   func setReady(_ value: Bool) { readiness.flag.store(value, ordering: .relaxed) }
+
+  /// Lets `POST /reload` and `/ready` reach the config reloader.
+  func setReloader(_ value: ConfigReloader) { reloader.value = value }
+
+  /// Queues a reload and replies with its result as JSON once it ran: 200 when it took, 422
+  /// with the issues when the file was refused, 404 without a config file.
+  private static func reload(
+    _ reloader: ConfigReloader?, reply: @escaping @Sendable (HTTP1ServerResponse) -> Void
+  ) {
+    guard let reloader else {
+      reply(
+        HTTP1ServerResponse(
+          status: 404, contentType: "application/json",
+          body: #"{"result":"no_config","message":"serve runs without --config"}"# + "\n"))
+      return
+    }
+    reloader.requestReload(trigger: "admin") { result in
+      var json = JSONObjectText()
+      let status: Int
+      switch result.outcome {
+      case .reloaded:
+        status = 200
+        json.add("result", "reloaded")
+      case .invalid(let issues):
+        status = 422
+        json.add("result", "invalid")
+        json.add("issues", issues)
+      }
+      json.add("generation", result.identity.generation)
+      json.add("digest", result.identity.digest)
+      json.add("needs_restart", result.needsRestart)
+      reply(
+        HTTP1ServerResponse(status: status, contentType: "application/json", body: json.text + "\n"))
+    }
+  }
 
   func stop() { server.stop() }
 
@@ -178,5 +222,14 @@ final class AdminEndpoints: Sendable {
   /// The `/ready` answer, shared with the handler (an `Atomic` cannot be captured by copy).
   private final class Readiness: Sendable {
     let flag = Atomic<Bool>(false)
+  }
+
+  private final class ReloaderSlot: Sendable {
+    private let slot = Mutex<ConfigReloader?>(nil)
+
+    var value: ConfigReloader? {
+      get { slot.withLock { $0 } }
+      set { slot.withLock { $0 = newValue } }
+    }
   }
 }

@@ -33,19 +33,25 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "Largest gRPC message accepted, in bytes.")
   var maxMessageBytes: Int = 4 << 20
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Reload the config when its file changes (also on SIGHUP and POST /reload).")
+  var watchConfig = true
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
   }
 
   func run() throws {
-    ShutdownSignals.block()
+    ProcessSignals.block()
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
     let logger = Logger(label: "semantic-router")
 
     let adminEndpoints = AdminEndpoints(listen: admin, logger: logger)
     let processor = try makeProcessor(registry: adminEndpoints.registry, logger: logger)
     if let pipeline = processor.tracing { adminEndpoints.registerTracing(pipeline.metrics) }
+    if let reloader = processor.reloader { adminEndpoints.setReloader(reloader) }
     var configuration = GRPCServer.Configuration(
       host: listen.host, port: listen.port, maxReceiveMessageSize: maxMessageBytes)
     if let threads { configuration.threads = threads }
@@ -79,10 +85,13 @@ struct ServeCommand: ParsableCommand {
     logger.info(
       "semantic-router ready",
       metadata: ["processor": "\(processor.name)", "admin": "\(adminAddress)"])
+    let watcher = processor.reloader.flatMap { startWatching(with: $0, logger: logger) }
 
-    let signal = ShutdownSignals.wait()
+    let signal = waitForStop(reloader: processor.reloader, logger: logger)
     logger.info("shutting down", metadata: ["signal": "\(signal)"])
     adminEndpoints.setReady(false)
+    watcher?.stop()
+    processor.reloader?.stop()
     server.beginGracefulShutdown(drainTimeout: .milliseconds(Int(drainTimeout * 1000)))
     server.wait()
     if let pipeline = processor.tracing {
@@ -99,6 +108,38 @@ struct ServeCommand: ParsableCommand {
     }
     adminEndpoints.stop()
     logger.info("semantic-router stopped")
+  }
+
+  /// Serves SIGHUP as a reload until SIGTERM or SIGINT arrives; returns that signal's name.
+  private func waitForStop(reloader: ConfigReloader?, logger: Logger) -> String {
+    while true {
+      switch ProcessSignals.wait() {
+      case .stop(let name):
+        return name
+      case .reload:
+        if let reloader {
+          reloader.requestReload(trigger: "SIGHUP")
+        } else {
+          logger.warning("SIGHUP ignored: serve runs without --config, nothing to reload")
+        }
+      }
+    }
+  }
+
+  /// Reloads on changes of the config file (`--watch-config`); nil when off or when the
+  /// directory cannot be watched (logged: SIGHUP and POST /reload still work).
+  private func startWatching(with reloader: ConfigReloader, logger: Logger) -> FileChangeWatcher? {
+    guard watchConfig, let config else { return nil }
+    do {
+      return try FileChangeWatcher(path: config, logger: logger) {
+        reloader.requestReload(trigger: "file", onlyIfChanged: true)
+      }
+    } catch {
+      logger.warning(
+        "cannot watch the config file; reload with SIGHUP or POST /reload",
+        metadata: ["path": "\(config)", "error": "\(error)"])
+      return nil
+    }
   }
 
   /// The listener's timeouts, connection cap and memory caps from `server:` (a zero duration
@@ -125,6 +166,8 @@ struct ServeCommand: ParsableCommand {
     var factory: ProcessorFactory
     var tracing: TracingPipeline?
     var server = ServerSettings()
+    /// Reloads the config (nil in pass-through mode).
+    var reloader: ConfigReloader?
   }
 
   /// The semantic router for `--config` (counted into `registry`; traced when
@@ -134,30 +177,33 @@ struct ServeCommand: ParsableCommand {
     guard let config else {
       return ProcessorSetup(name: "pass-through", factory: PassThroughProcessor.factory)
     }
-    let configuration: RouterConfiguration
+    let snapshot: RouterSnapshot
     do {
-      configuration = try RouterConfiguration.load(path: config)
+      snapshot = try ConfigReloader.loadSnapshot(path: config)
     } catch {
       logger.critical("invalid router config, not starting", metadata: ["error": "\(error)"])
       throw ExitCode(2)
     }
-    let router = SemanticRouter(configuration: configuration)
+    let configuration = snapshot.router.configuration
     logger.info(
       "router config loaded",
       metadata: [
         "file": "\(config)", "models": "\(configuration.models.count)",
-        "categories": "\(configuration.categories.count)",
+        "categories": "\(configuration.categories.count)", "digest": "\(snapshot.identity.digest)",
       ])
-
-    let metrics = RouterMetrics(registry: registry, cache: router.cache)
+    let reloader = try ConfigReloader(
+      path: config, initial: snapshot, registry: registry, logger: logger)
+    let snapshots = reloader.holder
+    let metrics = RouterMetrics(registry: registry) { snapshots.current.router.cache }
     let tracingConfiguration = configuration.tracing.tracingConfiguration()
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")
-      let factory = SemanticRouterProcessor.factory(router: router, logger: logger) { _ in
+      let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) { _, _ in
         metrics.makeObserver()
       }
       return ProcessorSetup(
-        name: "semantic-router", factory: factory, server: configuration.server)
+        name: "semantic-router", factory: factory, server: configuration.server,
+        reloader: reloader)
     }
     let pipeline: TracingPipeline
     do {
@@ -168,12 +214,16 @@ struct ServeCommand: ParsableCommand {
       throw ExitCode(2)
     }
     let tracing = RouterTracing(pipeline: pipeline)
-    let factory = SemanticRouterProcessor.factory(router: router, logger: logger) { context in
+    let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) {
+      context, identity in
       // nil only for a disabled tracer, which this branch never builds.
-      guard let traced = tracing.makeObserver(context) else { return metrics.makeObserver() }
+      guard let traced = tracing.makeObserver(context, configuration: identity) else {
+        return metrics.makeObserver()
+      }
       return CompositeRequestObserver([traced, metrics.makeObserver()])
     }
     return ProcessorSetup(
-      name: "semantic-router", factory: factory, tracing: pipeline, server: configuration.server)
+      name: "semantic-router", factory: factory, tracing: pipeline, server: configuration.server,
+      reloader: reloader)
   }
 }

@@ -21,7 +21,7 @@ struct TraceViewCommand: ParsableCommand {
   var quietSeconds: Double = 2
 
   func run() throws {
-    ShutdownSignals.block()
+    ProcessSignals.block()
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
     let logger = Logger(label: "semantic-router.trace-view")
     let view = TraceViewServer(
@@ -35,7 +35,7 @@ struct TraceViewCommand: ParsableCommand {
       })
     let port = try view.start()
     logger.info("trace-view receiving OTLP/gRPC", metadata: ["address": "\(listen.host):\(port)"])
-    _ = ShutdownSignals.wait()
+    _ = ProcessSignals.wait()  // SIGHUP stops it too, as it did by default
     view.stop()
   }
 }

@@ -1,10 +1,12 @@
 import Logging
 import Synchronization
 
-/// A small HTTP/1.1 server for the admin endpoints (`/health`, `/ready`, `/metrics`).
+/// A small HTTP/1.1 server for the admin endpoints (`/health`, `/ready`, `/metrics`, and the
+/// `POST /reload` action).
 ///
 /// Low traffic by design: one event loop thread of its own, one request per connection
-/// (`Connection: close`), GET and HEAD only (405 otherwise), request heads up to
+/// (`Connection: close`), GET and HEAD, and POST to the paths given `actions` (405 otherwise;
+/// a request body is not read), request heads up to
 /// `maxHeaderBytes` (431 beyond, 400 when malformed), and a per-connection timeout so a stuck
 /// client cannot hold the server. Past `maxConnections`, a small reserve still answers
 /// `priorityPaths` (health probes stay answerable while others hold every connection), and
@@ -14,6 +16,19 @@ import Synchronization
 public final class HTTP1Server: Sendable {
   /// Answers one request; runs on the server's loop thread.
   public typealias Handler = @Sendable (HTTP1ServerRequest) -> HTTP1ServerResponse
+
+  /// Runs a POST to its path: called on the loop thread, it hands slow work to another thread
+  /// and calls `reply` exactly once, from any thread, when done. The request timeout does not
+  /// run meanwhile; a client that leaves first is closed and its reply dropped.
+  public typealias Action =
+    @Sendable (HTTP1ServerRequest, _ reply: @escaping @Sendable (HTTP1ServerResponse) -> Void) ->
+    Void
+
+  /// What answers requests: `handler` for GET and HEAD, `actions` for POST, by path.
+  struct Handlers: Sendable {
+    let handler: Handler
+    let actions: [String: Action]
+  }
 
   /// Where to listen and the limits to enforce.
   public struct Configuration: Sendable {
@@ -67,17 +82,17 @@ public final class HTTP1Server: Sendable {
   public let configuration: Configuration
   /// Connections refused for the connection limit.
   public let counters = HTTP1ServerCounters()
-  private let handler: Handler
+  private let handlers: Handlers
   private let logger: Logger
   private let phase = Mutex(Phase.idle)
 
   public init(
     configuration: Configuration, logger: Logger = Logger(label: "semantic-router.admin"),
-    handler: @escaping Handler
+    actions: [String: Action] = [:], handler: @escaping Handler
   ) {
     self.configuration = configuration
     self.logger = logger
-    self.handler = handler
+    self.handlers = Handlers(handler: handler, actions: actions)
   }
 
   /// A handler that dispatches on the exact path and answers 404 for any other.
@@ -113,7 +128,7 @@ public final class HTTP1Server: Sendable {
       listener = try HTTP1ServerListener(
         address: address, backlog: configuration.backlog, loop: group.loops[0], limits: limits,
         maxConnections: configuration.maxConnections,
-        priorityReserve: configuration.priorityReserve, handler: handler, logger: logger,
+        priorityReserve: configuration.priorityReserve, handlers: handlers, logger: logger,
         counters: counters, logLimiter: configuration.logLimiter)
       do {
         bound = try listener.localAddress()

@@ -2,7 +2,8 @@ import Logging
 
 /// One accepted connection of an `HTTP1Server`: reads one request head, answers it, and closes.
 ///
-/// States: reading the head → writing the response → lingering (our side shut for writing,
+/// States: reading the head → (for a POST action: awaiting its reply) → writing the response →
+/// lingering (our side shut for writing,
 /// the client's remaining bytes read and dropped until it closes) → closed. Lingering keeps an
 /// unread request body from turning our close into a reset that could destroy the response in
 /// flight. One timer bounds each state, so a slow or stuck client holds a connection for at
@@ -12,6 +13,8 @@ import Logging
 final class HTTP1ServerConnection: Selectable {
   private enum State {
     case reading
+    /// A POST action runs elsewhere; its reply comes back through the loop.
+    case awaitingAction
     case writing(offset: Int)
     case lingering
     case closed
@@ -29,7 +32,7 @@ final class HTTP1ServerConnection: Selectable {
   let fd: Int32
   private let loop: EventLoop
   private let limits: Limits
-  private let handler: HTTP1Server.Handler
+  private let handlers: HTTP1Server.Handlers
   private let peerAddress: String
   private let logger: Logger
   /// Accepted past the connection limit: only `limits.priorityPaths` are answered.
@@ -42,14 +45,14 @@ final class HTTP1ServerConnection: Selectable {
   private var timer: TimerID?
 
   init(
-    fd: Int32, loop: EventLoop, limits: Limits, handler: @escaping HTTP1Server.Handler,
+    fd: Int32, loop: EventLoop, limits: Limits, handlers: HTTP1Server.Handlers,
     peerAddress: String, logger: Logger, priorityOnly: Bool, counters: HTTP1ServerCounters,
     onClose: @escaping (HTTP1ServerConnection) -> Void
   ) {
     self.fd = fd
     self.loop = loop
     self.limits = limits
-    self.handler = handler
+    self.handlers = handlers
     self.peerAddress = peerAddress
     self.logger = logger
     self.priorityOnly = priorityOnly
@@ -85,7 +88,7 @@ final class HTTP1ServerConnection: Selectable {
     switch state {
     case .reading:
       readHead()
-    case .writing, .lingering:
+    case .awaitingAction, .writing, .lingering:
       discardInput()
     case .closed:
       return
@@ -128,9 +131,14 @@ final class HTTP1ServerConnection: Selectable {
   }
 
   private func respond(to request: HTTP1ServerRequest) {
-    guard request.method == "GET" || request.method == "HEAD" else {
+    // An action's path takes POST only; every other path GET and HEAD.
+    let action = handlers.actions[request.path]
+    let methodAllowed =
+      action == nil ? request.method == "GET" || request.method == "HEAD" : request.method == "POST"
+    guard methodAllowed else {
+      let allowed = action == nil ? "GET, HEAD" : "POST"
       let response = HTTP1ServerResponse(
-        status: 405, body: "method not allowed\n", headers: [("Allow", "GET, HEAD")])
+        status: 405, body: "method not allowed\n", headers: [("Allow", allowed)])
       respond(response, includeBody: true)
       return
     }
@@ -141,7 +149,29 @@ final class HTTP1ServerConnection: Selectable {
       respond(response, includeBody: request.method != "HEAD")
       return
     }
-    respond(handler(request), includeBody: request.method != "HEAD")
+    if let action {
+      start(action, for: request)
+    } else {
+      respond(handlers.handler(request), includeBody: request.method != "HEAD")
+    }
+  }
+
+  /// Hands `request` to `action`; its reply is written once it comes back to the loop.
+  private func start(_ action: HTTP1Server.Action, for request: HTTP1ServerRequest) {
+    state = .awaitingAction
+    if let timer { loop.cancelTimer(timer) }
+    timer = nil
+    // Touched only on the loop thread: the reply hops back before using it.
+    nonisolated(unsafe) let connection = self
+    let loop = self.loop
+    action(request) { response in
+      loop.execute { connection.actionReplied(response) }
+    }
+  }
+
+  private func actionReplied(_ response: HTTP1ServerResponse) {
+    guard case .awaitingAction = state else { return }  // closed meanwhile
+    respond(response, includeBody: true)
   }
 
   private func respond(_ response: HTTP1ServerResponse, includeBody: Bool) {
@@ -178,11 +208,16 @@ final class HTTP1ServerConnection: Selectable {
     arm(limits.lingerTimeoutNanoseconds)
   }
 
-  /// Reads and drops what the client still sends; closes at its end of stream.
+  /// Reads and drops what the client still sends; closes at its end of stream once nothing
+  /// more is to be written to it.
   private func discardInput() {
     do {
       guard case .processed(let count) = try Syscall.read(fd, loop.readBuffer) else { return }
-      if count == 0, case .lingering = state { close() }
+      guard count == 0 else { return }
+      switch state {
+      case .lingering, .awaitingAction: close()
+      case .reading, .writing, .closed: return
+      }
     } catch {
       close()
     }
@@ -208,7 +243,7 @@ final class HTTP1ServerConnection: Selectable {
       if case .writing = state { arm(limits.lingerTimeoutNanoseconds) }
     case .writing, .lingering:
       close()
-    case .closed:
+    case .awaitingAction, .closed:
       return
     }
   }

@@ -16,7 +16,7 @@ final class HTTP1ServerListener: @unchecked Sendable {
   private let limits: HTTP1ServerConnection.Limits
   private let maxConnections: Int
   private let priorityReserve: Int
-  private let handler: HTTP1Server.Handler
+  private let handlers: HTTP1Server.Handlers
   private let logger: Logger
   private let counters: HTTP1ServerCounters
   private let logLimiter: LogRateLimiter
@@ -30,7 +30,7 @@ final class HTTP1ServerListener: @unchecked Sendable {
   init(
     address: SocketAddress, backlog: Int32, loop: EventLoop,
     limits: HTTP1ServerConnection.Limits, maxConnections: Int, priorityReserve: Int,
-    handler: @escaping HTTP1Server.Handler, logger: Logger, counters: HTTP1ServerCounters,
+    handlers: HTTP1Server.Handlers, logger: Logger, counters: HTTP1ServerCounters,
     logLimiter: LogRateLimiter
   ) throws(SystemError) {
     self.loop = loop
@@ -38,7 +38,7 @@ final class HTTP1ServerListener: @unchecked Sendable {
     self.maxConnections = maxConnections
     // Without priority paths a reserved connection could answer nothing.
     self.priorityReserve = limits.priorityPaths.isEmpty ? 0 : priorityReserve
-    self.handler = handler
+    self.handlers = handlers
     self.logger = logger
     self.counters = counters
     self.logLimiter = logLimiter
@@ -94,7 +94,7 @@ final class HTTP1ServerListener: @unchecked Sendable {
   private func serve(_ client: Int32, priorityOnly: Bool) {
     let peer = (try? Syscall.peerAddress(client))?.description ?? "unknown"
     let connection = HTTP1ServerConnection(
-      fd: client, loop: loop, limits: limits, handler: handler, peerAddress: peer, logger: logger,
+      fd: client, loop: loop, limits: limits, handlers: handlers, peerAddress: peer, logger: logger,
       priorityOnly: priorityOnly, counters: counters
     ) { [unowned self] connection in
       if connection.priorityOnly {

@@ -218,6 +218,22 @@ package enum Syscall {
     return SocketAddress(storage: storage)
   }
 
+  // MARK: - inotify
+
+  /// A non-blocking inotify instance watching directory `path` for `mask`.
+  package static func inotifyWatch(directory path: String, mask: UInt32) throws(SystemError)
+    -> Int32
+  {
+    let fd = try retrying("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+    do {
+      _ = try retrying("inotify_add_watch") { inotify_add_watch(fd, path, mask) }
+    } catch {
+      close(fd)
+      throw error
+    }
+    return fd
+  }
+
   // MARK: - epoll and eventfd
 
   @inline(never)

@@ -72,10 +72,11 @@ struct HTTP1ServerTests {
     _ configuration: HTTP1Server.Configuration = HTTP1Server.Configuration(
       host: "127.0.0.1", port: 0),
     handler: HTTP1Server.Handler? = nil,
+    actions: [String: HTTP1Server.Action] = [:],
     _ body: (HTTP1Server, Int) throws -> Void
   ) throws {
     let server = HTTP1Server(
-      configuration: configuration,
+      configuration: configuration, actions: actions,
       handler: handler
         ?? HTTP1Server.routes([
           "/health": { _ in .text("ok\n") },
@@ -135,6 +136,64 @@ struct HTTP1ServerTests {
       #expect(response.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
       #expect(response.contains("Allow: GET, HEAD\r\n"))
       #expect(response.hasSuffix("method not allowed\n"))
+    }
+  }
+
+  @Test func postAction_isAnsweredWhenItsWorkElsewhereReplies_whileGETsAreServed() throws {
+    // The action's reply waits for `release`: meanwhile the loop answers other requests.
+    let release = ConditionFlag()
+    let action: HTTP1Server.Action = { request, reply in
+      let path = request.path
+      Thread {
+        release.wait()
+        reply(HTTP1ServerResponse(contentType: "application/json", body: "{\"path\":\"\(path)\"}"))
+      }.detach()
+    }
+    try withServer(actions: ["/reload": action]) { _, port in
+      let post = try RawClient(port: port)
+      post.send("POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+      let health = try RawClient.exchange(port: port, "GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(health.hasSuffix("\r\n\r\nok\n"))
+      release.set()
+      let response = post.readAll()
+      #expect(response.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"))
+      #expect(response.hasSuffix("{\"path\":\"/reload\"}"))
+    }
+  }
+
+  @Test func actionPath_takesOnlyPOST_andOtherPathsRefusePOST() throws {
+    let action: HTTP1Server.Action = { _, reply in reply(.text("done\n")) }
+    try withServer(actions: ["/reload": action]) { _, port in
+      let get = try RawClient.exchange(port: port, "GET /reload HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(get.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+      #expect(get.contains("Allow: POST\r\n"))
+      let post = try RawClient.exchange(port: port, "POST /reload HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(post.hasPrefix("HTTP/1.1 200 OK\r\n"))
+      #expect(post.hasSuffix("done\n"))
+      let other = try RawClient.exchange(port: port, "POST /health HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(other.contains("Allow: GET, HEAD\r\n"))
+    }
+  }
+
+  @Test func clientLeavingBeforeTheActionReplies_isClosed_andTheLateReplyDropped() throws {
+    let release = ConditionFlag()
+    let replied = ConditionFlag()
+    let action: HTTP1Server.Action = { _, reply in
+      Thread {
+        release.wait()
+        reply(.text("late\n"))
+        replied.set()
+      }.detach()
+    }
+    try withServer(actions: ["/reload": action]) { server, port in
+      let post = try RawClient(port: port)
+      post.send("POST /reload HTTP/1.1\r\nHost: a\r\n\r\n")
+      close(post.fd)
+      release.set()
+      replied.wait()
+      // The loop is still serving after the dropped reply.
+      let health = try RawClient.exchange(port: port, "GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+      #expect(health.hasSuffix("ok\n"))
     }
   }
 
@@ -295,8 +354,31 @@ private final class Thread: @unchecked Sendable {
 
   func join() { pthread_join(thread, nil) }
 
+  /// Lets the thread end on its own.
+  func detach() { pthread_detach(thread) }
+
   private final class Box {
     let body: @Sendable () -> Void
     init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+  }
+}
+
+/// A one-shot flag threads wait on.
+private final class ConditionFlag: @unchecked Sendable {
+  // @unchecked Sendable: `isSet` is read and written only under `lock`.
+  private let lock = ConditionLock()
+  private var isSet = false
+
+  func set() {
+    lock.withLock {
+      isSet = true
+      lock.broadcast()
+    }
+  }
+
+  func wait() {
+    lock.withLock {
+      while !isSet { lock.wait() }
+    }
   }
 }

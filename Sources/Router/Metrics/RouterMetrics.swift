@@ -11,6 +11,12 @@ public struct RouterMetrics: Sendable {
 
   /// Registers the metrics in `registry`; `cache`'s figures are read on each scrape.
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
+    self.init(registry: registry, currentCache: { cache })
+  }
+
+  /// Registers the metrics in `registry`; on each scrape, the figures of the cache
+  /// `currentCache` returns then (a reload may replace it), if any.
+  public init(registry: MetricsRegistry, currentCache: @escaping @Sendable () -> SemanticCache?) {
     requests = registry.counter(
       "semantic_router_requests",
       help: "Routed requests by category, selected model, outcome (ok, cache_hit, "
@@ -25,9 +31,7 @@ public struct RouterMetrics: Sendable {
       "semantic_router_cache_hits", help: "Semantic-cache lookups answered from the cache.")
     cacheMisses = registry.counter(
       "semantic_router_cache_misses", help: "Semantic-cache lookups that found no answer.")
-    if let cache {
-      registry.registerCollector { Self.cacheFamilies(cache.statistics) }
-    }
+    registry.registerCollector { currentCache().map { Self.cacheFamilies($0.statistics) } ?? [] }
   }
 
   /// The semantic cache's size and limit figures.

@@ -16,17 +16,22 @@ public final class SemanticRouter: Sendable {
   private let modelForCategory: [String: String]
 
   /// Trains the classifier and sets up balancers and cache; `clock` drives cache expiry (tests
-  /// inject one).
+  /// inject one). A reload passes the router it replaces as `previous`: its cache, entries and
+  /// all, carries over when the `semantic_cache` settings did not change.
   public init(
-    configuration: RouterConfiguration,
+    configuration: RouterConfiguration, reusingCacheOf previous: SemanticRouter? = nil,
     clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
   ) {
     self.configuration = configuration
     self.classifier = Classifier(configuration: configuration)
     self.createdAt = Int(Date().timeIntervalSince1970)
-    self.cache =
-      configuration.semanticCache.enabled
-      ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
+    if let previous, previous.configuration.semanticCache == configuration.semanticCache {
+      self.cache = previous.cache
+    } else {
+      self.cache =
+        configuration.semanticCache.enabled
+        ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
+    }
     var balancers: [String: SmoothWeightedRoundRobin] = [:]
     var modelForCategory: [String: String] = [:]
     for model in configuration.models {

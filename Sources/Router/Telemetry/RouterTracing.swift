@@ -26,11 +26,14 @@ public final class RouterTracing: Sendable {
     self.init(tracer: pipeline.tracer, providerName: providerName)
   }
 
-  /// The observer for a new ext_proc stream (nil when tracing is disabled). Cheap: requests the
-  /// router does not route never start a span.
-  public func makeObserver(_ context: ProcessorContext) -> (any RequestObserver)? {
+  /// The observer for a new ext_proc stream (nil when tracing is disabled), whose root span
+  /// names `configuration`. Cheap: requests the router does not route never start a span.
+  public func makeObserver(
+    _ context: ProcessorContext, configuration: ConfigurationIdentity? = nil
+  ) -> (any RequestObserver)? {
     guard tracer.isEnabled else { return nil }
     return TracingRequestObserver(
-      tracer: tracer, streamMetadata: context.metadata, providerName: providerName)
+      tracer: tracer, streamMetadata: context.metadata, providerName: providerName,
+      configuration: configuration)
   }
 }

@@ -41,6 +41,7 @@ public final class TracingRequestObserver: RequestObserver {
   private let tracer: Tracer
   private let providerName: String
   private let streamMetadata: HTTPHeaders
+  private let configuration: ConfigurationIdentity?
 
   private var root: Span?
   private var classification: Span?
@@ -64,10 +65,15 @@ public final class TracingRequestObserver: RequestObserver {
   ///   - tracer: where spans start (sampling included).
   ///   - streamMetadata: the ext_proc stream's gRPC request metadata (`ProcessorContext`).
   ///   - providerName: `gen_ai.provider.name` of the backends.
-  public init(tracer: Tracer, streamMetadata: HTTPHeaders, providerName: String) {
+  ///   - configuration: the config the stream routes with, named on the root span.
+  public init(
+    tracer: Tracer, streamMetadata: HTTPHeaders, providerName: String,
+    configuration: ConfigurationIdentity? = nil
+  ) {
     self.tracer = tracer
     self.streamMetadata = streamMetadata
     self.providerName = providerName
+    self.configuration = configuration
   }
 
   // MARK: - RequestObserver
@@ -90,6 +96,10 @@ public final class TracingRequestObserver: RequestObserver {
     root.setAttribute("gen_ai.provider.name", providerName)
     if let api = OpenAIRequest.Endpoint(path: urlPath) {
       root.setAttribute(Self.apiAttribute, api.rawValue)
+    }
+    if let configuration {
+      root.setAttribute("semantic_router.config.generation", configuration.generation)
+      root.setAttribute("semantic_router.config.digest", configuration.digest)
     }
   }
 

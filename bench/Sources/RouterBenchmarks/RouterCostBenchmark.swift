@@ -73,9 +73,10 @@ struct RouterCostBenchmark {
       }
       let factory = SemanticRouterProcessor.factory(router: router, logger: logger)
       let traced = pipeline.map { pipeline in
-        SemanticRouterProcessor.factory(
-          router: router, logger: logger,
-          makeObserver: RouterTracing(pipeline: pipeline).makeObserver)
+        let tracing = RouterTracing(pipeline: pipeline)
+        return SemanticRouterProcessor.factory(router: router, logger: logger) {
+          tracing.makeObserver($0)
+        }
       }
       let measured = max(requests * 2048 / size, 2 * distinct)
       var next = try exchanges.run(distinct, factory: factory, startingAt: 0).next

@@ -1,15 +1,24 @@
 import Glibc
 
-/// Waits for SIGTERM or SIGINT on the main thread.
+/// The signals `serve` acts on, taken on the main thread: SIGTERM and SIGINT stop it, SIGHUP
+/// reloads the config.
 ///
 /// `block()` must run before any other thread starts, so every thread inherits the mask and the
 /// signals stay pending until `wait()` takes them: no async-signal-safety concerns at all.
-enum ShutdownSignals {
+enum ProcessSignals {
+  enum Received {
+    /// SIGTERM or SIGINT, by name.
+    case stop(String)
+    /// SIGHUP.
+    case reload
+  }
+
   private static func signalSet() -> sigset_t {
     var set = sigset_t()
     sigemptyset(&set)
     sigaddset(&set, SIGTERM)
     sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGHUP)
     return set
   }
 
@@ -20,11 +29,15 @@ enum ShutdownSignals {
     signal(SIGPIPE, SIG_IGN)
   }
 
-  /// Returns the signal's name once one arrives.
-  static func wait() -> String {
+  /// Returns once one of the signals arrives.
+  static func wait() -> Received {
     var set = signalSet()
     var received: Int32 = 0
     while sigwait(&set, &received) != 0 {}
-    return received == SIGTERM ? "SIGTERM" : "SIGINT"
+    switch received {
+    case SIGHUP: return .reload
+    case SIGTERM: return .stop("SIGTERM")
+    default: return .stop("SIGINT")
+    }
   }
 }

@@ -1,0 +1,21 @@
+import ExtProc
+import Logging
+
+extension SemanticRouterProcessor {
+  /// A factory for a router whose config reloads: each stream takes the snapshot in force when
+  /// it starts and routes with it to its end, whatever reloads happen meanwhile. `makeObserver`
+  /// gets the snapshot's identity, for the spans.
+  public static func factory(
+    snapshots: RouterSnapshotHolder, logger: Logger,
+    makeObserver: @escaping @Sendable (ProcessorContext, ConfigurationIdentity) -> (
+      any RequestObserver
+    )?
+  ) -> ProcessorFactory {
+    { context in
+      let snapshot = snapshots.current
+      return SemanticRouterProcessor(
+        router: snapshot.router, observer: makeObserver(context, snapshot.identity),
+        logger: logger)
+    }
+  }
+}
