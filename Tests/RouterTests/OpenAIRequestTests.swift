@@ -171,7 +171,9 @@ import Testing
   }
 
   @Test func errorBody_isOpenAIShaped() {
-    let body = OpenAIErrorBody.invalidRequest(.missingField("model"))
+    let error = OpenAIRequestError.missingField("model")
+    let body = OpenAIErrorBody.make(
+      message: error.description, type: "invalid_request_error", code: error.code)
     #expect(
       String(bytes: body)
         == #"{"error":{"message":"Missing required parameter: 'model'.","type":"invalid_request_error","code":"missing_required_parameter"}}"#

@@ -18,11 +18,6 @@ public enum OpenAIErrorBody {
     return output
   }
 
-  /// The 400 body for a request the parser rejected.
-  public static func invalidRequest(_ error: OpenAIRequestError) -> [UInt8] {
-    make(message: error.description, type: "invalid_request_error", code: error.code)
-  }
-
   /// The 404 body for a model that is not configured.
   public static func modelNotFound(_ model: String) -> [UInt8] {
     make(
