@@ -611,9 +611,9 @@ def run_spans(args, bin_dir: Path) -> list[str]:
     "",
     "CPU per span, in requests of five spans, for two workloads. `router`: the five spans the "
     "router records for a routed request (non-streamed, cache miss, answered 200), each with "
-    "its own attributes as TracingRequestObserver sets them: a SERVER root (12), then "
+    "its own attributes as TracingRequestObserver sets them: a SERVER root (15), then "
     "classification (3), cache lookup (1), routing decision (5) and the CLIENT upstream request "
-    "(9), 30 attributes in all. `uniform12`: a SERVER root and four children with the same 12 "
+    "(11), 35 attributes in all. `uniform12`: a SERVER root and four children with the same 12 "
     "attributes on every span, the heavier case. Each span: start, its attributes, end, batch "
     "span processor (queue 2048, batches of 512, flushed every 1020 spans: "
     "none is dropped, and each flush exports batches of 512 and 508), "

@@ -7,9 +7,9 @@ process's (time.process_time: every thread, the exporter's included). Prints one
 
 Shapes (SHAPE, default router):
 - router: the spans the router records for a routed, non-streamed request that misses the
-  cache and is answered 200: a SERVER root with 12 attributes, then under it, one after the
+  cache and is answered 200: a SERVER root with 15 attributes, then under it, one after the
   other, classification (3), cache lookup (1), routing decision (5) and the CLIENT upstream
-  request (9): 30 attributes, 6 per span.
+  request (11): 35 attributes, 7 per span.
 - uniform12: a SERVER root and four INTERNAL children, each with the same 12 attributes, the
   heavier case.
 
@@ -81,6 +81,9 @@ def emit_router_request(tracer) -> None:
   root.set_attribute("url.path", "/v1/chat/completions")
   root.set_attribute("gen_ai.operation.name", "chat")
   root.set_attribute("gen_ai.provider.name", "vllm")
+  root.set_attribute("semantic_router.api", "chat_completions")
+  root.set_attribute("semantic_router.config.generation", 1)
+  root.set_attribute("semantic_router.config.digest", "cc6e2b38d09cbb33")
   context = trace.set_span_in_context(root)
 
   classification = tracer.start_span("semantic_router.classification", context=context)
@@ -110,6 +113,8 @@ def emit_router_request(tracer) -> None:
   upstream.set_attribute("gen_ai.operation.name", "chat")
   upstream.set_attribute("gen_ai.provider.name", "vllm")
   upstream.set_attribute("gen_ai.request.model", "llama-3.1-70b")
+  upstream.set_attribute("semantic_router.api", "chat_completions")
+  upstream.set_attribute("semantic_router.api.translated", False)
   upstream.set_attribute("endpoint.name", "model-a-1")
   upstream.set_attribute("endpoint.address", "http://127.0.0.1:8101")
   root.set_attribute("http.response.status_code", 200)
@@ -124,7 +129,7 @@ def emit_router_request(tracer) -> None:
 
 #: Per shape: the function making one request's five spans, and attributes per span.
 SHAPES = {
-  "router": (emit_router_request, 6.0),
+  "router": (emit_router_request, 7.0),
   "uniform12": (emit_uniform_request, 12.0),
 }
 

@@ -9,9 +9,9 @@ import Tracing
 /// in one of two shapes (`--shape`):
 ///
 /// - `router` (default): the spans the router records for a routed, non-streamed request that
-///   misses the cache and is answered 200 (TracingRequestObserver): a SERVER root with 12
+///   misses the cache and is answered 200 (TracingRequestObserver): a SERVER root with 15
 ///   attributes, then under it, one after the other, classification (3), cache lookup (1),
-///   routing decision (5) and the CLIENT upstream request (9): 30 attributes, 6 per span.
+///   routing decision (5) and the CLIENT upstream request (11): 35 attributes, 7 per span.
 /// - `uniform12`: a SERVER root and four INTERNAL children, each with the same 12 attributes,
 ///   the heavier case.
 ///
@@ -27,7 +27,7 @@ struct SpanCostBenchmark {
     /// Attributes set per span on average (a request's attributes over its five spans).
     var attributesPerSpan: Double {
       switch self {
-      case .router: 6
+      case .router: 7
       case .uniform12: 12
       }
     }
@@ -118,6 +118,9 @@ struct SpanCostBenchmark {
     root.setAttribute("url.path", "/v1/chat/completions")
     root.setAttribute("gen_ai.operation.name", "chat")
     root.setAttribute("gen_ai.provider.name", "vllm")
+    root.setAttribute("semantic_router.api", "chat_completions")
+    root.setAttribute("semantic_router.config.generation", 1)
+    root.setAttribute("semantic_router.config.digest", "cc6e2b38d09cbb33")
 
     let classification = tracer.startSpan("semantic_router.classification", parent: root.context)
     classification.setAttribute("category.name", "math")
@@ -146,6 +149,8 @@ struct SpanCostBenchmark {
     upstream.setAttribute("gen_ai.operation.name", "chat")
     upstream.setAttribute("gen_ai.provider.name", "vllm")
     upstream.setAttribute("gen_ai.request.model", "llama-3.1-70b")
+    upstream.setAttribute("semantic_router.api", "chat_completions")
+    upstream.setAttribute("semantic_router.api.translated", false)
     upstream.setAttribute("endpoint.name", "model-a-1")
     upstream.setAttribute("endpoint.address", "http://127.0.0.1:8101")
     root.setAttribute("http.response.status_code", 200)
