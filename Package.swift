@@ -99,6 +99,20 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // OpenBLAS (single-threaded sgemm), for the embedding model's matrix products. Only
+    // Embedding imports it.
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    // A BERT sentence-embedding model on the CPU: safetensors, the WordPiece tokenizer, the
+    // encoder forward pass, pooling.
+    .target(
+      name: "Embedding",
+      dependencies: ["COpenBLAS"],
+      swiftSettings: swiftSettings
+    ),
     // The semantic router: OpenAI bodies, classification, cache, routing decisions, spans.
     .target(
       name: "Router",
@@ -112,7 +126,7 @@ let package = Package(
       name: "SemanticRouterCLI",
       dependencies: [
         "Router", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView", "TextCoding",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Embedding", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
