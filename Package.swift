@@ -153,6 +153,11 @@ let package = Package(
     .testTarget(
       name: "TraceViewTests", dependencies: ["TraceView", "CGeneratedProtos"],
       swiftSettings: swiftSettings),
+    // The embedding model against committed references from `tokenizers` and
+    // `sentence-transformers` (scripts/embedding-references.py).
+    .testTarget(
+      name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["References"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "RouterTests", dependencies: ["Router", "ExtProc", "Metrics"],
       swiftSettings: swiftSettings),
