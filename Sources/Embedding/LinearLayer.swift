@@ -10,11 +10,15 @@ protocol LinearLayer: Sendable {
 public enum EmbeddingKernel: String, Sendable, CaseIterable {
   /// OpenBLAS `sgemm` on one thread, f32.
   case openBLAS = "openblas"
+  /// Our own SIMD kernel over weights packed at load, f32.
+  case packed
 
   func layer(weights: [Float], bias: [Float], inputs: Int, outputs: Int) -> any LinearLayer {
     switch self {
     case .openBLAS:
       BLASLinearLayer(weights: weights, bias: bias, inputs: inputs, outputs: outputs)
+    case .packed:
+      PackedLinearLayer(weights: weights, bias: bias, inputs: inputs, outputs: outputs)
     }
   }
 }

@@ -12,7 +12,7 @@ public struct SentenceEmbedder: Sendable {
 
   /// Loads the model folder at `directory`; any missing file, unknown architecture, missing
   /// tensor or wrong shape is an `EmbeddingError` naming the file and field.
-  public init(directory: String, kernel: EmbeddingKernel = .openBLAS) throws {
+  public init(directory: String, kernel: EmbeddingKernel = .packed) throws {
     configuration = try BERTConfiguration(directory: directory)
     tokenizer = try BERTTokenizer(path: "\(directory)/tokenizer.json")
     self.kernel = kernel

@@ -16,7 +16,7 @@ struct SentenceEmbedderReferenceTests {
     return dot / (normA.squareRoot() * normB.squareRoot())
   }
 
-  @Test(arguments: [(EmbeddingKernel.openBLAS, 0.9999)])
+  @Test(arguments: [(EmbeddingKernel.openBLAS, 0.9999), (.packed, 0.9999)])
   func vectors_matchSentenceTransformers(kernel: EmbeddingKernel, minimumCosine: Double) throws {
     let embedder = try SentenceEmbedder(directory: TestModel.directory!, kernel: kernel)
     let references = try TestModel.references("sentence-vectors.jsonl")

@@ -1,0 +1,50 @@
+// bench/embedding's Swift side: per-query latency of the embedding model on the calling thread
+// (the script pins it to one core), token ids in, unit vector out.
+//
+//   EmbeddingBenchmarks MODEL_DIR IDS_FILE KERNEL RUNS
+//
+// IDS_FILE has one JSON array of token ids per line (made by the script with the model's own
+// tokenizer, so every implementation runs the same inputs). Prints one JSON object per input
+// with every sample (wall and thread CPU time) in milliseconds; the script pools rounds and takes percentiles.
+import Embedding
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count == 5, let kernel = EmbeddingKernel(rawValue: arguments[3]),
+  let runs = Int(arguments[4])
+else {
+  let kernels = EmbeddingKernel.allCases.map(\.rawValue).joined(separator: "|")
+  FileHandle.standardError.write(
+    Data("usage: EmbeddingBenchmarks MODEL_DIR IDS_FILE \(kernels) RUNS\n".utf8))
+  exit(2)
+}
+let embedder = try SentenceEmbedder(directory: arguments[1], kernel: kernel)
+let lines = try String(contentsOfFile: arguments[2], encoding: .utf8).split(separator: "\n")
+let inputs = try lines.map {
+  (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Int]).map(Int32.init)
+}
+
+/// Wall-clock and this thread's CPU time in nanoseconds: the CPU time leaves out the moments
+/// another process had the core, which on a shared machine is most of the noise.
+func now() -> (wall: UInt64, cpu: UInt64) {
+  var time = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+  return (
+    DispatchTime.now().uptimeNanoseconds, UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+  )
+}
+
+for ids in inputs {
+  for _ in 0..<3 { _ = embedder.embed(ids: ids) }
+  var wall: [Double] = []
+  var cpu: [Double] = []
+  for _ in 0..<runs {
+    let start = now()
+    _ = embedder.embed(ids: ids)
+    let end = now()
+    wall.append(Double(end.wall - start.wall) / 1e6)
+    cpu.append(Double(end.cpu - start.cpu) / 1e6)
+  }
+  func list(_ samples: [Double]) -> String { samples.map { "\($0)" }.joined(separator: ",") }
+  print(#"{"tokens": \#(ids.count), "wall_ms": [\#(list(wall))], "cpu_ms": [\#(list(cpu))]}"#)
+}
