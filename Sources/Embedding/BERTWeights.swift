@@ -1,14 +1,14 @@
-/// The tensors of a BERT checkpoint, checked against the configuration's sizes and turned into
-/// the chosen kernel's dense layers.
+/// The tensors of a BERT checkpoint, checked against the configuration's sizes, the dense
+/// layers packed for the SIMD kernel.
 struct BERTWeights: Sendable {
   /// One encoder layer.
   struct Layer: Sendable {
     /// Query, key and value projections fused into one `3·hidden × hidden` layer.
-    let queryKeyValue: any LinearLayer
-    let attentionOutput: any LinearLayer
+    let queryKeyValue: PackedLinearLayer
+    let attentionOutput: PackedLinearLayer
     let attentionNorm: (gamma: [Float], beta: [Float])
-    let intermediate: any LinearLayer
-    let output: any LinearLayer
+    let intermediate: PackedLinearLayer
+    let output: PackedLinearLayer
     let outputNorm: (gamma: [Float], beta: [Float])
   }
 
@@ -21,7 +21,7 @@ struct BERTWeights: Sendable {
   /// Keeps the mapping of `wordEmbeddings` alive.
   let file: SafetensorsFile
 
-  init(file: SafetensorsFile, configuration c: BERTConfiguration, kernel: EmbeddingKernel) throws {
+  init(file: SafetensorsFile, configuration c: BERTConfiguration) throws {
     self.file = file
     // Checkpoints saved from BertModel name tensors `embeddings.…`; those saved from a task
     // model (BertForMaskedLM, …) put the same tensors under `bert.`.
@@ -54,14 +54,14 @@ struct BERTWeights: Sendable {
     embeddingNorm = try norm("embeddings.LayerNorm", h)
     layers = try (0..<c.layers).map { index in
       let name = "encoder.layer.\(index)"
-      func dense(_ names: [String], inputs: Int, outputs: Int) throws -> any LinearLayer {
+      func dense(_ names: [String], inputs: Int, outputs: Int) throws -> PackedLinearLayer {
         var weights: [Float] = []
         var bias: [Float] = []
         for part in names {
           weights += try floats("\(name).\(part).weight", [outputs, inputs])
           bias += try floats("\(name).\(part).bias", [outputs])
         }
-        return kernel.layer(
+        return PackedLinearLayer(
           weights: weights, bias: bias, inputs: inputs, outputs: outputs * names.count)
       }
       let attention = "attention.self"

@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// The OpenBLAS calls the encoder makes; the only file that sees the C library.
+/// The OpenBLAS calls the encoder makes (the attention products, whose operands change with
+/// every query so there is nothing to pack ahead); the only file that sees the C library.
 enum BLAS {
   /// OpenBLAS's own thread pool stays at one thread: parallelism comes from running several
   /// inferences at once, one per core.
@@ -18,26 +19,5 @@ enum BLAS {
       CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
       blasint(ldc))
-  }
-}
-
-/// A dense layer multiplied by OpenBLAS, weights kept as the checkpoint stores them
-/// (`outputs × inputs`).
-struct BLASLinearLayer: LinearLayer {
-  let weights: [Float]
-  let bias: [Float]
-  let inputs: Int
-  let outputs: Int
-
-  func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-    for row in 0..<rows {
-      (output + row * outputs).update(from: bias, count: outputs)
-    }
-    weights.withUnsafeBufferPointer { w in
-      BLAS.multiply(
-        rows: rows, columns: outputs, depth: inputs, input, leading: inputs,
-        w.baseAddress!, leading: inputs, transposeB: true, beta: 1, into: output,
-        leading: outputs)
-    }
   }
 }

@@ -1,9 +1,9 @@
-/// A dense layer multiplied by our own SIMD kernel, with the weights packed once at load into
-/// panels of `PackedLinearLayer.width` output columns (`panel[k][j] = W[panelStart + j][k]`),
+/// A dense layer `y = x Wᵀ + b` multiplied by our own SIMD kernel, with the weights packed once
+/// at load into panels of `width` output columns (`panel[k][j] = W[panelStart + j][k]`),
 /// so each step of the inner loop is one vector load, a broadcast and a fused multiply-add per
 /// row, and no call repacks the weights (OpenBLAS repacks its B operand on every call, which
 /// costs as much as the multiply at query sizes).
-struct PackedLinearLayer: LinearLayer {
+struct PackedLinearLayer: Sendable {
   /// Output columns per panel: one `SIMD16<Float>`, two AVX2 registers.
   static let width = 16
   /// Rows of the input computed together: 6 rows × 16 columns of accumulators fill 12 of the
@@ -25,15 +25,27 @@ struct PackedLinearLayer: LinearLayer {
     var packed = [Float](repeating: 0, count: panels * inputs * width)
     for output in 0..<outputs {
       let panelBase = (output / width) * inputs * width + output % width
-      for input in 0..<inputs { packed[panelBase + input * width] = weights[output * inputs + input] }
+      for input in 0..<inputs {
+        packed[panelBase + input * width] = weights[output * inputs + input]
+      }
     }
     self.packed = packed
     self.bias = bias + [Float](repeating: 0, count: panels * width - outputs)
   }
 
+  /// Writes `rows × outputs` values to `output` from `rows × inputs` values at `input`.
   func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
     let width = Self.width
     let panels = (outputs + width - 1) / width
+    let tailInput = UnsafeMutablePointer<Float>.allocate(capacity: Self.rowBlock * inputs)
+    tailInput.initialize(repeating: 0, count: Self.rowBlock * inputs)
+    let tailRows = rows % Self.rowBlock
+    tailInput.update(from: input + (rows - tailRows) * inputs, count: tailRows * inputs)
+    let tailOutput = UnsafeMutablePointer<Float>.allocate(capacity: Self.rowBlock * width)
+    defer {
+      tailInput.deallocate()
+      tailOutput.deallocate()
+    }
     packed.withUnsafeBufferPointer { packed in
       bias.withUnsafeBufferPointer { bias in
         for panel in 0..<panels {
@@ -42,18 +54,20 @@ struct PackedLinearLayer: LinearLayer {
           let columns = min(width, outputs - panel * width)
           var row = 0
           while row + Self.rowBlock <= rows {
-            sixRows(input + row * inputs, weights, start, output + row * outputs + panel * width,
-              columns: columns)
+            sixRows(
+              input + row * inputs, weights, start, output + row * outputs + panel * width,
+              stride: outputs, columns: columns)
             row += Self.rowBlock
           }
-          while row < rows {
-            var sum = start
-            let x = input + row * inputs
-            for k in 0..<inputs {
-              sum.addProduct(SIMD16(repeating: x[k]), Self.load(weights + k * width))
+          if row < rows {
+            // The last 1–5 rows go through the same kernel, from zero-padded copies: a
+            // one-row loop would run at a quarter of the speed, and at 16 tokens that is a
+            // quarter of the rows.
+            sixRows(tailInput, weights, start, tailOutput, stride: width, columns: width)
+            for tail in 0..<rows - row {
+              (output + (row + tail) * outputs + panel * width).update(
+                from: tailOutput + tail * width, count: columns)
             }
-            Self.store(sum, to: output + row * outputs + panel * width, columns: columns)
-            row += 1
           }
         }
       }
@@ -63,7 +77,7 @@ struct PackedLinearLayer: LinearLayer {
   @inline(__always)
   private func sixRows(
     _ x: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ start: SIMD16<Float>,
-    _ y: UnsafeMutablePointer<Float>, columns: Int
+    _ y: UnsafeMutablePointer<Float>, stride m: Int, columns: Int
   ) {
     let n = inputs
     var c0 = start, c1 = start, c2 = start, c3 = start, c4 = start, c5 = start
@@ -76,7 +90,6 @@ struct PackedLinearLayer: LinearLayer {
       c4.addProduct(SIMD16(repeating: x[4 * n + k]), w)
       c5.addProduct(SIMD16(repeating: x[5 * n + k]), w)
     }
-    let m = outputs
     Self.store(c0, to: y, columns: columns)
     Self.store(c1, to: y + m, columns: columns)
     Self.store(c2, to: y + 2 * m, columns: columns)

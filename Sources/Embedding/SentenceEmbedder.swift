@@ -4,7 +4,6 @@
 public struct SentenceEmbedder: Sendable {
   public let configuration: BERTConfiguration
   public let tokenizer: BERTTokenizer
-  public let kernel: EmbeddingKernel
   private let encoder: BERTEncoder
 
   /// The length of the vectors `embed` returns.
@@ -12,14 +11,13 @@ public struct SentenceEmbedder: Sendable {
 
   /// Loads the model folder at `directory`; any missing file, unknown architecture, missing
   /// tensor or wrong shape is an `EmbeddingError` naming the file and field.
-  public init(directory: String, kernel: EmbeddingKernel = .packed) throws {
+  public init(directory: String) throws {
     configuration = try BERTConfiguration(directory: directory)
     tokenizer = try BERTTokenizer(path: "\(directory)/tokenizer.json")
-    self.kernel = kernel
     let file = try SafetensorsFile(path: "\(directory)/model.safetensors")
     encoder = BERTEncoder(
       configuration: configuration,
-      weights: try BERTWeights(file: file, configuration: configuration, kernel: kernel))
+      weights: try BERTWeights(file: file, configuration: configuration))
   }
 
   /// The token ids the model sees for `text`: `[CLS] … [SEP]`, at most `max_seq_length`.

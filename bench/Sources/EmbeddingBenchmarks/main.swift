@@ -1,7 +1,7 @@
 // bench/embedding's Swift side: per-query latency of the embedding model on the calling thread
 // (the script pins it to one core), token ids in, unit vector out.
 //
-//   EmbeddingBenchmarks MODEL_DIR IDS_FILE KERNEL RUNS
+//   EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS
 //
 // IDS_FILE has one JSON array of token ids per line (made by the script with the model's own
 // tokenizer, so every implementation runs the same inputs). Prints one JSON object per input
@@ -10,15 +10,11 @@ import Embedding
 import Foundation
 
 let arguments = CommandLine.arguments
-guard arguments.count == 5, let kernel = EmbeddingKernel(rawValue: arguments[3]),
-  let runs = Int(arguments[4])
-else {
-  let kernels = EmbeddingKernel.allCases.map(\.rawValue).joined(separator: "|")
-  FileHandle.standardError.write(
-    Data("usage: EmbeddingBenchmarks MODEL_DIR IDS_FILE \(kernels) RUNS\n".utf8))
+guard arguments.count == 4, let runs = Int(arguments[3]) else {
+  FileHandle.standardError.write(Data("usage: EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS\n".utf8))
   exit(2)
 }
-let embedder = try SentenceEmbedder(directory: arguments[1], kernel: kernel)
+let embedder = try SentenceEmbedder(directory: arguments[1])
 let lines = try String(contentsOfFile: arguments[2], encoding: .utf8).split(separator: "\n")
 let inputs = try lines.map {
   (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Int]).map(Int32.init)
@@ -29,9 +25,8 @@ let inputs = try lines.map {
 func now() -> (wall: UInt64, cpu: UInt64) {
   var time = timespec()
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-  return (
-    DispatchTime.now().uptimeNanoseconds, UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-  )
+  let cpu = UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+  return (DispatchTime.now().uptimeNanoseconds, cpu)
 }
 
 for ids in inputs {
