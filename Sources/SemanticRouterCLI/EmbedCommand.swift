@@ -23,7 +23,8 @@ struct EmbedCommand: ParsableCommand {
     do {
       embedder = try SentenceEmbedder(directory: model)
     } catch let error as EmbeddingError {
-      throw ValidationError(error.description)
+      StandardError.write("\(error)\n")
+      throw ExitCode(2)
     }
     let input = text.joined(separator: " ")
     if ids {
