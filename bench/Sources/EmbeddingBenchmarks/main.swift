@@ -1,45 +1,28 @@
-// bench/embedding's Swift side: per-query latency of the embedding model on the calling thread
-// (the script pins it to one core), token ids in, unit vector out.
+// bench/embedding's Swift side.
 //
 //   EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS
-//
-// IDS_FILE has one JSON array of token ids per line (made by the script with the model's own
-// tokenizer, so every implementation runs the same inputs). Prints one JSON object per input
-// with every sample (wall and thread CPU time) in milliseconds; the script pools rounds and takes percentiles.
+//     per-query latency (QueryLatency); IDS_FILE has one JSON array of token ids per line, made
+//     by the script with the model's own tokenizer so every implementation runs the same inputs
+//   EmbeddingBenchmarks classify MODEL_DIR EXAMPLES_DIR TEST_SET
+//     accuracy of sentence vectors alone on a labelled test set (CategoryAccuracy)
 import Embedding
 import Foundation
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let runs = Int(arguments[3]) else {
-  FileHandle.standardError.write(Data("usage: EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS\n".utf8))
+if arguments.count == 5, arguments[1] == "classify" {
+  let embedder = try SentenceEmbedder(directory: arguments[2])
+  try CategoryAccuracy.run(
+    embedder: embedder, examplesDirectory: arguments[3], testSet: arguments[4])
+} else if arguments.count == 4, let runs = Int(arguments[3]) {
+  let embedder = try SentenceEmbedder(directory: arguments[1])
+  try QueryLatency.run(embedder: embedder, idsFile: arguments[2], runs: runs)
+} else {
+  FileHandle.standardError.write(
+    Data(
+      """
+      usage: EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS
+             EmbeddingBenchmarks classify MODEL_DIR EXAMPLES_DIR TEST_SET
+
+      """.utf8))
   exit(2)
-}
-let embedder = try SentenceEmbedder(directory: arguments[1])
-let lines = try String(contentsOfFile: arguments[2], encoding: .utf8).split(separator: "\n")
-let inputs = try lines.map {
-  (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [Int]).map(Int32.init)
-}
-
-/// Wall-clock and this thread's CPU time in nanoseconds: the CPU time leaves out the moments
-/// another process had the core, which on a shared machine is most of the noise.
-func now() -> (wall: UInt64, cpu: UInt64) {
-  var time = timespec()
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-  let cpu = UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-  return (DispatchTime.now().uptimeNanoseconds, cpu)
-}
-
-for ids in inputs {
-  for _ in 0..<3 { _ = embedder.embed(ids: ids) }
-  var wall: [Double] = []
-  var cpu: [Double] = []
-  for _ in 0..<runs {
-    let start = now()
-    _ = embedder.embed(ids: ids)
-    let end = now()
-    wall.append(Double(end.wall - start.wall) / 1e6)
-    cpu.append(Double(end.cpu - start.cpu) / 1e6)
-  }
-  func list(_ samples: [Double]) -> String { samples.map { "\($0)" }.joined(separator: ",") }
-  print(#"{"tokens": \#(ids.count), "wall_ms": [\#(list(wall))], "cpu_ms": [\#(list(cpu))]}"#)
 }
