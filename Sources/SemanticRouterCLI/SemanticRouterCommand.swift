@@ -8,7 +8,7 @@ struct SemanticRouterCommand: ParsableCommand {
     abstract: "An Envoy ext_proc sidecar that routes LLM requests and traces them.",
     subcommands: [
       ServeCommand.self, ValidateCommand.self, ClassifyCommand.self, EnvoyConfigCommand.self,
-      TraceViewCommand.self,
+      TraceViewCommand.self, EmbedCommand.self,
     ],
     defaultSubcommand: ServeCommand.self
   )

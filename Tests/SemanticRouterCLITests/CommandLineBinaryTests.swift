@@ -131,6 +131,28 @@ import Yams
     #expect(object["endpoint"] is String)
   }
 
+  /// The model folder `make unit` names (see EmbeddingTests' TestModel).
+  static let model = ProcessInfo.processInfo.environment["SEMANTIC_ROUTER_TEST_MODEL"]
+
+  @Test(.enabled(if: model != nil, "no model: set SEMANTIC_ROUTER_TEST_MODEL"))
+  func embed_printsTheTokenIDsOrTheUnitVector_asJSON() throws {
+    let ids = try run(["embed", "--model", Self.model!, "--ids", "Hello, world!"])
+    #expect(ids.status == 0, "\(ids.stderr)")
+    #expect(ids.stdout == "[101,7592,1010,2088,999,102]\n")
+    let vector = try run(["embed", "--model", Self.model!, "How do I undo my last commit?"])
+    #expect(vector.status == 0, "\(vector.stderr)")
+    let numbers = try #require(
+      try JSONSerialization.jsonObject(with: Data(vector.stdout.utf8)) as? [Double])
+    #expect(numbers.count == 384)
+    #expect(abs(numbers.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
+  }
+
+  @Test func embed_aFolderWithoutAModel_namesTheFileAndExitsTwo() throws {
+    let result = try run(["embed", "--model", "/nonexistent/model", "text"])
+    #expect(result.status == 2)
+    #expect(result.stderr.hasPrefix("/nonexistent/model/config.json: "), "\(result.stderr)")
+  }
+
   @Test func envoyConfig_printsYAML_withAClusterPerEndpoint() throws {
     let result = try run(
       ["envoy-config", "--config", Self.shippedConfig, "--listen", "127.0.0.1:9000"])

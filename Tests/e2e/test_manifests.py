@@ -329,8 +329,8 @@ def test_router_dockerfile_builds_with_swift_and_runs_slim_as_non_root() -> None
   assert build_args["SWIFT_VERSION"].startswith("6.")
   assert build_args["DEBIAN_RELEASE"] == "bookworm"
   runs = " ".join(args for op, args in steps if op == "RUN")
-  for package in ("libnghttp2-dev", "libprotobuf-c-dev", "libssl-dev", "libnghttp2-14",
-                  "libprotobuf-c1", "libssl3", "ca-certificates"):
+  for package in ("libnghttp2-dev", "libprotobuf-c-dev", "libssl-dev", "libopenblas-dev",
+                  "libnghttp2-14", "libprotobuf-c1", "libssl3", "libopenblas0", "ca-certificates"):
     assert package in runs, package
   assert "swift build -c release --product semantic-router --static-swift-stdlib" in runs
   user = next(args for op, args in reversed(steps) if op == "USER")

@@ -1,0 +1,20 @@
+/// An element type a safetensors header may name, with its size in bytes.
+/// The names are the format's own (`F32`, `F16`, …); only `F32`, `F16` and `BF16` can be read
+/// as numbers here, the rest are recognised so their byte ranges can still be validated.
+public enum SafetensorsDType: String, Sendable, CaseIterable {
+  case bool = "BOOL"
+  case u8 = "U8", i8 = "I8", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
+  case u16 = "U16", i16 = "I16", f16 = "F16", bf16 = "BF16"
+  case u32 = "U32", i32 = "I32", f32 = "F32"
+  case u64 = "U64", i64 = "I64", f64 = "F64"
+
+  /// Bytes per element.
+  public var size: Int {
+    switch self {
+    case .bool, .u8, .i8, .f8e4m3, .f8e5m2: 1
+    case .u16, .i16, .f16, .bf16: 2
+    case .u32, .i32, .f32: 4
+    case .u64, .i64, .f64: 8
+    }
+  }
+}

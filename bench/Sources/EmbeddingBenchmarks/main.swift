@@ -1,0 +1,28 @@
+// bench/embedding's Swift side.
+//
+//   EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS
+//     per-query latency (QueryLatency); IDS_FILE has one JSON array of token ids per line, made
+//     by the script with the model's own tokenizer so every implementation runs the same inputs
+//   EmbeddingBenchmarks classify MODEL_DIR EXAMPLES_DIR TEST_SET
+//     accuracy of sentence vectors alone on a labelled test set (CategoryAccuracy)
+import Embedding
+import Foundation
+
+let arguments = CommandLine.arguments
+if arguments.count == 5, arguments[1] == "classify" {
+  let embedder = try SentenceEmbedder(directory: arguments[2])
+  try CategoryAccuracy.run(
+    embedder: embedder, examplesDirectory: arguments[3], testSet: arguments[4])
+} else if arguments.count == 4, let runs = Int(arguments[3]) {
+  let embedder = try SentenceEmbedder(directory: arguments[1])
+  try QueryLatency.run(embedder: embedder, idsFile: arguments[2], runs: runs)
+} else {
+  FileHandle.standardError.write(
+    Data(
+      """
+      usage: EmbeddingBenchmarks MODEL_DIR IDS_FILE RUNS
+             EmbeddingBenchmarks classify MODEL_DIR EXAMPLES_DIR TEST_SET
+
+      """.utf8))
+  exit(2)
+}
