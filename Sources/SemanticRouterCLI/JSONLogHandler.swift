@@ -1,18 +1,13 @@
 import Logging
-import Synchronization
 import TextCoding
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// A swift-log handler that writes one JSON object per line to standard error: `timestamp`
 /// (RFC 3339, UTC, milliseconds), `level`, `message`, `service.name`, `logger`, then the
 /// metadata as string members. Lines about a request carry its router span's `trace_id` and
 /// `span_id` (the OpenTelemetry log-correlation field names), set by the processor.
 ///
-/// Each line goes out in one `write(2)` under a process-wide lock, so lines from several loop
-/// threads never interleave.
+/// Each line goes out whole under a process-wide lock (`StandardError.writeLine`), so lines from
+/// several loop threads never interleave.
 struct JSONLogHandler: LogHandler {
   /// `service.name`: `OTEL_SERVICE_NAME`, the same name the spans' resource carries.
   private let serviceName: String
@@ -38,7 +33,7 @@ struct JSONLogHandler: LogHandler {
     let line = Self.line(
       timestamp: RFC3339Timestamp.now(), level: event.level, message: "\(event.message)",
       serviceName: serviceName, label: label, metadata: merged)
-    StandardErrorLines.write(line)
+    StandardError.writeLine(line)
   }
 
   /// One log line, newline included. Metadata keys are sorted so lines diff well.
@@ -65,26 +60,5 @@ struct JSONLogHandler: LogHandler {
     }
     output.append(contentsOf: "}\n".utf8)
     return output
-  }
-}
-
-/// Whole lines to standard error, one at a time.
-enum StandardErrorLines {
-  private static let lock = Mutex(())
-
-  static func write(_ line: [UInt8]) {
-    lock.withLock { _ in
-      line.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-          let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-          if written < 0 {
-            if errno == EINTR { continue }
-            return  // stderr is gone: nothing to tell
-          }
-          offset += written
-        }
-      }
-    }
   }
 }

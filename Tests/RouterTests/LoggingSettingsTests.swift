@@ -53,6 +53,9 @@ import Testing
     #expect(found.contains { $0.path == "observability.access_log.enabled" && $0.line == 8 })
     #expect(
       found.contains { $0.path == "observability.access_log.max_queued_lines" && $0.line == 8 })
-    #expect(found.contains { $0.path.hasPrefix("observability.access_log") && $0.message.contains("rotate") })
+    #expect(
+      found.contains {
+        $0.path.hasPrefix("observability.access_log") && $0.message.contains("rotate")
+      })
   }
 }
