@@ -1,13 +1,13 @@
 # semantic-router: the two commands are `make demo` and `make test`; everything else is a step.
 SHELL := /bin/bash
 APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libcurl4-openssl-dev \
-  nghttp2-client pkg-config libopenblas-dev
+  nghttp2-client pkg-config libopenblas-dev prometheus
 VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/semantic-router
 
 .PHONY: demo test setup apt venv build release generate check-generated unit integration bench \
-  envoy-configs clean
+  envoy-configs dashboard-png clean
 
 demo: setup release
 	$(PY) scripts/demo.py
@@ -74,6 +74,11 @@ bench: setup release
 	$(VENV)/bin/pip install -q -r bench/requirements.txt
 	bench/run
 	bench/soak
+
+# docs/dashboard.png: the Grafana dashboard's panels plotted from a real Prometheus run.
+dashboard-png: setup release
+	$(VENV)/bin/pip install -q -r bench/requirements.txt
+	$(PY) scripts/render-dashboard.py
 
 clean:
 	rm -rf .build $(VENV)

@@ -40,6 +40,7 @@ final class AdminEndpoints: Sendable {
         },
       ]))
     registerAdminAndLogLimits()
+    BuildInfo.register(in: registry)
   }
 
   /// Exposes the admin server's refused connections and the log lines the shared

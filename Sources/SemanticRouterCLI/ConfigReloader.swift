@@ -140,9 +140,13 @@ final class ConfigReloader: Sendable {
     var configuration = file
     configuration.server = running.router.configuration.server
     configuration.tracing = running.router.configuration.tracing
+    configuration.logging = running.router.configuration.logging
     var needsRestart: [String] = []
     if file.server != configuration.server { needsRestart.append("server") }
     if file.tracing != configuration.tracing { needsRestart.append("observability.tracing") }
+    if file.logging != configuration.logging {
+      needsRestart.append("observability.logging/access_log")
+    }
     if !needsRestart.isEmpty {
       logger.warning(
         "config reload: these sections apply only at restart; the running values stay",

@@ -6,6 +6,7 @@ struct SemanticRouterCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "semantic-router",
     abstract: "An Envoy ext_proc sidecar that routes LLM requests and traces them.",
+    version: BuildInfo.version,
     subcommands: [
       ServeCommand.self, ValidateCommand.self, ClassifyCommand.self, EnvoyConfigCommand.self,
       TraceViewCommand.self, EmbedCommand.self,

@@ -38,6 +38,13 @@ struct ServeCommand: ParsableCommand {
     help: "Reload the config when its file changes (also on SIGHUP and POST /reload).")
   var watchConfig = true
 
+  @Option(
+    help: """
+      Log line format: text, or json (one object per line with trace_id and span_id on \
+      request lines). Wins over observability.logging.format; default text.
+      """)
+  var logFormat: LoggingSettings.Format?
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
@@ -45,11 +52,18 @@ struct ServeCommand: ParsableCommand {
 
   func run() throws {
     ProcessSignals.block()
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    // Read before logging starts: the config may choose the log format.
+    let loaded = config.map { path in Result { try ConfigReloader.loadSnapshot(path: path) } }
+    let loadedConfiguration = (try? loaded?.get())?.router.configuration
+    Self.bootstrapLogging(
+      format: logFormat ?? loadedConfiguration?.logging.format ?? .text,
+      serviceName: (loadedConfiguration?.tracing ?? TracingSettings()).tracingConfiguration()
+        .serviceName)
     let logger = Logger(label: "semantic-router")
 
     let adminEndpoints = AdminEndpoints(listen: admin, logger: logger)
-    let processor = try makeProcessor(registry: adminEndpoints.registry, logger: logger)
+    let processor = try makeProcessor(
+      loaded: loaded, registry: adminEndpoints.registry, logger: logger)
     if let pipeline = processor.tracing { adminEndpoints.registerTracing(pipeline.metrics) }
     if let reloader = processor.reloader { adminEndpoints.setReloader(reloader) }
     var configuration = GRPCServer.Configuration(
@@ -106,8 +120,17 @@ struct ServeCommand: ParsableCommand {
           "spans_failed": "\(figures.spansFailedExport)",
         ])
     }
+    processor.accessLog?.close()
     adminEndpoints.stop()
     logger.info("semantic-router stopped")
+  }
+
+  /// Log lines to stderr: swift-log's text lines, or JSON objects naming `serviceName`.
+  private static func bootstrapLogging(format: LoggingSettings.Format, serviceName: String) {
+    switch format {
+    case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0, serviceName: serviceName) }
+    }
   }
 
   /// Serves SIGHUP as a reload until SIGTERM or SIGINT arrives; returns that signal's name.
@@ -168,18 +191,22 @@ struct ServeCommand: ParsableCommand {
     var server = ServerSettings()
     /// Reloads the config (nil in pass-through mode).
     var reloader: ConfigReloader?
+    /// Writes the access log (nil when `observability.access_log` is off).
+    var accessLog: AccessLogWriter?
   }
 
   /// The semantic router for `--config` (counted into `registry`; traced when
   /// `observability.tracing.enabled`, with the `OTEL_*` environment applied), else the
   /// pass-through processor.
-  private func makeProcessor(registry: MetricsRegistry, logger: Logger) throws -> ProcessorSetup {
-    guard let config else {
+  private func makeProcessor(
+    loaded: Result<RouterSnapshot, any Error>?, registry: MetricsRegistry, logger: Logger
+  ) throws -> ProcessorSetup {
+    guard let config, let loaded else {
       return ProcessorSetup(name: "pass-through", factory: PassThroughProcessor.factory)
     }
     let snapshot: RouterSnapshot
     do {
-      snapshot = try ConfigReloader.loadSnapshot(path: config)
+      snapshot = try loaded.get()
     } catch {
       logger.critical("invalid router config, not starting", metadata: ["error": "\(error)"])
       throw ExitCode(2)
@@ -195,15 +222,16 @@ struct ServeCommand: ParsableCommand {
       path: config, initial: snapshot, registry: registry, logger: logger)
     let snapshots = reloader.holder
     let metrics = RouterMetrics(registry: registry) { snapshots.current.router.cache }
+    let accessLog = try makeAccessLog(configuration.logging, registry: registry, logger: logger)
     let tracingConfiguration = configuration.tracing.tracingConfiguration()
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")
       let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) { _, _ in
-        metrics.makeObserver()
+        Self.observer(metrics: metrics, tracing: nil, accessLog: accessLog)
       }
       return ProcessorSetup(
         name: "semantic-router", factory: factory, server: configuration.server,
-        reloader: reloader)
+        reloader: reloader, accessLog: accessLog)
     }
     let pipeline: TracingPipeline
     do {
@@ -216,14 +244,44 @@ struct ServeCommand: ParsableCommand {
     let tracing = RouterTracing(pipeline: pipeline)
     let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) {
       context, identity in
-      // nil only for a disabled tracer, which this branch never builds.
-      guard let traced = tracing.makeObserver(context, configuration: identity) else {
-        return metrics.makeObserver()
-      }
-      return CompositeRequestObserver([traced, metrics.makeObserver()])
+      Self.observer(
+        metrics: metrics, tracing: tracing.makeObserver(context, configuration: identity),
+        accessLog: accessLog)
     }
     return ProcessorSetup(
       name: "semantic-router", factory: factory, tracing: pipeline, server: configuration.server,
-      reloader: reloader)
+      reloader: reloader, accessLog: accessLog)
+  }
+
+  /// One stream's observer: its spans (when traced), its metrics and its access-log line (when
+  /// on, naming the router span the tracing observer made).
+  private static func observer(
+    metrics: RouterMetrics, tracing: (any RequestObserver)?, accessLog: AccessLogWriter?
+  ) -> any RequestObserver {
+    var observers: [any RequestObserver] = [metrics.makeObserver()]
+    if let tracing { observers.insert(tracing, at: 0) }
+    if let accessLog {
+      observers.append(
+        AccessLogRequestObserver(sink: accessLog, correlation: { tracing?.logCorrelation }))
+    }
+    return observers.count == 1 ? observers[0] : CompositeRequestObserver(observers)
+  }
+
+  /// The access log's writer when `observability.access_log.enabled` (exit 2 when its file
+  /// cannot be opened).
+  private func makeAccessLog(
+    _ settings: LoggingSettings, registry: MetricsRegistry, logger: Logger
+  ) throws -> AccessLogWriter? {
+    guard settings.accessLogEnabled else { return nil }
+    do {
+      let writer = try AccessLogWriter(
+        path: settings.accessLogPath, maxQueuedLines: settings.accessLogMaxQueuedLines)
+      writer.register(in: registry)
+      logger.info("access log enabled", metadata: ["path": "\(settings.accessLogPath)"])
+      return writer
+    } catch {
+      logger.critical("cannot open the access log, not starting", metadata: ["error": "\(error)"])
+      throw ExitCode(2)
+    }
   }
 }

@@ -72,31 +72,60 @@ def envoy_binary() -> str:
 # MARK: - Kubernetes
 
 
-def render_kustomization() -> list[dict[str, Any]]:
-  """The objects `kubectl apply -k deploy/kubernetes` creates, rendered the way kustomize does
-  for the features our kustomization uses (namespace, labels, configMapGenerator, images)."""
-  kustomization = load_yaml(K8S / "kustomization.yaml")
-  known = {"apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images"}
+def render_kustomization(directory: Path = K8S) -> list[dict[str, Any]]:
+  """The objects `kubectl apply -k DIRECTORY` creates, rendered the way kustomize does for the
+  features our kustomizations use (namespace, labels, configMapGenerator, images; an overlay's
+  base directory and components; a component's resources and strategic-merge patches)."""
+  kustomization = load_yaml(directory / "kustomization.yaml")
+  known = {
+    "apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "images",
+    "components",
+  }
   assert set(kustomization) <= known, set(kustomization) - known
-  objects = [load_yaml(K8S / name) for name in kustomization["resources"]]
-  for generator in kustomization["configMapGenerator"]:
+  objects = []
+  for name in kustomization["resources"]:
+    path = (directory / name).resolve()
+    objects += render_kustomization(path) if path.is_dir() else [load_yaml(path)]
+  for generator in kustomization.get("configMapGenerator", []):
     data = {}
     for entry in generator["files"]:
       key, _, file = entry.partition("=")
-      data[key] = (K8S / (file or key)).read_text()
+      data[key] = (directory / (file or key)).read_text()
     objects.append({
       "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": generator["name"]},
       "data": data,
     })
+  for name in kustomization.get("components", []):
+    objects = apply_component((directory / name).resolve(), objects)
   rendered = []
   for obj in objects:
     obj = copy.deepcopy(obj)
-    if obj["kind"] != "Namespace":
+    if obj["kind"] != "Namespace" and "namespace" in kustomization:
       obj["metadata"]["namespace"] = kustomization["namespace"]
     for label_set in kustomization.get("labels", []):
       obj["metadata"].setdefault("labels", {}).update(label_set["pairs"])
     rendered.append(obj)
   return rendered
+
+
+def apply_component(directory: Path, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+  """A kustomize Component over `objects`: its resources added, its patches merged into the
+  objects of the same kind and name (containers merged by name, their env lists appended)."""
+  component = load_yaml(directory / "kustomization.yaml")
+  assert component["kind"] == "Component"
+  assert set(component) <= {"apiVersion", "kind", "resources", "patches"}, set(component)
+  objects = objects + [load_yaml(directory / name) for name in component.get("resources", [])]
+  for patch_entry in component.get("patches", []):
+    patch = load_yaml(directory / patch_entry["path"])
+    [target] = [
+      o for o in objects
+      if (o["kind"], o["metadata"]["name"]) == (patch["kind"], patch["metadata"]["name"])
+    ]
+    containers = {c["name"]: c for c in target["spec"]["template"]["spec"]["containers"]}
+    for container in patch["spec"]["template"]["spec"]["containers"]:
+      assert set(container) <= {"name", "env"}, set(container)
+      containers[container["name"]].setdefault("env", []).extend(container["env"])
+  return objects
 
 
 def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -109,7 +138,7 @@ def test_every_kubernetes_object_passes_strict_schema_validation() -> None:
   kinds = sorted(o["kind"] for o in objects)
   assert kinds == sorted([
     "Namespace", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "ConfigMap",
-    "ConfigMap",
+    "ConfigMap", "HorizontalPodAutoscaler",
   ])
   for obj in objects:
     kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
@@ -167,6 +196,80 @@ def test_service_selects_the_pod_and_targets_envoy() -> None:
   assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
   [port] = service["spec"]["ports"]
   assert (port["port"], port["targetPort"]) == (8000, "http")
+
+
+def test_autoscaler_scales_the_router_deployment_on_cpu_above_the_disruption_budget() -> None:
+  objects = render_kustomization()
+  hpa, deployment = by_kind(objects, "HorizontalPodAutoscaler"), by_kind(objects, "Deployment")
+  pdb = by_kind(objects, "PodDisruptionBudget")
+  target = hpa["spec"]["scaleTargetRef"]
+  assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
+  assert target["apiVersion"] == deployment["apiVersion"]
+  # Never fewer pods than the disruption budget keeps, nor than the Deployment starts with.
+  assert hpa["spec"]["minReplicas"] > pdb["spec"]["minAvailable"]
+  assert hpa["spec"]["minReplicas"] <= deployment["spec"]["replicas"] < hpa["spec"]["maxReplicas"]
+  [metric] = hpa["spec"]["metrics"]
+  assert metric["resource"]["name"] == "cpu"
+  assert 0 < metric["resource"]["target"]["averageUtilization"] <= 100
+  # Utilization is relative to requests: every container must request CPU.
+  for container in deployment["spec"]["template"]["spec"]["containers"]:
+    assert "cpu" in container["resources"]["requests"]
+  assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] >= 60
+
+
+def test_pods_prefer_different_nodes_and_announce_their_metrics_port() -> None:
+  template = by_kind(render_kustomization(), "Deployment")["spec"]["template"]
+  [term] = template["spec"]["affinity"]["podAntiAffinity"][
+    "preferredDuringSchedulingIgnoredDuringExecution"]
+  assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+  selector = term["podAffinityTerm"]["labelSelector"]["matchLabels"]
+  assert selector.items() <= template["metadata"]["labels"].items()
+  annotations = template["metadata"]["annotations"]
+  assert annotations["prometheus.io/scrape"] == "true"
+  router = {c["name"]: c for c in template["spec"]["containers"]}["semantic-router"]
+  admin_port = {p["name"]: p["containerPort"] for p in router["ports"]}["admin"]
+  assert int(annotations["prometheus.io/port"]) == admin_port
+  assert annotations["prometheus.io/path"] == "/metrics"
+
+
+REDIS_OVERLAY = K8S / "overlays" / "redis"
+
+
+def test_redis_overlay_adds_a_password_protected_redis_beside_the_base() -> None:
+  objects = render_kustomization(REDIS_OVERLAY)
+  base = render_kustomization()
+  assert len(objects) == len(base) + 2
+  for obj in objects:
+    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+  deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+  services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+  assert {o["metadata"]["namespace"] for o in objects if o["kind"] != "Namespace"} \
+    == {"semantic-router"}
+  redis_pod = deployments["redis"]["spec"]["template"]
+  assert services["redis"]["spec"]["selector"].items() <= redis_pod["metadata"]["labels"].items()
+  [redis] = redis_pod["spec"]["containers"]
+  assert "--requirepass" in redis["args"][0]
+  assert redis["securityContext"]["runAsUser"] != 0
+  [port] = services["redis"]["spec"]["ports"]
+  assert (port["port"], port["targetPort"]) == (6379, "redis")
+
+  def password_ref(container: dict[str, Any]) -> dict[str, str]:
+    [entry] = [e for e in container["env"] if e["name"] == "REDIS_PASSWORD"]
+    return entry["valueFrom"]["secretKeyRef"]
+
+  router = {c["name"]: c for c in deployments["semantic-router"]["spec"]["template"]["spec"][
+    "containers"]}["semantic-router"]
+  # The router and Redis read the same Secret; the base's environment is kept.
+  assert password_ref(router) == password_ref(redis)
+  assert {"OTEL_EXPORTER_OTLP_ENDPOINT", "REDIS_PASSWORD"} <= {e["name"] for e in router["env"]}
+  # The base alone has no Redis.
+  assert "redis" not in {o["metadata"]["name"] for o in base}
+
+
+def test_no_secret_value_is_committed_in_the_manifests() -> None:
+  for path in K8S.rglob("*.yaml"):
+    for document in yaml.safe_load_all(path.read_text()):
+      assert document.get("kind") != "Secret", path
 
 
 def test_pod_mounts_the_generated_config_maps() -> None:

@@ -27,6 +27,8 @@ public struct RouterConfiguration: Sendable, Equatable {
   public var semanticCache: SemanticCacheSettings
   /// `observability.tracing`, for the tracing layer.
   public var tracing: TracingSettings
+  /// `observability.logging` and `observability.access_log`.
+  public var logging = LoggingSettings()
   /// `server:`, the ext_proc listener's limits.
   public var server: ServerSettings
 

@@ -87,10 +87,13 @@ final class RouterConfigurationParser {
       configuration.server = parseServer(node)
     }
     if let node = top["observability"],
-      let observability = reader.mapping(node, at: "observability", keys: ["tracing"]),
-      let tracing = observability["tracing"]
+      let observability = reader.mapping(
+        node, at: "observability", keys: ["tracing", "logging", "access_log"])
     {
-      configuration.tracing = parseTracing(tracing, at: "observability.tracing")
+      if let tracing = observability["tracing"] {
+        configuration.tracing = parseTracing(tracing, at: "observability.tracing")
+      }
+      parseLogging(observability, into: &configuration.logging)
     }
 
     checkReferences(
@@ -456,6 +459,37 @@ final class RouterConfigurationParser {
   }
 
   // MARK: - Tracing
+
+  private func parseLogging(_ observability: [String: Node], into settings: inout LoggingSettings) {
+    if let node = observability["logging"],
+      let fields = reader.mapping(node, at: "observability.logging", keys: ["format"]),
+      let formatNode = fields["format"],
+      let text = reader.string(formatNode, at: "observability.logging.format")
+    {
+      if let format = LoggingSettings.Format(rawValue: text) {
+        settings.format = format
+      } else {
+        let allowed = LoggingSettings.Format.allCases.map(\.rawValue).joined(separator: ", ")
+        reader.fail(
+          "observability.logging.format", formatNode, "must be one of \(allowed), found '\(text)'")
+      }
+    }
+    let path = "observability.access_log"
+    guard let node = observability["access_log"],
+      let fields = reader.mapping(node, at: path, keys: ["enabled", "path", "max_queued_lines"])
+    else { return }
+    if let node = fields["enabled"], let value = reader.bool(node, at: "\(path).enabled") {
+      settings.accessLogEnabled = value
+    }
+    if let node = fields["path"], let value = reader.nonEmptyString(node, at: "\(path).path") {
+      settings.accessLogPath = value
+    }
+    if let node = fields["max_queued_lines"],
+      let value = reader.int(node, at: "\(path).max_queued_lines", in: 1...1_000_000)
+    {
+      settings.accessLogMaxQueuedLines = value
+    }
+  }
 
   private func parseTracing(_ node: Node, at path: String) -> TracingSettings {
     let keys = [

@@ -58,4 +58,8 @@ public final class CompositeRequestObserver: RequestObserver {
   public func streamEnded(_ end: ProcessorStreamEnd) {
     for observer in observers { observer.streamEnded(end) }
   }
+
+  public var logCorrelation: LogCorrelation? {
+    observers.lazy.compactMap(\.logCorrelation).first
+  }
 }

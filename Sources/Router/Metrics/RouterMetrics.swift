@@ -2,12 +2,16 @@ public import Metrics
 
 /// The router's figures on `/metrics`: requests by category, model and outcome, classification
 /// latency, semantic-cache hits and misses, and (when the cache is on) what the cache holds and
-/// what its limits evicted or did not store. Registered once; shared by every stream.
+/// what its limits evicted or did not store; and the GenAI conventions' metrics
+/// (`GenAIMetrics`). Registered once; shared by every stream.
 public struct RouterMetrics: Sendable {
   let requests: CounterFamily
   let classificationDuration: Histogram
   let cacheHits: Counter
   let cacheMisses: Counter
+  let genAI: GenAIMetrics
+  /// Where observers read the time (a test's manual clock, else the continuous clock).
+  let now: @Sendable () -> ContinuousClock.Instant
 
   /// Registers the metrics in `registry`; `cache`'s figures are read on each scrape.
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
@@ -15,8 +19,14 @@ public struct RouterMetrics: Sendable {
   }
 
   /// Registers the metrics in `registry`; on each scrape, the figures of the cache
-  /// `currentCache` returns then (a reload may replace it), if any.
-  public init(registry: MetricsRegistry, currentCache: @escaping @Sendable () -> SemanticCache?) {
+  /// `currentCache` returns then (a reload may replace it), if any. `providerName` is the
+  /// GenAI metrics' `gen_ai_provider_name`.
+  public init(
+    registry: MetricsRegistry, providerName: String = RouterTracing.defaultProviderName,
+    now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+    currentCache: @escaping @Sendable () -> SemanticCache?
+  ) {
+    self.now = now
     requests = registry.counter(
       "semantic_router_requests",
       help: "Routed requests by category, selected model, outcome (ok, cache_hit, "
@@ -32,6 +42,7 @@ public struct RouterMetrics: Sendable {
     cacheMisses = registry.counter(
       "semantic_router_cache_misses", help: "Semantic-cache lookups that found no answer.")
     registry.registerCollector { currentCache().map { Self.cacheFamilies($0.statistics) } ?? [] }
+    genAI = GenAIMetrics(registry: registry, providerName: providerName)
   }
 
   /// The semantic cache's size and limit figures.

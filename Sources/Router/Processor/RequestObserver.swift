@@ -75,6 +75,23 @@ public protocol RequestObserver: AnyObject {
   func responseFinished(_ summary: OpenAIResponseSummary)
   /// The ext_proc stream ended (last call), normally or not.
   func streamEnded(_ end: ProcessorStreamEnd)
+  /// The trace and span that log lines about this request name (`trace_id`, `span_id`), once
+  /// `requestStarted` made them; nil when the observer traces nothing.
+  var logCorrelation: LogCorrelation? { get }
+}
+
+/// The OpenTelemetry log-correlation fields of a request's log lines: its router span's ids in
+/// lower-case hex.
+public struct LogCorrelation: Sendable, Equatable {
+  /// 32 hex digits.
+  public var traceID: String
+  /// 16 hex digits.
+  public var spanID: String
+
+  public init(traceID: String, spanID: String) {
+    self.traceID = traceID
+    self.spanID = spanID
+  }
 }
 
 extension RequestObserver {
@@ -90,4 +107,5 @@ extension RequestObserver {
   public func firstToken() {}
   public func responseFinished(_ summary: OpenAIResponseSummary) {}
   public func streamEnded(_ end: ProcessorStreamEnd) {}
+  public var logCorrelation: LogCorrelation? { nil }
 }

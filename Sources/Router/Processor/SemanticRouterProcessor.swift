@@ -31,7 +31,8 @@ public final class SemanticRouterProcessor: Processor {
 
   private let router: SemanticRouter
   private let observer: (any RequestObserver)?
-  private let logger: Logger
+  /// Names the request's trace and span (`trace_id`, `span_id`) once it is observed.
+  private var logger: Logger
 
   private var path = ""
   private var endpoint: OpenAIRequest.Endpoint?
@@ -81,6 +82,10 @@ public final class SemanticRouterProcessor: Processor {
       return .respond(CommonResponse(), modeOverride: skipAll)
     }
     observer?.requestStarted(method: method, path: fullPath, headers: headers)
+    if let correlation = observer?.logCorrelation {
+      logger[metadataKey: "trace_id"] = "\(correlation.traceID)"
+      logger[metadataKey: "span_id"] = "\(correlation.spanID)"
+    }
     if message.endOfStream {
       return .immediate(reject(400, .invalidJSON(offset: 0, reason: "empty body")))
     }

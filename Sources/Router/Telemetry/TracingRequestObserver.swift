@@ -60,6 +60,8 @@ public final class TracingRequestObserver: RequestObserver {
   private var operationName = "chat"
   /// The response's `:status` once its headers arrived: an early end then cut it short.
   private var responseStatus: Int?
+  /// The root span's ids, kept after it ends for the request's last log lines.
+  public private(set) var logCorrelation: LogCorrelation?
 
   /// - Parameters:
   ///   - tracer: where spans start (sampling included).
@@ -86,6 +88,8 @@ public final class TracingRequestObserver: RequestObserver {
     let root = tracer.startSpan(
       Self.requestSpanName, kind: .server, parent: parent, startTime: rootStartTime)
     self.root = root
+    logCorrelation = LogCorrelation(
+      traceID: root.context.traceID.hexString, spanID: root.context.spanID.hexString)
     guard root.isRecording else { return }
     // Cut at the query by bytes: walking the path by Characters costs grapheme breaking.
     let urlPath = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(path[..<$0]) } ?? path

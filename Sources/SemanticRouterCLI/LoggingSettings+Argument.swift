@@ -1,0 +1,5 @@
+import ArgumentParser
+import Router
+
+/// `serve --log-format text|json`.
+extension LoggingSettings.Format: ExpressibleByArgument {}
