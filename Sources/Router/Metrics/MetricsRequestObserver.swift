@@ -5,6 +5,7 @@ public import ExtProc
 public final class MetricsRequestObserver: RequestObserver {
   private let metrics: RouterMetrics
   private var classificationStart = ContinuousClock.now
+  private var guardsStart = ContinuousClock.now
   private var category = "none"
   private var model = "none"
   private var outcome: String?
@@ -13,6 +14,15 @@ public final class MetricsRequestObserver: RequestObserver {
 
   init(metrics: RouterMetrics) {
     self.metrics = metrics
+  }
+
+  public func guardsStarted() {
+    guardsStart = ContinuousClock.now
+  }
+
+  public func guardsFinished(_ record: GuardRecord) {
+    metrics.guards.duration.observe(ContinuousClock.now - guardsStart)
+    metrics.guards.count(record)
   }
 
   public func classificationStarted() {

@@ -8,6 +8,7 @@ public struct RouterMetrics: Sendable {
   let classificationDuration: Histogram
   let cacheHits: Counter
   let cacheMisses: Counter
+  let guards: GuardMetrics
 
   /// Registers the metrics in `registry`; `cache`'s figures are read on each scrape.
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
@@ -24,6 +25,7 @@ public struct RouterMetrics: Sendable {
       "semantic_router_cache_hits", help: "Semantic-cache lookups answered from the cache.")
     cacheMisses = registry.counter(
       "semantic_router_cache_misses", help: "Semantic-cache lookups that found no answer.")
+    guards = GuardMetrics(registry: registry)
     if let cache {
       registry.registerCollector { Self.cacheFamilies(cache.statistics) }
     }

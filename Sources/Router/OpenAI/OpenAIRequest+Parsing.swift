@@ -30,6 +30,9 @@ private enum RequestParseFailure: Error {
 private struct RequestParser {
   var scanner: JSONScanner
   let endpoint: OpenAIRequest.Endpoint
+  /// The prompt's text values read so far, and the message being read.
+  var textValues: [OpenAIRequest.TextValue] = []
+  var message: Int?
 
   mutating func parse() throws(RequestParseFailure) -> OpenAIRequest {
     do {
@@ -93,12 +96,12 @@ private struct RequestParser {
       }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
-        stream: stream)
+        stream: stream, textValues: textValues)
     case .completions:
       guard let prompt else { throw OpenAIRequestError.missingField("prompt") }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, prompt: prompt,
-        stream: stream)
+        stream: stream, textValues: textValues)
     }
   }
 
@@ -109,6 +112,7 @@ private struct RequestParser {
     var messages: [OpenAIRequest.Message] = []
     guard try scanner.beginArray() else { return messages }
     repeat {
+      message = messages.count
       messages.append(try parseMessage(at: "messages[\(messages.count)]"))
     } while try scanner.nextOrEnd(UInt8(ascii: "]"))
     return messages
@@ -141,7 +145,7 @@ private struct RequestParser {
 
   /// A string, null, or an array of content parts whose `text` parts are joined by newlines.
   private mutating func parseContent(at path: String) throws -> String {
-    if let text = try scanner.readStringIfPresent() { return text }
+    if let text = try readTextIfPresent() { return text }
     if try scanner.readNullIfPresent() { return "" }
     guard scanner.peek() == UInt8(ascii: "[") else {
       throw try wrongType(path, expected: "a string or an array of content parts")
@@ -172,7 +176,7 @@ private struct RequestParser {
           }
           type = value
         } else if scanner.key(key, is: "text") {
-          guard let value = try scanner.readStringIfPresent() else {
+          guard let value = try readTextIfPresent() else {
             throw try wrongType("\(path).text", expected: "a string")
           }
           text = value
@@ -189,7 +193,8 @@ private struct RequestParser {
 
   /// A string, an array of strings (joined by newlines), or token arrays (no text).
   private mutating func parsePrompt() throws -> String {
-    if let text = try scanner.readStringIfPresent() { return text }
+    message = nil
+    if let text = try readTextIfPresent() { return text }
     guard scanner.peek() == UInt8(ascii: "[") else {
       throw try wrongType("prompt", expected: "a string or an array")
     }
@@ -197,7 +202,7 @@ private struct RequestParser {
     guard try scanner.beginArray() else { return "" }
     var index = 0
     repeat {
-      if let text = try scanner.readStringIfPresent() {
+      if let text = try readTextIfPresent() {
         texts.append(text)
       } else if scanner.peek() == UInt8(ascii: "[") || scanner.peek().map({ $0 &- 48 < 10 }) == true
       {
@@ -208,6 +213,16 @@ private struct RequestParser {
       index += 1
     } while try scanner.nextOrEnd(UInt8(ascii: "]"))
     return texts.joined(separator: "\n")
+  }
+
+  /// A string that is part of the prompt, noted in `textValues` with its range.
+  private mutating func readTextIfPresent() throws -> String? {
+    _ = scanner.peek()
+    let start = scanner.index
+    guard let text = try scanner.readStringIfPresent() else { return nil }
+    textValues.append(
+      OpenAIRequest.TextValue(range: start..<scanner.index, text: text, message: message))
+    return text
   }
 
   /// The wrong-type error for the value about to be read; the value is skipped first, so a

@@ -22,6 +22,21 @@ public struct OpenAIRequest: Sendable, Equatable {
     }
   }
 
+  /// One text value of the prompt as the body writes it: the byte range of the JSON string
+  /// (quotes included), its decoded text, and the index of its message (nil for `prompt`).
+  /// The request guards scan these and rewrite them in place.
+  public struct TextValue: Sendable, Equatable {
+    public var range: Range<Int>
+    public var text: String
+    public var message: Int?
+
+    public init(range: Range<Int>, text: String, message: Int?) {
+      self.range = range
+      self.text = text
+      self.message = message
+    }
+  }
+
   public var endpoint: Endpoint
   /// The `model` value.
   public var model: String
@@ -34,10 +49,12 @@ public struct OpenAIRequest: Sendable, Equatable {
   public var prompt: String?
   /// `stream`: the client wants server-sent events.
   public var stream: Bool
+  /// Every message content string, text part and prompt string, in body order.
+  public var textValues: [TextValue]
 
   public init(
     endpoint: Endpoint, model: String, modelValueRange: Range<Int>, messages: [Message] = [],
-    prompt: String? = nil, stream: Bool = false
+    prompt: String? = nil, stream: Bool = false, textValues: [TextValue] = []
   ) {
     self.endpoint = endpoint
     self.model = model
@@ -45,6 +62,7 @@ public struct OpenAIRequest: Sendable, Equatable {
     self.messages = messages
     self.prompt = prompt
     self.stream = stream
+    self.textValues = textValues
   }
 
   /// The text to classify: the last user message (or the prompt), and the system prompt as

@@ -6,6 +6,8 @@ public final class SemanticRouter: Sendable {
   public let classifier: Classifier
   /// The semantic cache, when `semantic_cache.enabled`.
   public let cache: SemanticCache?
+  /// The request guards, when `guards` is configured.
+  public let guards: RequestGuards?
   private let balancers: [String: SmoothWeightedRoundRobin]
   private let autoNames: Set<String>
   /// For each category, the first model listing it.
@@ -22,6 +24,7 @@ public final class SemanticRouter: Sendable {
     self.cache =
       configuration.semanticCache.enabled
       ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
+    self.guards = configuration.guards.map { RequestGuards(settings: $0) }
     var balancers: [String: SmoothWeightedRoundRobin] = [:]
     var modelForCategory: [String: String] = [:]
     for model in configuration.models {
