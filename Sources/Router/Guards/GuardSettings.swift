@@ -48,8 +48,9 @@ public struct GuardSettings: Sendable, Equatable {
   /// (`guards.jailbreak.benign_examples_file`).
   public var benignExamples: [String]
 
-  /// 0.8: well above the scores of ordinary questions (see the README's guard figures).
-  public static let defaultJailbreakThreshold = 0.8
+  /// 0.7: chosen on the tuning sets (no false positive on 400 ordinary questions; see the
+  /// README's guard figures).
+  public static let defaultJailbreakThreshold = 0.7
 
   public init(
     defaultPolicy: GuardPolicy = GuardPolicy(), modelPolicies: [String: GuardPolicy] = [:],
