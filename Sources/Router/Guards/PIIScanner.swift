@@ -49,9 +49,11 @@ public struct PIIScanner: Sendable {
           // Joined with the previous numeric token when only one space or tab separates them.
           if let last = pending.last, numeric.lowerBound - last.upperBound > 2
             || !onlyBlanks(text, last.upperBound..<numeric.lowerBound)
-            || pending.count == Self.maximumRunTokens
           {
             flushNumbers(text, &pending, into: &matches)
+          } else if pending.count == Self.maximumRunTokens {
+            // Read the oldest token's number; the rest may still join with the next ones.
+            flushNumbers(text, &pending, into: &matches, keepingTail: true)
           }
           pending.append(numeric)
           continue
@@ -159,15 +161,18 @@ public struct PIIScanner: Sendable {
   }
 
   /// Reads the pending numeric tokens as numbers: from each token, the longest run of tokens
-  /// that is a number wins; the tokens are consumed.
+  /// that is a number wins; the tokens read are consumed. `keepingTail` reads only from the
+  /// oldest token (a full run) and keeps the tokens after what it consumed, so a number is never
+  /// cut by the run limit; each token starts a reading at most once, so the pass stays linear.
   private func flushNumbers(
     _ text: UnsafeBufferPointer<UInt8>, _ pending: inout [Range<Int>],
-    into matches: inout [PIIMatch]
+    into matches: inout [PIIMatch], keepingTail: Bool = false
   ) {
     guard !pending.isEmpty else { return }
-    defer { pending.removeAll(keepingCapacity: true) }
     var first = 0
+    defer { pending.removeFirst(first) }
     while first < pending.count {
+      if keepingTail, pending.count - first < Self.maximumRunTokens { break }
       var matched = false
       for last in stride(from: pending.count - 1, through: first, by: -1) {
         let range = pending[first].lowerBound..<pending[last].upperBound

@@ -220,6 +220,15 @@ struct PIIScannerTests {
     #expect(types(text) == [.email, .phone, .card, .ssn, .iban, .ip, .secret])
   }
 
+  @Test("numbers written next to each other are each found, past the run limit")
+  func adjacentNumbers() {
+    let text = "+44 20 7946 0958 4111 1111 1111 1111 123-45-6789 555-123-4567 1 2 3"
+    #expect(
+      found(text).map(\.1) == [
+        "+44 20 7946 0958", "4111 1111 1111 1111", "123-45-6789", "555-123-4567",
+      ])
+  }
+
   @Test("a type switched off is not looked for")
   func switchedOff() {
     let text = "ann@example.com 4111 1111 1111 1111 10.1.2.3"
