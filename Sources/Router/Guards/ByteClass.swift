@@ -28,7 +28,7 @@ enum ByteClass {
 
   @inline(__always)
   static func isAlphanumeric(_ byte: UInt8) -> Bool {
-    table[Int(byte)] & (digit | upper | lower) != 0
+    byte &- 48 < 10 || (byte | 0x20) &- 97 < 26
   }
 
   @inline(__always)
@@ -38,6 +38,6 @@ enum ByteClass {
 
   @inline(__always)
   static func isSpace(_ byte: UInt8) -> Bool {
-    table[Int(byte)] == space
+    byte == 0x20 || byte &- 0x09 < 5
   }
 }

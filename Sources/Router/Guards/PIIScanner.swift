@@ -67,9 +67,11 @@ public struct PIIScanner: Sendable {
     return matches
   }
 
-  private static let interesting =
+  @inline(__always)
+  private static var interesting: UInt16 {
     ByteClass.digit | ByteClass.upper | ByteClass.at | ByteClass.colon | ByteClass.dash
-    | ByteClass.underscore
+      | ByteClass.underscore
+  }
 
   /// Looks at one token with the detectors its classes call for; returns where the scan goes
   /// on (past the token, or past a multi-token match such as a PEM block or an IBAN).

@@ -22,8 +22,21 @@ public enum PIIType: String, Sendable, CaseIterable, Comparable {
     }
   }
 
+  /// The type's position in declaration order (its bit in `PIITypeSet`).
+  var ordinal: UInt8 {
+    switch self {
+    case .email: 0
+    case .phone: 1
+    case .card: 2
+    case .iban: 3
+    case .ssn: 4
+    case .ip: 5
+    case .secret: 6
+    }
+  }
+
   public static func < (lhs: PIIType, rhs: PIIType) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    lhs.ordinal < rhs.ordinal
   }
 }
 
@@ -41,6 +54,7 @@ public struct PIITypeSet: Sendable, Equatable, Hashable {
 
   public var isEmpty: Bool { bits == 0 }
 
+  @inline(__always)
   public func contains(_ type: PIIType) -> Bool {
     bits & Self.bit(type) != 0
   }
@@ -52,8 +66,9 @@ public struct PIITypeSet: Sendable, Equatable, Hashable {
   /// The types in the set, in declaration order.
   public var types: [PIIType] { PIIType.allCases.filter(contains) }
 
+  @inline(__always)
   private static func bit(_ type: PIIType) -> UInt8 {
-    1 << UInt8(PIIType.allCases.firstIndex(of: type)!)
+    1 << type.ordinal
   }
 }
 
