@@ -32,6 +32,15 @@ public struct PIIScanner: Sendable {
     var pending: [Range<Int>] = []  // numeric tokens waiting to be read as one number
     table.withUnsafeBufferPointer { table in
       while index < count {
+        if pending.isEmpty, index + 8 <= count {
+          // Between tokens: skip lower-case words and spaces eight bytes at a time, then back
+          // up to the start of the token the first other byte belongs to.
+          let skipped = index
+          while index + 8 <= count, Self.isPlainWord(text, at: index) { index += 8 }
+          if index > skipped {
+            while index > skipped, !ByteClass.isSpace(text[index - 1]) { index -= 1 }
+          }
+        }
         var classes = table[Int(text[index])]
         if classes == ByteClass.space {
           index += 1
@@ -65,6 +74,23 @@ public struct PIIScanner: Sendable {
       flushNumbers(text, &pending, into: &matches)
     }
     return matches
+  }
+
+  /// Whether the eight bytes at `index` are all lower-case ASCII letters or spaces (SWAR:
+  /// per-byte range checks in one 64-bit word; any byte of 0x80 or more fails).
+  @inline(__always)
+  private static func isPlainWord(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    let word = UInt64(
+      littleEndian: UnsafeRawPointer(text.baseAddress.unsafelyUnwrapped + index)
+        .loadUnaligned(as: UInt64.self))
+    let high: UInt64 = 0x8080_8080_8080_8080
+    let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    let ascii = ~word & high
+    let atLeastA = (word &+ 0x1F1F_1F1F_1F1F_1F1F) & high  // byte >= 0x61
+    let pastZ = (word &+ 0x0505_0505_0505_0505) & high  // byte >= 0x7B
+    let spaces = word ^ 0x2020_2020_2020_2020
+    let isSpace = ~(((spaces & low7) &+ low7) | spaces | low7)  // 0x80 where the byte was 0x20
+    return ((atLeastA & ~pastZ) | isSpace) & ascii == high
   }
 
   @inline(__always)
@@ -154,7 +180,7 @@ public struct PIIScanner: Sendable {
       guard text[index] &- 48 < 10 || "+()-.".utf8.contains(text[index]) else { return nil }
     }
     // A lone IPv4 address is left to the IP detector.
-    if text[start...].contains(UInt8(ascii: ".")),
+    if text[start..<end].contains(UInt8(ascii: ".")),
       IPAddressDetector.ipv4Length(UnsafeBufferPointer(rebasing: text[start..<end])) == end - start
     {
       return nil

@@ -1,12 +1,12 @@
 /// Payment card number checks: the Luhn checksum (ISO/IEC 7812-1 Annex B) and whether the
 /// issuer identification number and length belong to a card scheme in use.
 enum PaymentCardValidator {
-  /// Whether `digits` (values 0-9) pass the Luhn check.
-  static func passesLuhn(_ digits: ArraySlice<UInt8>) -> Bool {
+  /// Whether `digits` pass the Luhn check.
+  static func passesLuhn(_ digits: DigitRun) -> Bool {
     var sum = 0
     var double = false
-    for digit in digits.reversed() {
-      var value = Int(digit)
+    for index in stride(from: digits.count - 1, through: 0, by: -1) {
+      var value = Int(digits[index])
       if double {
         value *= 2
         if value > 9 { value -= 9 }
@@ -20,7 +20,7 @@ enum PaymentCardValidator {
   /// Whether a card number of these digits is plausible: a known scheme's prefix and length
   /// (Visa, Mastercard, American Express, Discover, JCB, Diners Club, UnionPay, Maestro, Mir)
   /// and a valid Luhn check digit.
-  static func isCardNumber(_ digits: ArraySlice<UInt8>) -> Bool {
+  static func isCardNumber(_ digits: DigitRun) -> Bool {
     let length = digits.count
     guard (13...19).contains(length), plausiblePrefix(digits, length: length) else {
       return false
@@ -28,11 +28,9 @@ enum PaymentCardValidator {
     return passesLuhn(digits)
   }
 
-  private static func plausiblePrefix(_ digits: ArraySlice<UInt8>, length: Int) -> Bool {
-    func prefix(_ count: Int) -> Int {
-      digits.prefix(count).reduce(0) { $0 * 10 + Int($1) }
-    }
-    switch digits.first! {
+  private static func plausiblePrefix(_ digits: DigitRun, length: Int) -> Bool {
+    func prefix(_ count: Int) -> Int { digits.prefixValue(count) }
+    switch digits[0] {
     case 4:  // Visa
       return length == 13 || length == 16 || length == 19
     case 5:  // Mastercard 51-55; Maestro 50, 56-59

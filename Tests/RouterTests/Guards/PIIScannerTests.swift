@@ -229,6 +229,14 @@ struct PIIScannerTests {
       ])
   }
 
+  @Test("values are found whatever their alignment after plain words", arguments: 0..<17)
+  func alignment(padding: Int) {
+    let prefix = String(repeating: "a", count: padding) + " plain words before "
+    let text = prefix + "ann@example.com then 4111 1111 1111 1111 and 10.0.0.1 after words"
+    #expect(found(text).map(\.1) == ["ann@example.com", "4111 1111 1111 1111", "10.0.0.1"])
+    #expect(found(prefix + "xAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPLE").map(\.0) == [.secret])
+  }
+
   @Test("a type switched off is not looked for")
   func switchedOff() {
     let text = "ann@example.com 4111 1111 1111 1111 10.1.2.3"
