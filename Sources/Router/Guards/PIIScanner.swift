@@ -1,8 +1,9 @@
 /// Finds personal data and secrets in text in one linear pass.
 ///
 /// The text is read as whitespace-separated tokens; a token's byte classes (gathered while
-/// finding its end) decide which detectors look at it, so plain words cost one table load per
-/// byte. Digit runs that span tokens (`4111 1111 1111 1111`, `+44 20 7946 0958`) are read as
+/// finding its end) decide which detectors look at it. Between tokens, text without any byte a
+/// value needs (digits, `@`, `:`, `-`, `_`) is skipped eight bytes at a time, and the scan backs
+/// up to the start of the token holding the first such byte. Digit runs that span tokens (`4111 1111 1111 1111`, `+44 20 7946 0958`) are read as
 /// a group of up to `maximumRunTokens` numeric tokens; IBANs written in groups of four are
 /// joined the same way. Matches never overlap and come in text order.
 public struct PIIScanner: Sendable {
@@ -76,8 +77,9 @@ public struct PIIScanner: Sendable {
     return matches
   }
 
-  /// Whether the eight bytes at `index` are all lower-case ASCII letters or spaces (SWAR:
-  /// per-byte range checks in one 64-bit word; any byte of 0x80 or more fails).
+  /// Whether the eight bytes at `index` hold none of the bytes a value needs (digits, `@`,
+  /// `:`, `-`, `_`): SWAR per-byte checks in one 64-bit word; bytes of 0x80 and more (UTF-8
+  /// beyond ASCII) count as plain.
   @inline(__always)
   private static func isPlainWord(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
     let word = UInt64(
@@ -85,18 +87,19 @@ public struct PIIScanner: Sendable {
         .loadUnaligned(as: UInt64.self))
     let high: UInt64 = 0x8080_8080_8080_8080
     let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-    let ascii = ~word & high
-    let atLeastA = (word &+ 0x1F1F_1F1F_1F1F_1F1F) & high  // byte >= 0x61
-    let pastZ = (word &+ 0x0505_0505_0505_0505) & high  // byte >= 0x7B
-    let spaces = word ^ 0x2020_2020_2020_2020
-    let isSpace = ~(((spaces & low7) &+ low7) | spaces | low7)  // 0x80 where the byte was 0x20
-    return ((atLeastA & ~pastZ) | isSpace) & ascii == high
+    let ascii = word & low7  // each byte below 0x80: no carry between bytes below
+    @inline(__always) func equals(_ byte: UInt64) -> UInt64 {
+      ~((ascii ^ (byte &* 0x0101_0101_0101_0101)) &+ low7) & high
+    }
+    let digitOrColon = (ascii &+ 0x5050_5050_5050_5050) & ~(ascii &+ 0x4545_4545_4545_4545) & high
+    let wanted = digitOrColon | equals(0x40) | equals(0x2D) | equals(0x5F)
+    return wanted & ~word == 0
   }
 
+  /// The byte classes some detector needs (what `isPlainWord` looks for).
   @inline(__always)
   private static var interesting: UInt16 {
-    ByteClass.digit | ByteClass.upper | ByteClass.at | ByteClass.colon | ByteClass.dash
-      | ByteClass.underscore
+    ByteClass.digit | ByteClass.at | ByteClass.colon | ByteClass.dash | ByteClass.underscore
   }
 
   /// Looks at one token with the detectors its classes call for; returns where the scan goes
@@ -113,12 +116,13 @@ public struct PIIScanner: Sendable {
         matches.append(PIIMatch(type: .secret, range: block))
         return block.upperBound
       }
-      if classes & ByteClass.upper != 0, SecretDetector.isBearerWord(text, token: token),
-        let next = nextToken(text, after: token.upperBound, sameLine: true),
-        let credential = SecretDetector.isBearerCredential(text, token: next)
+      if classes & ByteClass.digit != 0,
+        let previous = previousToken(text, before: token.lowerBound),
+        SecretDetector.isBearerWord(text, token: previous),
+        let credential = SecretDetector.isBearerCredential(text, token: token)
       {
         matches.append(PIIMatch(type: .secret, range: credential))
-        return next.upperBound
+        return token.upperBound
       }
       if classes & (ByteClass.digit | ByteClass.underscore | ByteClass.dash) != 0 {
         SecretDetector.findTokens(in: text, token: token, into: &matches)
@@ -271,16 +275,15 @@ public struct PIIScanner: Sendable {
 
   // MARK: - Helpers
 
-  private func nextToken(
-    _ text: UnsafeBufferPointer<UInt8>, after index: Int, sameLine: Bool
+  /// The token before `index` on the same line (only blanks between), if any.
+  private func previousToken(
+    _ text: UnsafeBufferPointer<UInt8>, before index: Int
   ) -> Range<Int>? {
-    var start = index
-    while start < text.count, ByteClass.isSpace(text[start]) {
-      if sameLine, text[start] == 0x0A { return nil }
-      start += 1
-    }
-    var end = start
-    while end < text.count, !ByteClass.isSpace(text[end]) { end += 1 }
+    var end = index
+    while end > 0, text[end - 1] == UInt8(ascii: " ") || text[end - 1] == 0x09 { end -= 1 }
+    guard end < index else { return nil }
+    var start = end
+    while start > 0, !ByteClass.isSpace(text[start - 1]), end - start < 8 { start -= 1 }
     return start < end ? start..<end : nil
   }
 

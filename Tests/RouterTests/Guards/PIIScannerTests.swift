@@ -182,6 +182,7 @@ struct PIIScannerTests {
       ("github_pat_11ABCDEFG0123456789_abcdefg", "github_pat_11ABCDEFG0123456789_abcdefg"),
       ("xoxb-1234567890-abcdefghij", "xoxb-1234567890-abcdefghij"),
       ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x1", "eyJhbGciOiJIUzI1NiJ9.e30.x1"),
+      ("send it with the header bearer abcdefghij0123456789xyz", "abcdefghij0123456789xyz"),
     ])
   func secret(text: String, value: String) {
     let result = found(text)
