@@ -77,7 +77,9 @@ extension RouterConfigurationParser {
   }
 
   private func parseJailbreak(_ node: Node, into settings: inout GuardSettings) {
-    let keys = ["action", "threshold", "attack_examples_file", "benign_examples_file"]
+    let keys = [
+      "action", "threshold", "max_scan_bytes", "attack_examples_file", "benign_examples_file",
+    ]
     guard let fields = reader.mapping(node, at: "guards.jailbreak", keys: keys) else { return }
     if let node = fields["action"],
       let action = action(node, at: "guards.jailbreak.action", as: JailbreakAction.self)
@@ -88,6 +90,11 @@ extension RouterConfigurationParser {
       let value = reader.double(node, at: "guards.jailbreak.threshold", in: 0.01...1)
     {
       settings.jailbreakThreshold = value
+    }
+    if let node = fields["max_scan_bytes"],
+      let value = reader.int(node, at: "guards.jailbreak.max_scan_bytes", in: 0...(1 << 30))
+    {
+      settings.jailbreakMaxScanBytes = value
     }
     for (key, isAttack) in [("attack_examples_file", true), ("benign_examples_file", false)] {
       let path = "guards.jailbreak.\(key)"

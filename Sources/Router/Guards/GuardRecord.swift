@@ -25,11 +25,15 @@ public struct GuardRecord: Sendable, Equatable {
   public var jailbreakAction: JailbreakAction
   /// The score reached the threshold.
   public var jailbreakDetected: Bool
+  /// A message was longer than `guards.jailbreak.max_scan_bytes`: only its head and tail were
+  /// scored.
+  public var jailbreakTruncated: Bool
 
   public init(
     decision: Decision, reason: String? = nil, piiTypes: [PIIType] = [],
     piiAction: PIIAction = .allow, jailbreakScore: Double? = nil,
-    jailbreakAction: JailbreakAction = .off, jailbreakDetected: Bool = false
+    jailbreakAction: JailbreakAction = .off, jailbreakDetected: Bool = false,
+    jailbreakTruncated: Bool = false
   ) {
     self.decision = decision
     self.reason = reason
@@ -38,5 +42,6 @@ public struct GuardRecord: Sendable, Equatable {
     self.jailbreakScore = jailbreakScore
     self.jailbreakAction = jailbreakAction
     self.jailbreakDetected = jailbreakDetected
+    self.jailbreakTruncated = jailbreakTruncated
   }
 }

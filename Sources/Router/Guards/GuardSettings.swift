@@ -41,6 +41,9 @@ public struct GuardSettings: Sendable, Equatable {
   public var piiTypes: PIITypeSet
   /// `guards.jailbreak.threshold`: the score at or above which the jailbreak action applies.
   public var jailbreakThreshold: Double
+  /// `guards.jailbreak.max_scan_bytes`: of a longer message, the first and last half of this
+  /// many bytes are scored (0: every byte).
+  public var jailbreakMaxScanBytes: Int
   /// Training examples of jailbreak and prompt-injection attempts
   /// (`guards.jailbreak.attack_examples_file`).
   public var attackExamples: [String]
@@ -51,17 +54,22 @@ public struct GuardSettings: Sendable, Equatable {
   /// 0.7: chosen on the tuning sets (no false positive on 400 ordinary questions; see the
   /// README's guard figures).
   public static let defaultJailbreakThreshold = 0.7
+  /// 4096: where instructions to a model sit (the start and the end of a message), and a bound
+  /// on the scorer's cost, about 14 µs per KiB read (see the README's guard figures).
+  public static let defaultJailbreakMaxScanBytes = 4096
 
   public init(
     defaultPolicy: GuardPolicy = GuardPolicy(), modelPolicies: [String: GuardPolicy] = [:],
     piiTypes: PIITypeSet = .all,
     jailbreakThreshold: Double = GuardSettings.defaultJailbreakThreshold,
+    jailbreakMaxScanBytes: Int = GuardSettings.defaultJailbreakMaxScanBytes,
     attackExamples: [String] = [], benignExamples: [String] = []
   ) {
     self.defaultPolicy = defaultPolicy
     self.modelPolicies = modelPolicies
     self.piiTypes = piiTypes
     self.jailbreakThreshold = jailbreakThreshold
+    self.jailbreakMaxScanBytes = jailbreakMaxScanBytes
     self.attackExamples = attackExamples
     self.benignExamples = benignExamples
   }

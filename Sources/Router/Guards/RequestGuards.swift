@@ -39,11 +39,29 @@ public final class RequestGuards: Sendable {
     if scoreJailbreak, let scorer {
       var best = 0.0
       for value in request.textValues where Self.isUserText(value, in: request) {
-        best = max(best, scorer.score(value.text))
+        let (score, truncated) = jailbreakScore(value.text, scorer: scorer)
+        best = max(best, score)
+        if truncated { findings.jailbreakTruncated = true }
       }
       findings.jailbreakScore = best
     }
     return findings
+  }
+
+  /// The score of one text; of a text over `max_scan_bytes`, the higher of its head's and its
+  /// tail's (`QueryWindow`, cut at word boundaries), and `truncated` set.
+  private func jailbreakScore(
+    _ text: String, scorer: any PromptInjectionScorer
+  ) -> (score: Double, truncated: Bool) {
+    let limit = settings.jailbreakMaxScanBytes
+    guard limit > 0, text.utf8.count > limit else { return (scorer.score(text), false) }
+    var text = text
+    return text.withUTF8 { bytes in
+      let window = QueryWindow(bytes, limit: limit)
+      let head = String(decoding: bytes[window.head], as: UTF8.self)
+      let tail = String(decoding: bytes[window.tail], as: UTF8.self)
+      return (max(scorer.score(head), scorer.score(tail)), true)
+    }
   }
 
   private static func isUserText(_ value: OpenAIRequest.TextValue, in request: OpenAIRequest)
@@ -65,4 +83,6 @@ struct GuardFindings {
   var piiTypes: [PIIType] = []
   /// The jailbreak score, when scored.
   var jailbreakScore: Double?
+  /// A message was longer than `max_scan_bytes`: only its head and tail were scored.
+  var jailbreakTruncated = false
 }

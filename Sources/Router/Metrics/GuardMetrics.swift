@@ -5,6 +5,7 @@ public import Metrics
 struct GuardMetrics: Sendable {
   let piiDetections: CounterFamily
   let jailbreakDetections: CounterFamily
+  let jailbreakTruncated: Counter
   let duration: Histogram
 
   init(registry: MetricsRegistry) {
@@ -18,6 +19,10 @@ struct GuardMetrics: Sendable {
       help: "Requests whose jailbreak score reached the threshold, by the action taken "
         + "(flag, block).",
       labelNames: ["action"])
+    jailbreakTruncated = registry.counter(
+      "semantic_router_guard_jailbreak_truncated",
+      help: "Requests with a message longer than guards.jailbreak.max_scan_bytes, of which only "
+        + "the head and tail were scored.")
     duration = registry.histogram(
       "semantic_router_guard_duration_seconds",
       help: "Time the request guards took for one request (PII scan and jailbreak score).",
@@ -32,5 +37,6 @@ struct GuardMetrics: Sendable {
     if record.jailbreakDetected {
       jailbreakDetections.labels(record.jailbreakAction.rawValue).increment()
     }
+    if record.jailbreakTruncated { jailbreakTruncated.increment() }
   }
 }

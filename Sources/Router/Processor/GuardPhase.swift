@@ -45,7 +45,8 @@ enum GuardPhase {
     let findings = guards.inspect(request, scoreJailbreak: policy.jailbreak != .off)
     var record = GuardRecord(
       decision: .allow, piiTypes: findings.piiTypes, piiAction: policy.pii,
-      jailbreakScore: findings.jailbreakScore, jailbreakAction: policy.jailbreak)
+      jailbreakScore: findings.jailbreakScore, jailbreakAction: policy.jailbreak,
+      jailbreakTruncated: findings.jailbreakTruncated)
     if let score = findings.jailbreakScore, score >= settings.jailbreakThreshold {
       record.jailbreakDetected = true
     }

@@ -31,6 +31,9 @@ enum GuardSpanAttributes {
     if let score = record.jailbreakScore {
       span.setAttribute("semantic_router.guard.jailbreak.score", score)
     }
+    if record.jailbreakTruncated {
+      span.setAttribute("semantic_router.guard.jailbreak.truncated", true)
+    }
     if !types.isEmpty {
       span.addEvent(
         "gen_ai.security.finding",

@@ -43,6 +43,7 @@ import Testing
           jailbreak:
             action: "off"
             threshold: 0.9
+            max_scan_bytes: 0
         \(Self.examples)
         """)
     let guards = try #require(configuration.guards)
@@ -52,6 +53,7 @@ import Testing
     #expect(guards.policy(forModel: "unknown") == guards.defaultPolicy)
     #expect(guards.piiTypes == PIITypeSet([.email, .card]))
     #expect(guards.jailbreakThreshold == 0.9)
+    #expect(guards.jailbreakMaxScanBytes == 0)
     #expect(!guards.attackExamples.isEmpty && !guards.benignExamples.isEmpty)
     #expect(!guards.isUniform)
   }
@@ -68,6 +70,7 @@ import Testing
     #expect(guards.defaultPolicy == GuardPolicy(pii: .allow, jailbreak: .off))
     #expect(guards.piiTypes == .all)
     #expect(guards.jailbreakThreshold == GuardSettings.defaultJailbreakThreshold)
+    #expect(guards.jailbreakMaxScanBytes == 4096)
   }
 
   @Test func badGuardSettings_areReportedWithKeyAndLine() {

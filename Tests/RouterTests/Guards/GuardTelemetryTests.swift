@@ -51,8 +51,9 @@ import Tracing
     let span = try guardSpan(
       GuardRecord(
         decision: .modify, piiTypes: [.ip], piiAction: .redact, jailbreakScore: 0.91,
-        jailbreakAction: .flag, jailbreakDetected: true))
+        jailbreakAction: .flag, jailbreakDetected: true, jailbreakTruncated: true))
     #expect(span.attribute("gen_ai.security.decision.type") == .string("modify"))
+    #expect(span.attribute("semantic_router.guard.jailbreak.truncated") == .bool(true))
     #expect(span.attribute("gen_ai.security.content.redacted") == .bool(true))
     #expect(span.attribute("semantic_router.guard.jailbreak.score") == .double(0.91))
     #expect(span.attribute("semantic_router.guard.jailbreak.action") == .string("flag"))
@@ -70,7 +71,7 @@ import Tracing
       GuardRecord(
         decision: .deny, reason: "jailbreak_detected", piiTypes: [.email, .phone],
         piiAction: .redact, jailbreakScore: 0.95, jailbreakAction: .block,
-        jailbreakDetected: true))
+        jailbreakDetected: true, jailbreakTruncated: true))
     observer.guardsStarted()
     observer.guardsFinished(GuardRecord(decision: .modify, piiTypes: [.email], piiAction: .redact))
     let text = registry.renderPrometheusText()
@@ -81,6 +82,7 @@ import Tracing
       text.contains(
         #"semantic_router_guard_pii_detections_total{type="phone",action="redact"} 1"#))
     #expect(text.contains(#"semantic_router_guard_jailbreak_detections_total{action="block"} 1"#))
+    #expect(text.contains("semantic_router_guard_jailbreak_truncated_total 1"))
     #expect(text.contains("semantic_router_guard_duration_seconds_count 2"))
   }
 }
