@@ -102,7 +102,11 @@ extension RouterConfigurationParser {
         continue
       }
       let examples = files.flatMap { readExamples($0, node: node, at: path) }
-      if isAttack { settings.attackExamples += examples } else { settings.benignExamples += examples }
+      if isAttack {
+        settings.attackExamples += examples
+      } else {
+        settings.benignExamples += examples
+      }
     }
   }
 

@@ -3,9 +3,9 @@
 /// The text is read as whitespace-separated tokens; a token's byte classes (gathered while
 /// finding its end) decide which detectors look at it. Between tokens, text without any byte a
 /// value needs (digits, `@`, `:`, `-`, `_`) is skipped eight bytes at a time, and the scan backs
-/// up to the start of the token holding the first such byte. Digit runs that span tokens (`4111 1111 1111 1111`, `+44 20 7946 0958`) are read as
-/// a group of up to `maximumRunTokens` numeric tokens; IBANs written in groups of four are
-/// joined the same way. Matches never overlap and come in text order.
+/// up to the start of the token holding the first such byte. Digit runs that span tokens
+/// (`4111 1111 1111 1111`, `+44 20 7946 0958`) are read as a group of up to
+/// `maximumRunTokens` numeric tokens; IBANs written in groups of four are joined the same way. Matches never overlap and come in text order.
 public struct PIIScanner: Sendable {
   /// The types looked for.
   public let types: PIITypeSet

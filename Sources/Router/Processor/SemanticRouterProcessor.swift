@@ -8,8 +8,7 @@ import Logging
 ///   for every other request Envoy is told to skip the rest of the exchange.
 /// - Request body (BUFFERED): parsed and classified once by the request phases
 ///   (`RequestParsePhase` → `GuardPhase` → `ClassifyPhase` → `RoutePhase` → `CachePhase` →
-///   `AnswerPhase`,
-///   over one `RoutedRequest`); the routing headers are set with
+///   `AnswerPhase`, over one `RoutedRequest`); the routing headers are set with
 ///   `clear_route_cache`, and for "auto" the body's `model` is rewritten (with `content-length`).
 ///   A semantic-cache hit is answered at once; bad input gets an OpenAI-style 400/404/413.
 /// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;

@@ -51,7 +51,8 @@ struct GuardCostBenchmark {
         let found = requests.map { request in
           request.textValues.reduce(0) { $0 + scanner.scan($1.text).count }
         }
-        let expected = kind == "pii" ? requests.map { Self.plantedCount(in: $0) } : found.map { _ in 0 }
+        let expected =
+          kind == "pii" ? requests.map { Self.plantedCount(in: $0) } : found.map { _ in 0 }
         guard found == expected else {
           throw BenchmarkArguments.Failure(
             "\(kind) \(size)-byte bodies: the scan found \(found.prefix(4)), expected "
@@ -66,7 +67,8 @@ struct GuardCostBenchmark {
             for index in 0..<count {
               work(requests[index % requests.count], bodies[index % bodies.count])
             }
-            samples.append(CPUTime.onThisThread().since(start) / Double(count) / (Double(size) / 1024))
+            let micros = CPUTime.onThisThread().since(start)
+            samples.append(micros / Double(count) / (Double(size) / 1024))
           }
           return samples.sorted()[samples.count / 2]
         }
@@ -81,7 +83,9 @@ struct GuardCostBenchmark {
         let parse = perKiB { _, body in
           sink &+= (try? OpenAIRequest.parse(body, endpoint: .chatCompletions))?.messages.count ?? 0
         }
-        let classify = perKiB { request, _ in sink &+= router.classify(request).category.utf8.count }
+        let classify = perKiB { request, _ in
+          sink &+= router.classify(request).category.utf8.count
+        }
         if sink == 42 { print("") }  // keeps the results alive
         try ResultLine.write([
           "benchmark": "guards", "body_bytes": size, "kind": kind, "requests_per_round": count,

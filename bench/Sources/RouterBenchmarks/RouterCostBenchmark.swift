@@ -142,7 +142,8 @@ struct RouterCostBenchmark {
         throw BenchmarkArguments.Failure("the span pipeline did not shut down in time")
       }
       // The guard span comes on top when the config has guards.
-      let spansPerRequest = SpanCostBenchmark.spansPerRequest + (configuration.guards == nil ? 0 : 1)
+      let spansPerRequest =
+        SpanCostBenchmark.spansPerRequest + (configuration.guards == nil ? 0 : 1)
       let expected = UInt64(tracedRequests * spansPerRequest)
       guard figures.spansExported == expected, figures.spansDroppedQueueFull == 0 else {
         throw BenchmarkArguments.Failure(
