@@ -64,24 +64,24 @@ enum GuardPhase {
     if !findings.piiTypes.isEmpty, policy.pii == .block {
       record.decision = .deny
       record.reason = "pii_detected"
-      let types = findings.piiTypes.map(\.rawValue).joined(separator: ", ")
-      outcome.block = (
-        "pii_detected",
-        "The request was refused: it contains personal data or secrets (\(types)). "
-          + "Remove them and send it again."
-      )
+      outcome.block = ("pii_detected", blockedPIIMessage(findings.piiTypes))
       return outcome
     }
     if !findings.piiTypes.isEmpty, policy.pii == .redact {
-      record.decision = .modify
-      outcome.body = PIIRedactor.redact(
+      let redacted = PIIRedactor.redact(
         body: body, values: request.textValues, matches: findings.matches)
-      outcome.bodyRewritten = true
-      do {
-        outcome.request = try OpenAIRequest.parse(outcome.body, endpoint: request.endpoint)
-      } catch {
-        preconditionFailure("a redacted body no longer parses: \(error)")
+      guard let reparsed = try? OpenAIRequest.parse(redacted, endpoint: request.endpoint) else {
+        // Cannot happen (only string literals are replaced by string literals); if it did,
+        // the values must still not pass: refuse rather than forward them.
+        record.decision = .deny
+        record.reason = "pii_detected"
+        outcome.block = ("pii_detected", blockedPIIMessage(findings.piiTypes))
+        return outcome
       }
+      record.decision = .modify
+      outcome.body = redacted
+      outcome.request = reparsed
+      outcome.bodyRewritten = true
       if var classification = outcome.classification {
         classification.vector = router.classify(outcome.request).vector
         outcome.classification = classification
@@ -92,6 +92,13 @@ enum GuardPhase {
       outcome.upstreamHeaders.append((jailbreakHeader, formatScore(score)))
     }
     return outcome
+  }
+
+  /// The `pii_detected` message: the types found, never the values.
+  static func blockedPIIMessage(_ types: [PIIType]) -> String {
+    let names = types.map(\.rawValue).joined(separator: ", ")
+    return "The request was refused: it contains personal data or secrets (\(names)). "
+      + "Remove them and send it again."
   }
 
   /// A score with three decimals (`0.931`).
