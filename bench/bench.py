@@ -14,6 +14,8 @@
 3. CPU per exported span of our tracing pipeline (RouterBenchmarks `spans`) beside the
    OpenTelemetry Python SDK (bench/otel_python_spans.py), both exporting OTLP/gRPC to
    bench/otlp_sink.py.
+4. The request guards' CPU per KiB of prompt (RouterBenchmarks `guards`: PII scan, jailbreak
+   scorer) beside parse and classify, on prose and PII-dense bodies (`--parts guards` alone).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ LABELS = {
 }
 #: Setups that run the full router (`serve --config`) behind bench/envoy/router.yaml.
 FULL_ROUTER = ("full", "traced")
-PARTS = ["envoy", "router-cpu", "spans"]
+PARTS = ["envoy", "router-cpu", "spans", "guards"]
 CONNECTIONS = 16
 #: Requests that fill the router's semantic cache (its max_entries in the shipped config)
 #: before the measurement, so measured requests look up a full cache and miss.
@@ -160,14 +162,16 @@ class Plain(stack.ManagedProcess):
 
 
 def shipped_config() -> dict:
-  """deploy/router-config.yaml as a dict, its `examples_file` paths made absolute so a copy
-  written elsewhere still finds them."""
+  """deploy/router-config.yaml as a dict, its example file paths (categories and the jailbreak
+  guard) made absolute so a copy written elsewhere still finds them."""
   config = yaml.safe_load(DEPLOY_CONFIG.read_text())
-  for category in config["categories"]:
-    files = category.get("examples_file")
+  jailbreak = config.get("guards", {}).get("jailbreak", {})
+  for section, key in [*((c, "examples_file") for c in config["categories"]),
+                       (jailbreak, "attack_examples_file"), (jailbreak, "benign_examples_file")]:
+    files = section.get(key)
     if files is not None:
       listed = files if isinstance(files, list) else [files]
-      category["examples_file"] = [str(DEPLOY_CONFIG.parent / name) for name in listed]
+      section[key] = [str(DEPLOY_CONFIG.parent / name) for name in listed]
   return config
 
 
@@ -570,6 +574,45 @@ def run_router_cpu(args, bin_dir: Path, workdir: Path) -> list[str]:
   return lines
 
 
+# MARK: - 4. Guards
+
+
+def run_guards(args, bin_dir: Path) -> list[str]:
+  print("guard CPU per KiB (RouterBenchmarks guards) ...", file=sys.stderr, flush=True)
+  words = sorted(str(p) for p in CLASSIFIER_DIR.glob("*.txt"))
+  out = subprocess.run(
+    [str(bin_dir / "RouterBenchmarks"), "guards", "--config", str(DEPLOY_CONFIG),
+     "--words", *words, "--kib", str(args.guard_kib), "--rounds", str(args.cpu_rounds)],
+    capture_output=True, text=True, timeout=900)
+  if out.returncode != 0:
+    raise RuntimeError(f"RouterBenchmarks guards failed:\n{out.stderr}")
+  results = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+  lines = [
+    "### Request guards, CPU per KiB of prompt",
+    "",
+    "RouterBenchmarks `guards` (release build), the request thread's CPU "
+    "(CLOCK_THREAD_CPUTIME_ID), median of "
+    f"{args.cpu_rounds} round(s) of {args.guard_kib:,} KiB: the PII scan (all seven types) over "
+    "every text value of the request, the lexical jailbreak scorer (shipped examples) over the "
+    "user's text, and beside them the OpenAI parse and the classification of the same bodies "
+    "(deploy/router-config.yaml: the classifier reads 512 bytes of a long query, so its cost per "
+    "KiB falls with size). Bodies: bench.py's chat completion of natural questions (prose), and "
+    "the same with an e-mail, a phone number, a card number, an IPv4 address and an AWS key "
+    "every 512 bytes (pii); an untimed pass checks the scan finds exactly what was planted.",
+    "",
+    "| body | kind | PII scan µs/KiB | jailbreak µs/KiB | parse µs/KiB | classify µs/KiB |",
+    "|---:|---|---:|---:|---:|---:|",
+  ]
+  for r in results:
+    lines.append(
+      f"| {r['body_bytes']:,} B | {r['kind']} | {r['pii_scan_cpu_us_per_kib']:.2f} | "
+      f"{r['jailbreak_cpu_us_per_kib']:.2f} | {r['parse_cpu_us_per_kib']:.2f} | "
+      f"{r['classify_cpu_us_per_kib']:.2f} |")
+  worst = max(r["pii_scan_cpu_us_per_kib"] for r in results)
+  lines += ["", f"Goal: PII scan <= 2 µs per KiB; worst here {worst:.2f} µs."]
+  return lines
+
+
 # MARK: - 3. Span cost
 
 
@@ -692,6 +735,7 @@ def main() -> int:
   args.no_rss = args.no_rss or quick
   args.cpu_requests = 10_000 if quick else 50_000
   args.cpu_rounds = 1 if quick else 3
+  args.guard_kib = 20_000 if quick else 200_000
   args.spans = 50_000 if quick else 200_000
   args.python_spans = 5_000 if quick else 20_000
   args.span_rounds = 1 if quick else 3
@@ -723,6 +767,8 @@ def main() -> int:
       sections.append(run_router_cpu(args, bin_dir, workdir))
     if "spans" in parts:
       sections.append(run_spans(args, bin_dir))
+    if "guards" in parts:
+      sections.append(run_guards(args, bin_dir))
   finally:
     shutil.rmtree(workdir, ignore_errors=True)
   lines = []

@@ -31,10 +31,12 @@ from vllm_stub_process import VLLMStubProcess  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "deploy" / "router-config.yaml"
 
-#: The router's five span names; the first is the root of the other four.
+#: The router's span names with the shipped config (guards on); the first is the root of the
+#: others.
 ROOT_SPAN = "semantic_router.request.received"
+GUARD_SPAN = "apply_guardrail semantic-router"
 CHILD_SPANS = (
-  "semantic_router.classification", "semantic_router.cache.lookup",
+  GUARD_SPAN, "semantic_router.classification", "semantic_router.cache.lookup",
   "semantic_router.routing.decision", "semantic_router.upstream.request",
 )
 ROUTER_SPANS = (ROOT_SPAN, *CHILD_SPANS)
@@ -72,7 +74,8 @@ def write_router_config(
   tracing: dict[str, Any] | None = None, cache: bool = True,
 ) -> Path:
   """Writes deploy/router-config.yaml with each model's endpoints replaced by
-  `endpoints[model] = [(endpoint name, port on 127.0.0.1), ...]`, example files made absolute,
+  `endpoints[model] = [(endpoint name, port on 127.0.0.1), ...]`, example files (categories'
+  and the jailbreak guard's) made absolute,
   the semantic cache on or off, and `tracing` as `observability.tracing` (off when None)."""
   config = yaml.safe_load(DEFAULT_CONFIG.read_text())
   for model in config["models"]:
@@ -85,6 +88,12 @@ def write_router_config(
     if files is not None:
       files = [files] if isinstance(files, str) else files
       category["examples_file"] = [str(DEFAULT_CONFIG.parent / f) for f in files]
+  jailbreak = config.get("guards", {}).get("jailbreak", {})
+  for key in ("attack_examples_file", "benign_examples_file"):
+    files = jailbreak.get(key)
+    if files is not None:
+      files = [files] if isinstance(files, str) else files
+      jailbreak[key] = [str(DEFAULT_CONFIG.parent / f) for f in files]
   config["semantic_cache"]["enabled"] = cache
   config["observability"] = {"tracing": tracing or {"enabled": False}}
   path = Path(path)

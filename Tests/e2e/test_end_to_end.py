@@ -242,7 +242,8 @@ def check_routed_request(
     assert child.end_time_unix_nano <= root.end_time_unix_nano, name
   assert upstream.kind == "CLIENT"
   router_span_count = sum(1 for s in spans if s.service_name == ROUTER_SERVICE)
-  assert router_span_count == 5, [s.name for s in spans if s.service_name == ROUTER_SERVICE]
+  assert router_span_count == len(ROUTER_SPANS), [
+    s.name for s in spans if s.service_name == ROUTER_SERVICE]
 
   # The request reached exactly one backend, carrying this trace; the backend's span hangs under
   # the span named by the traceparent it received: our upstream span, or Envoy's when Envoy
@@ -326,8 +327,8 @@ def test_envoy_spans_join_the_same_tree(
       check_routed_request(receiver, found, request, category, models, envoy_tracing=True)
 
     # The shipped client example through the same stack: six connected trees, each holding
-    # the client (`openai.response` for the Responses API example), Envoy, the router's five
-    # spans and the backend.
+    # the client (`openai.response` for the Responses API example), Envoy, the router's spans
+    # and the backend.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(SEMANTIC_ROUTER_URL=routed.url, OTLP_ENDPOINT=receiver.url,
                EXPLICIT_MODEL=backends[-1].model)
@@ -342,7 +343,7 @@ def test_envoy_spans_join_the_same_tree(
         trace_id, [client_span, *ENVOY_SPANS, *ROUTER_SPANS, BACKEND_SPAN])
       top = assert_connected_tree(spans)
       assert top.service_name == "openai-client-example" and top.name.startswith("example_")
-      assert sum(1 for s in spans if s.service_name == ROUTER_SERVICE) == 5
+      assert sum(1 for s in spans if s.service_name == ROUTER_SERVICE) == len(ROUTER_SPANS)
 
 
 def test_always_off_records_no_router_spans_and_routes_the_same(

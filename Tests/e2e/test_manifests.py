@@ -33,7 +33,7 @@ COMPOSE_FILES = [DEPLOY / "docker-compose.yml", DEPLOY / "tracing" / "docker-com
 ROUTER_TOP_LEVEL_KEYS = {
   "models", "default_model", "categories", "fallback_category", "classifier",
   "auto_model_names", "routing_headers", "max_body_bytes", "unknown_model", "semantic_cache",
-  "observability", "server",
+  "observability", "server", "guards",
 }
 
 

@@ -15,7 +15,8 @@ Endpoints:
                               off (404), as for a backend that does not serve the API
   GET  /v1/models             the served model
   GET  /health                200, empty body (as vLLM)
-  GET  /debug/requests        the most recent requests seen (path, model, headers, ...) for tests
+  GET  /debug/requests        the most recent requests seen (path, model, headers, body text, ...)
+                              for tests
   DELETE /debug/requests      forget them
 
 Token counts are deterministic so tests can predict them: prompt tokens are the whitespace
@@ -325,14 +326,14 @@ class StubHandler(BaseHTTPRequestHandler):
       if not isinstance(body, dict):
         raise ValueError("the request body must be a JSON object")
     except ValueError as error:
-      self._record(path, None, False)
+      self._record(path, None, False, raw)
       self._send_error(HTTPError(HTTPStatus.BAD_REQUEST, f"invalid JSON body: {error}"))
       return
-    self._generate(path, body)
+    self._generate(path, body, raw)
 
   # MARK: - Generation
 
-  def _generate(self, path: str, body: dict[str, Any]) -> None:
+  def _generate(self, path: str, body: dict[str, Any], raw: bytes) -> None:
     settings = self.server.settings
     responses = path == "/v1/responses"
     chat = path == "/v1/chat/completions" or responses
@@ -340,7 +341,7 @@ class StubHandler(BaseHTTPRequestHandler):
     requested_model = body.get("model") if isinstance(body.get("model"), str) else None
     # Echo the model the request named (after a router rewrote it), like a server of that model.
     model = requested_model or settings.model
-    self._record(path, requested_model, stream)
+    self._record(path, requested_model, stream, raw)
 
     parent = extract({key.lower(): value for key, value in self.headers.items()})
     with self.server.tracer.start_as_current_span(
@@ -502,10 +503,11 @@ class StubHandler(BaseHTTPRequestHandler):
 
   # MARK: - HTTP plumbing
 
-  def _record(self, path: str, model: str | None, stream: bool) -> None:
+  def _record(self, path: str, model: str | None, stream: bool, raw: bytes) -> None:
     self.server.request_log.append({
       "time": time.time(), "method": self.command, "path": path, "model": model,
       "stream": stream, "headers": {k.lower(): v for k, v in self.headers.items()},
+      "body": raw.decode("utf-8", errors="replace"),
     })
 
   def _read_body(self) -> bytes:

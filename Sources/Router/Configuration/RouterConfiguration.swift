@@ -31,6 +31,8 @@ public struct RouterConfiguration: Sendable, Equatable {
   public var logging = LoggingSettings()
   /// `server:`, the ext_proc listener's limits.
   public var server: ServerSettings
+  /// `guards:` (with `models[].guards`): PII and jailbreak guards; nil when not configured.
+  public var guards: GuardSettings?
 
   public init(
     models: [ModelConfiguration],
@@ -44,7 +46,7 @@ public struct RouterConfiguration: Sendable, Equatable {
     unknownModel: UnknownModelPolicy = .reject,
     semanticCache: SemanticCacheSettings = SemanticCacheSettings(),
     tracing: TracingSettings = TracingSettings(),
-    server: ServerSettings = ServerSettings()
+    server: ServerSettings = ServerSettings(), guards: GuardSettings? = nil
   ) {
     self.models = models
     self.defaultModel = defaultModel
@@ -61,6 +63,7 @@ public struct RouterConfiguration: Sendable, Equatable {
     self.semanticCache = semanticCache
     self.tracing = tracing
     self.server = server
+    self.guards = guards
   }
 
   /// 1 MiB: Envoy's default per-connection buffer limit, and far above any chat prompt.

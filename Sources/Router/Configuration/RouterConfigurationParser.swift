@@ -4,7 +4,7 @@ import Yams
 /// Turns a composed YAML tree into a `RouterConfiguration`, checking shapes, value ranges and
 /// cross references, and collecting every problem with its key path and line.
 final class RouterConfigurationParser {
-  private let reader = YAMLNodeReader()
+  let reader = YAMLNodeReader()
   private let baseDirectory: String
 
   init(baseDirectory: String) {
@@ -16,7 +16,7 @@ final class RouterConfigurationParser {
   static let topLevelKeys = [
     "models", "default_model", "categories", "fallback_category", "classifier",
     "auto_model_names", "routing_headers", "max_body_bytes", "unknown_model", "semantic_cache",
-    "observability", "server",
+    "observability", "server", "guards",
   ]
 
   /// A parsed model with the nodes needed to locate reference errors.
@@ -27,6 +27,8 @@ final class RouterConfigurationParser {
     var categoryNodes: [(String, Node)]
     /// (endpoint, node of its name)
     var endpointNodes: [(EndpointConfiguration, Node)]
+    /// `guards:` of this model, if written.
+    var guards: ModelGuardOverride?
   }
 
   /// The configuration, or nil when the tree is unusable; check `issues` either way.
@@ -86,6 +88,8 @@ final class RouterConfigurationParser {
     if let node = top["server"] {
       configuration.server = parseServer(node)
     }
+    let guardOverrides = models.compactMap { model in model.guards.map { (model.model.name, $0) } }
+    configuration.guards = parseGuards(top["guards"], overrides: guardOverrides)
     if let node = top["observability"],
       let observability = reader.mapping(
         node, at: "observability", keys: ["tracing", "logging", "access_log"])
@@ -163,7 +167,7 @@ final class RouterConfigurationParser {
   }
 
   /// One example per line; blank lines and lines starting with `#` are skipped.
-  private func readExamples(_ file: String, node: Node, at path: String) -> [String] {
+  func readExamples(_ file: String, node: Node, at path: String) -> [String] {
     let fullPath = file.hasPrefix("/") ? file : "\(baseDirectory)/\(file)"
     guard let text = try? String(contentsOfFile: fullPath, encoding: .utf8) else {
       reader.fail(path, node, "cannot read examples file '\(fullPath)'")
@@ -176,9 +180,8 @@ final class RouterConfigurationParser {
   }
 
   private func parseModel(_ node: Node, at path: String) -> ParsedModel? {
-    guard
-      let fields = reader.mapping(node, at: path, keys: ["name", "category", "endpoints", "apis"])
-    else { return nil }
+    let keys = ["name", "category", "endpoints", "apis", "guards"]
+    guard let fields = reader.mapping(node, at: path, keys: keys) else { return nil }
     let modelAPIs = fields["apis"].flatMap { parseAPIs($0, at: "\(path).apis") }
     guard let nameNode = fields["name"] else {
       reader.fail("\(path).name", node, "required key is missing")
@@ -213,7 +216,8 @@ final class RouterConfigurationParser {
     let model = ModelConfiguration(
       name: name, categories: categoryNodes.map(\.0), endpoints: endpoints.map(\.0))
     return ParsedModel(
-      model: model, nameNode: nameNode, categoryNodes: categoryNodes, endpointNodes: endpoints)
+      model: model, nameNode: nameNode, categoryNodes: categoryNodes, endpointNodes: endpoints,
+      guards: fields["guards"].flatMap { parseModelGuards($0, at: "\(path).guards") })
   }
 
   private func parseEndpoint(

@@ -13,6 +13,14 @@ public final class CompositeRequestObserver: RequestObserver {
     for observer in observers { observer.requestStarted(method: method, path: path, headers: headers) }
   }
 
+  public func guardsStarted() {
+    for observer in observers { observer.guardsStarted() }
+  }
+
+  public func guardsFinished(_ record: GuardRecord) {
+    for observer in observers { observer.guardsFinished(record) }
+  }
+
   public func classificationStarted() {
     for observer in observers { observer.classificationStarted() }
   }

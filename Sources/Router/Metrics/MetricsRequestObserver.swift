@@ -10,6 +10,7 @@ public final class MetricsRequestObserver: RequestObserver {
   private var classificationStart: ContinuousClock.Instant
   private var firstTokenTime: ContinuousClock.Instant?
   private var responseEndTime: ContinuousClock.Instant?
+  private var guardsStart: ContinuousClock.Instant
   private var category = "none"
   private var model = "none"
   private var api = "none"
@@ -23,6 +24,7 @@ public final class MetricsRequestObserver: RequestObserver {
     self.metrics = metrics
     requestStart = metrics.now()
     classificationStart = requestStart
+    guardsStart = requestStart
   }
 
   public func requestStarted(method: String, path: String, headers: HTTPHeaders) {
@@ -30,6 +32,15 @@ public final class MetricsRequestObserver: RequestObserver {
     let urlPath = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(path[..<$0]) } ?? path
     api = OpenAIRequest.Endpoint(path: urlPath)?.rawValue ?? "none"
     operationName = GenAIMetrics.operationName(path: urlPath)
+  }
+
+  public func guardsStarted() {
+    guardsStart = metrics.now()
+  }
+
+  public func guardsFinished(_ record: GuardRecord) {
+    metrics.guards.duration.observe(metrics.now() - guardsStart)
+    metrics.guards.count(record)
   }
 
   public func classificationStarted() {

@@ -12,6 +12,7 @@ public struct RouterMetrics: Sendable {
   let genAI: GenAIMetrics
   /// Where observers read the time (a test's manual clock, else the continuous clock).
   let now: @Sendable () -> ContinuousClock.Instant
+  let guards: GuardMetrics
 
   /// Registers the metrics in `registry`; `cache`'s figures are read on each scrape.
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
@@ -43,6 +44,7 @@ public struct RouterMetrics: Sendable {
       "semantic_router_cache_misses", help: "Semantic-cache lookups that found no answer.")
     registry.registerCollector { currentCache().map { Self.cacheFamilies($0.statistics) } ?? [] }
     genAI = GenAIMetrics(registry: registry, providerName: providerName)
+    guards = GuardMetrics(registry: registry)
   }
 
   /// The semantic cache's size and limit figures.

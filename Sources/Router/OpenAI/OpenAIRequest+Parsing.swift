@@ -35,6 +35,11 @@ private struct RequestParser {
   /// Parameters a translation keeps, and the first feature it would lose.
   var parameters: [OpenAIRequest.Parameter] = []
   var untranslatable: String? = nil
+  /// The prompt's text values read so far, and the message being read (`systemMessage` for a
+  /// Responses `instructions` or a Messages `system`, which become message 0 at the end).
+  var textValues: [OpenAIRequest.TextValue] = []
+  var message: Int?
+  static let systemMessage = -1
 
   mutating func parse() throws(RequestParseFailure) -> OpenAIRequest {
     do {
@@ -85,10 +90,12 @@ private struct RequestParser {
         } else if endpoint == .responses, scanner.key(key, is: "input") {
           messages = try parseInput()
         } else if endpoint == .responses, scanner.key(key, is: "instructions") {
+          message = Self.systemMessage
           system = try parseOptionalText("instructions")
         } else if endpoint == .messages, scanner.key(key, is: "messages") {
           messages = try parseMessages(at: "messages")
         } else if endpoint == .messages, scanner.key(key, is: "system") {
+          message = Self.systemMessage
           system = try parseContent(at: "system")
         } else if endpoint == .messages, scanner.key(key, is: "max_tokens") {
           guard case .some(.some) = try scanner.readIntegerIfPresent() else {
@@ -120,18 +127,20 @@ private struct RequestParser {
       if let system { messages.insert(.init(role: "system", content: system), at: 0) }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
-        stream: stream, parameters: parameters, untranslatable: untranslatable)
+        stream: stream, parameters: parameters, untranslatable: untranslatable,
+        textValues: textValuesAfterSystem(inserted: system != nil))
     case .responses:
       guard var messages else { throw OpenAIRequestError.missingField("input") }
       if let system { messages.insert(.init(role: "system", content: system), at: 0) }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
-        stream: stream, parameters: parameters, untranslatable: untranslatable)
+        stream: stream, parameters: parameters, untranslatable: untranslatable,
+        textValues: textValuesAfterSystem(inserted: system != nil))
     case .completions:
       guard let prompt else { throw OpenAIRequestError.missingField("prompt") }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, prompt: prompt,
-        stream: stream)
+        stream: stream, textValues: textValues)
     }
   }
 
@@ -209,7 +218,7 @@ private struct RequestParser {
 
   /// A string or null.
   private mutating func parseOptionalText(_ field: String) throws -> String? {
-    if let text = try scanner.readStringIfPresent() { return text }
+    if let text = try readTextIfPresent() { return text }
     if try scanner.readNullIfPresent() { return nil }
     throw try wrongType(field, expected: "a string")
   }
@@ -217,7 +226,8 @@ private struct RequestParser {
   /// Responses `input`: a string (one user message) or a list of input items, of which
   /// messages are read and other items (function calls, item references...) noted as lost.
   private mutating func parseInput() throws -> [OpenAIRequest.Message] {
-    if let text = try scanner.readStringIfPresent() {
+    message = 0
+    if let text = try readTextIfPresent() {
       return [OpenAIRequest.Message(role: "user", content: text)]
     }
     guard scanner.peek() == UInt8(ascii: "[") else {
@@ -229,7 +239,8 @@ private struct RequestParser {
     }
     var index = 0
     repeat {
-      if let message = try parseMessage(at: "input[\(index)]") { messages.append(message) }
+      message = messages.count
+      if let item = try parseMessage(at: "input[\(index)]") { messages.append(item) }
       index += 1
     } while try scanner.nextOrEnd(UInt8(ascii: "]"))
     return messages
@@ -243,10 +254,25 @@ private struct RequestParser {
     guard try scanner.beginArray() else { return messages }
     var index = 0
     repeat {
-      if let message = try parseMessage(at: "\(field)[\(index)]") { messages.append(message) }
+      message = messages.count
+      if let item = try parseMessage(at: "\(field)[\(index)]") { messages.append(item) }
       index += 1
     } while try scanner.nextOrEnd(UInt8(ascii: "]"))
     return messages
+  }
+
+  /// The text values with their message indices as in the finished request: a system text
+  /// read from `instructions` or `system` becomes message 0 and every other message moves one
+  /// down, when the system message was inserted.
+  private func textValuesAfterSystem(inserted: Bool) -> [OpenAIRequest.TextValue] {
+    guard inserted else { return textValues }
+    return textValues.map { value in
+      var value = value
+      if let index = value.message {
+        value.message = index == Self.systemMessage ? 0 : index + 1
+      }
+      return value
+    }
   }
 
   /// One message; nil for a Responses input item that is not a message (noted as lost).
@@ -285,7 +311,7 @@ private struct RequestParser {
 
   /// A string, null, or an array of content parts whose `text` parts are joined by newlines.
   private mutating func parseContent(at path: String) throws -> String {
-    if let text = try scanner.readStringIfPresent() { return text }
+    if let text = try readTextIfPresent() { return text }
     if try scanner.readNullIfPresent() { return "" }
     guard scanner.peek() == UInt8(ascii: "[") else {
       throw try wrongType(path, expected: "a string or an array of content parts")
@@ -320,7 +346,7 @@ private struct RequestParser {
           }
           type = value
         } else if scanner.key(key, is: "text") {
-          guard let value = try scanner.readStringIfPresent() else {
+          guard let value = try readTextIfPresent() else {
             throw try wrongType("\(path).text", expected: "a string")
           }
           text = value
@@ -340,7 +366,8 @@ private struct RequestParser {
 
   /// A string, an array of strings (joined by newlines), or token arrays (no text).
   private mutating func parsePrompt() throws -> String {
-    if let text = try scanner.readStringIfPresent() { return text }
+    message = nil
+    if let text = try readTextIfPresent() { return text }
     guard scanner.peek() == UInt8(ascii: "[") else {
       throw try wrongType("prompt", expected: "a string or an array")
     }
@@ -348,7 +375,7 @@ private struct RequestParser {
     guard try scanner.beginArray() else { return "" }
     var index = 0
     repeat {
-      if let text = try scanner.readStringIfPresent() {
+      if let text = try readTextIfPresent() {
         texts.append(text)
       } else if scanner.peek() == UInt8(ascii: "[") || scanner.peek().map({ $0 &- 48 < 10 }) == true
       {
@@ -359,6 +386,16 @@ private struct RequestParser {
       index += 1
     } while try scanner.nextOrEnd(UInt8(ascii: "]"))
     return texts.joined(separator: "\n")
+  }
+
+  /// A string that is part of the prompt, noted in `textValues` with its range.
+  private mutating func readTextIfPresent() throws -> String? {
+    _ = scanner.peek()
+    let start = scanner.index
+    guard let text = try scanner.readStringIfPresent() else { return nil }
+    textValues.append(
+      OpenAIRequest.TextValue(range: start..<scanner.index, text: text, message: message))
+    return text
   }
 
   /// The wrong-type error for the value about to be read; the value is skipped first, so a

@@ -66,6 +66,21 @@ public struct OpenAIRequest: Sendable, Equatable {
     }
   }
 
+  /// One text value of the prompt as the body writes it: the byte range of the JSON string
+  /// (quotes included), its decoded text, and the index of its message (nil for `prompt`).
+  /// The request guards scan these and rewrite them in place.
+  public struct TextValue: Sendable, Equatable {
+    public var range: Range<Int>
+    public var text: String
+    public var message: Int?
+
+    public init(range: Range<Int>, text: String, message: Int?) {
+      self.range = range
+      self.text = text
+      self.message = message
+    }
+  }
+
   public var endpoint: Endpoint
   /// The `model` value.
   public var model: String
@@ -84,11 +99,14 @@ public struct OpenAIRequest: Sendable, Equatable {
   /// completions would lose (`tools`, an image, `previous_response_id`...); nil when the
   /// request translates exactly. Such a request is refused only when a translation is needed.
   public var untranslatable: String?
+  /// Every message content string, text part, prompt string and system text (`instructions`,
+  /// `system`), in body order.
+  public var textValues: [TextValue]
 
   public init(
     endpoint: Endpoint, model: String, modelValueRange: Range<Int>, messages: [Message] = [],
     prompt: String? = nil, stream: Bool = false, parameters: [Parameter] = [],
-    untranslatable: String? = nil
+    untranslatable: String? = nil, textValues: [TextValue] = []
   ) {
     self.endpoint = endpoint
     self.model = model
@@ -98,6 +116,7 @@ public struct OpenAIRequest: Sendable, Equatable {
     self.stream = stream
     self.parameters = parameters
     self.untranslatable = untranslatable
+    self.textValues = textValues
   }
 
   /// The text to classify: the last user message (or the prompt), and the system prompt (or

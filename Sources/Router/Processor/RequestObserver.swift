@@ -55,6 +55,11 @@ public struct RoutingRecord: Sendable, Equatable {
 public protocol RequestObserver: AnyObject {
   /// The request headers of a routed request arrived (`:method`, `:path`, `traceparent`...).
   func requestStarted(method: String, path: String, headers: HTTPHeaders)
+  /// The request guards start (after parsing; for "auto" with per-model policies, after the
+  /// classification that names the routed model).
+  func guardsStarted()
+  /// The request guards decided; `record` has the types and scores found, never the values.
+  func guardsFinished(_ record: GuardRecord)
   func classificationStarted()
   func classificationFinished(_ classification: Classification)
   func cacheLookupStarted()
@@ -96,6 +101,8 @@ public struct LogCorrelation: Sendable, Equatable {
 
 extension RequestObserver {
   public func requestStarted(method: String, path: String, headers: HTTPHeaders) {}
+  public func guardsStarted() {}
+  public func guardsFinished(_ record: GuardRecord) {}
   public func classificationStarted() {}
   public func classificationFinished(_ classification: Classification) {}
   public func cacheLookupStarted() {}

@@ -9,8 +9,8 @@ import Logging
 ///   `/v1/responses` and `/v1/messages` are routed; for every other request Envoy is told to
 ///   skip the rest of the exchange.
 /// - Request body (BUFFERED): parsed and classified once by the request phases
-///   (`RequestParsePhase` → `ClassifyPhase` → `RoutePhase` → `CachePhase` → `AnswerPhase`,
-///   over one `RoutedRequest`); the routing headers are set with
+///   (`RequestParsePhase` → `GuardPhase` → `ClassifyPhase` → `RoutePhase` → `CachePhase` →
+///   `AnswerPhase`, over one `RoutedRequest`); the routing headers are set with
 ///   `clear_route_cache`, and for "auto" the body's `model` is rewritten (with `content-length`).
 ///   A semantic-cache hit is answered at once; bad input gets an OpenAI-style 400/404/413.
 /// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;
@@ -99,13 +99,13 @@ public final class SemanticRouterProcessor: Processor {
 
   /// Runs the request phases over the body: parse → classify → route → cache → answer. Each
   /// phase may end the exchange with an answer of its own (a 400, 404 or 413, or a cache hit).
-  /// Request guards (PII, jailbreak) belong between parse and classify, so a blocked request
-  /// costs no classification and never reaches the cache.
+  /// The request guards (PII, jailbreak; `GuardPhase`) run between parse and classify, so a
+  /// blocked request costs no classification and never reaches the cache.
   public func processRequestBody(
     _ body: HTTPBody, mode: ProcessingMode.BodySendMode?
   ) -> BodyDecision {
     guard let endpoint, routed == nil else { return .passThrough }
-    let request: OpenAIRequest
+    var request: OpenAIRequest
     switch RequestParsePhase.run(
       body, mode: mode, endpoint: endpoint, maxBodyBytes: router.configuration.maxBodyBytes)
     {
@@ -122,7 +122,19 @@ public final class SemanticRouterProcessor: Processor {
       return .immediate(reject(400, error))
     }
 
-    let classification = ClassifyPhase.run(request, router: router, observer: observer)
+    var guarded: GuardPhase.Outcome?
+    if let guards = router.guards {
+      let outcome = GuardPhase.run(
+        request, body: body.bytes, guards: guards, router: router, observer: observer)
+      if let block = outcome.block {
+        return .immediate(refuse(code: block.code, message: block.message))
+      }
+      request = outcome.request
+      guarded = outcome
+    }
+
+    let classification =
+      guarded?.classification ?? ClassifyPhase.run(request, router: router, observer: observer)
     var routed = RoutedRequest(request: request, classification: classification)
     // The response side reads what the phases found, whichever way this returns.
     defer { self.routed = routed }
@@ -138,7 +150,10 @@ public final class SemanticRouterProcessor: Processor {
           404, OpenAIErrorBody.modelNotFoundMessage(model), code: "model_not_found"))
     case .passThrough:
       _ = observer?.routed(record)
-      return .passThrough
+      guard let guarded else { return .passThrough }
+      var response = CommonResponse()
+      Self.applyGuards(guarded, to: &response)
+      return .respond(response)
     case .route(let route):
       if routed.translated, let lost = request.untranslatable {
         logger.info(
@@ -160,10 +175,11 @@ public final class SemanticRouterProcessor: Processor {
         observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
         return .immediate(answer)
       }
-      return .respond(
-        AnswerPhase.run(
-          routed, route: route, record: record, body: body.bytes,
-          headers: router.configuration.routingHeaders, observer: observer))
+      var response = AnswerPhase.run(
+        routed, route: route, record: record, body: guarded?.body ?? body.bytes,
+        headers: router.configuration.routingHeaders, observer: observer)
+      if let guarded { Self.applyGuards(guarded, to: &response) }
+      return .respond(response)
     }
   }
 
@@ -242,6 +258,23 @@ public final class SemanticRouterProcessor: Processor {
   }
 
   // MARK: - Helpers
+
+  /// Adds the guard phase's upstream headers to `response`, and its redacted body when the
+  /// answer does not carry a rewritten body already.
+  private static func applyGuards(_ guarded: GuardPhase.Outcome, to response: inout CommonResponse)
+  {
+    for (name, value) in guarded.upstreamHeaders { response.headerMutation.set(name, value) }
+    if guarded.bodyRewritten, case .none = response.bodyMutation {
+      response.replaceBody(with: guarded.body)
+    }
+  }
+
+  /// The 400 for a request a guard blocked (`pii_detected`, `jailbreak_detected`).
+  private func refuse(code: String, message: String) -> ImmediateResponse {
+    logger.info("request blocked by a guard", metadata: ["path": "\(path)", "code": "\(code)"])
+    observer?.immediateResponse(status: 400, reason: code, record: nil)
+    return errorResponse(400, message, code: code)
+  }
 
   private func reject(_ status: Int, _ error: OpenAIRequestError) -> ImmediateResponse {
     logger.info(

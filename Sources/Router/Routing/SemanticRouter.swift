@@ -10,6 +10,8 @@ public final class SemanticRouter: Sendable {
   public let cache: SemanticCache?
   /// When this router was built (Unix seconds): `created` of the models `/v1/models` lists.
   public let createdAt: Int
+  /// The request guards, when `guards` is configured.
+  public let guards: RequestGuards?
   private let balancers: [String: SmoothWeightedRoundRobin]
   private let autoNames: Set<String>
   /// For each category, the first model listing it.
@@ -32,6 +34,7 @@ public final class SemanticRouter: Sendable {
         configuration.semanticCache.enabled
         ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
     }
+    self.guards = configuration.guards.map { RequestGuards(settings: $0) }
     var balancers: [String: SmoothWeightedRoundRobin] = [:]
     var modelForCategory: [String: String] = [:]
     for model in configuration.models {

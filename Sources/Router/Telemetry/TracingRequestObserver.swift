@@ -8,7 +8,8 @@ import Tracing
 ///
 /// - `semantic_router.request.received` (SERVER): from the request headers to the end of the
 ///   response (or the router's own answer);
-/// - under it, siblings with real start and end times: `semantic_router.classification`,
+/// - under it, siblings with real start and end times: `apply_guardrail semantic-router` (the
+///   request guards, when configured; see `GuardSpanAttributes`), `semantic_router.classification`,
 ///   `semantic_router.cache.lookup`, `semantic_router.routing.decision` and
 ///   `semantic_router.upstream.request` (CLIENT: from routing to the end of the response; not
 ///   created when the router answers itself).
@@ -35,6 +36,9 @@ public final class TracingRequestObserver: RequestObserver {
   public static let apiAttribute = "semantic_router.api"
   /// On the upstream span: the request was translated to chat completions for its backend.
   public static let translatedAttribute = "semantic_router.api.translated"
+  /// The request guards' span, named as OpenTelemetry's GenAI security conventions name a
+  /// guardian's evaluation: `apply_guardrail {gen_ai.guardian.name}`.
+  public static let guardSpanName = "apply_guardrail semantic-router"
   /// The event added to the upstream span when the first token of a streamed response passes.
   public static let firstTokenEventName = "gen_ai.first_token"
 
@@ -44,6 +48,7 @@ public final class TracingRequestObserver: RequestObserver {
   private let configuration: ConfigurationIdentity?
 
   private var root: Span?
+  private var guards: Span?
   private var classification: Span?
   private var cacheLookup: Span?
   private var routing: Span?
@@ -105,6 +110,17 @@ public final class TracingRequestObserver: RequestObserver {
       root.setAttribute("semantic_router.config.generation", configuration.generation)
       root.setAttribute("semantic_router.config.digest", configuration.digest)
     }
+  }
+
+  public func guardsStarted() {
+    guards = startChild(Self.guardSpanName)
+  }
+
+  public func guardsFinished(_ record: GuardRecord) {
+    guard let span = guards else { return }
+    guards = nil
+    GuardSpanAttributes.record(record, on: span)
+    span.end()
   }
 
   public func classificationStarted() {
@@ -297,7 +313,8 @@ public final class TracingRequestObserver: RequestObserver {
   /// Ends every open span, children first, with an error status (and `error.type`) when
   /// `failure` is given.
   private func endAll(failure: (type: String, message: String)?) {
-    let open = [classification, cacheLookup, routing, upstream, root]
+    let open = [guards, classification, cacheLookup, routing, upstream, root]
+    guards = nil
     classification = nil
     cacheLookup = nil
     routing = nil

@@ -8,6 +8,8 @@ import Logging
 //   RouterBenchmarks spans --endpoint HOST:PORT [--spans N] [--rounds N] [--shape router|uniform12]
 //   RouterBenchmarks exporters --grpc-endpoint HOST:PORT --http-endpoint URL [--batch N]
 //                              [--exports N] [--rounds N]
+//   RouterBenchmarks guards --config FILE --words FILE... [--sizes 1024,16384,131072]
+//                           [--kib N] [--rounds N]
 //
 // `router`: CPU per request of the whole router path through the ext_proc handler (protobuf
 // decode, state machine, OpenAI parse, classification, routing, cache lookup and store, body
@@ -16,7 +18,8 @@ import Logging
 // (create, attributes, end, batch, OTLP encode, OTLP/gRPC export to the receiver at
 // HOST:PORT), for the router's own five spans or five spans of 12 attributes each.
 // `exporters`: CPU per export of one batch, OTLP/HTTP (libcurl) beside OTLP/gRPC (nghttp2), each
-// to its receiver (bench/otlp_exporters.sh runs it with both).
+// to its receiver (bench/otlp_exporters.sh runs it with both). `guards`: CPU per KiB of the
+// PII scan and the jailbreak scorer beside parse and classify, on prose and PII-dense bodies.
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -33,12 +36,15 @@ do {
     try SpanCostBenchmark(arguments: arguments).run()
   case "exporters":
     try ExporterCostBenchmark(arguments: arguments).run()
+  case "guards":
+    try GuardCostBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
         + "[--requests N] [--tracing-endpoint HOST:PORT] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
         + "[--shape router|uniform12] | exporters --grpc-endpoint HOST:PORT --http-endpoint URL "
-        + "[--batch N] [--exports N] [--rounds N]")
+        + "[--batch N] [--exports N] [--rounds N] | guards --config FILE --words FILE... "
+        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N]")
   }
 } catch {
   FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))
