@@ -61,6 +61,12 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // A RESP2 Redis client on Transport's event loops: codec, pipelined connection, reconnects.
+    .target(
+      name: "Redis",
+      dependencies: ["Transport", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings
+    ),
     // gRPC over Transport: message framing, status trailers, deadlines, method routing,
     // the health service, and a unary client.
     .target(
@@ -130,6 +136,7 @@ let package = Package(
     .testTarget(
       name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
+    .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ExtProcTests", dependencies: ["ExtProc", "GRPC", "CGeneratedProtos"],
