@@ -114,10 +114,18 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // The semantic cache shared by replicas: `Router`'s `SharedCacheStore` in Redis.
+    .target(
+      name: "RedisCache",
+      dependencies: [
+        "Router", "Redis", "Transport", "Metrics", .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .executableTarget(
       name: "SemanticRouterCLI",
       dependencies: [
-        "Router", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView", "TextCoding",
+        "Router", "RedisCache", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView", "TextCoding",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

@@ -28,8 +28,11 @@ public final class RedisClient {
   /// Sends `commands` pipelined and calls `completion` on the loop with their replies in order
   /// (an `.error` reply is a value, not a failure), or with why there are none. The completion
   /// runs exactly once: at once when the client is unavailable or overloaded, else later.
+  /// `timeoutNanoseconds` replaces the settings' timeout for this batch (e.g. what is left of
+  /// a lookup's budget).
   public func send(
-    _ commands: [[[UInt8]]], completion: @escaping (Result<[RESPValue], RedisError>) -> Void
+    _ commands: [[[UInt8]]], timeoutNanoseconds: UInt64? = nil,
+    completion: @escaping (Result<[RESPValue], RedisError>) -> Void
   ) {
     loop.assertInEventLoop()
     guard let connection = currentConnection() else {
@@ -41,7 +44,8 @@ public final class RedisClient {
       return
     }
     let batch = RedisConnection.Batch(expected: commands.count, completion: completion)
-    let timer = loop.scheduleTimer(afterNanoseconds: settings.timeoutNanoseconds) {
+    let timeout = timeoutNanoseconds ?? settings.timeoutNanoseconds
+    let timer = loop.scheduleTimer(afterNanoseconds: timeout) {
       batch.finish(.failure(.timeout))
     }
     let original = batch.completion

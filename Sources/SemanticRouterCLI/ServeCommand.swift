@@ -1,8 +1,10 @@
 import ArgumentParser
+import Foundation
 import ExtProc
 import GRPC
 import Logging
 import Metrics
+import RedisCache
 import Router
 import Tracing
 import Transport
@@ -195,10 +197,14 @@ struct ServeCommand: ParsableCommand {
       path: config, initial: snapshot, registry: registry, logger: logger)
     let snapshots = reloader.holder
     let metrics = RouterMetrics(registry: registry) { snapshots.current.router.cache }
+    let sharedCache = try makeSharedCache(
+      configuration.semanticCache, registry: registry, logger: logger)
     let tracingConfiguration = configuration.tracing.tracingConfiguration()
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")
-      let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) { _, _ in
+      let factory = SemanticRouterProcessor.factory(
+        snapshots: snapshots, logger: logger, sharedCache: sharedCache
+      ) { _, _ in
         metrics.makeObserver()
       }
       return ProcessorSetup(
@@ -214,8 +220,9 @@ struct ServeCommand: ParsableCommand {
       throw ExitCode(2)
     }
     let tracing = RouterTracing(pipeline: pipeline)
-    let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) {
-      context, identity in
+    let factory = SemanticRouterProcessor.factory(
+      snapshots: snapshots, logger: logger, sharedCache: sharedCache
+    ) { context, identity in
       // nil only for a disabled tracer, which this branch never builds.
       guard let traced = tracing.makeObserver(context, configuration: identity) else {
         return metrics.makeObserver()
@@ -225,5 +232,30 @@ struct ServeCommand: ParsableCommand {
     return ProcessorSetup(
       name: "semantic-router", factory: factory, tracing: pipeline, server: configuration.server,
       reloader: reloader)
+  }
+
+  /// The per-loop Redis caches when the config starts with `backend: redis` (the backend and
+  /// its address apply at start; a reload keeps them).
+  private func makeSharedCache(
+    _ settings: SemanticCacheSettings, registry: MetricsRegistry, logger: Logger
+  ) throws -> SharedCacheProvider? {
+    guard settings.enabled, settings.backend == .redis, let redis = settings.redis else {
+      return nil
+    }
+    do {
+      let pool = try RedisCachePool(
+        settings: redis, environment: ProcessInfo.processInfo.environment, registry: registry,
+        logger: logger)
+      logger.info(
+        "semantic cache shared in Redis",
+        metadata: [
+          "address": "\(redis.host):\(redis.port)", "db": "\(redis.database)",
+          "key_prefix": "\(redis.keyPrefix)", "timeout_ms": "\(redis.timeoutMilliseconds)",
+        ])
+      return pool.provider
+    } catch {
+      logger.critical("cannot set up the Redis cache, not starting", metadata: ["error": "\(error)"])
+      throw ExitCode(2)
+    }
   }
 }

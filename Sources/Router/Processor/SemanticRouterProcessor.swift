@@ -32,6 +32,7 @@ public final class SemanticRouterProcessor: Processor {
   private let router: SemanticRouter
   private let observer: (any RequestObserver)?
   private let logger: Logger
+  private let sharedCache: SharedCacheProvider?
 
   private var path = ""
   private var endpoint: OpenAIRequest.Endpoint?
@@ -44,11 +45,16 @@ public final class SemanticRouterProcessor: Processor {
   /// Turns a translated request's chat-completions answer back into the client's API.
   private var translator: ChatResponseTranslator?
 
-  /// A processor for one stream; `observer` follows the request for tracing and metrics.
-  public init(router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger) {
+  /// A processor for one stream; `observer` follows the request for tracing and metrics;
+  /// `sharedCache` finds the loop's shared cache when the backend is `redis`.
+  public init(
+    router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger,
+    sharedCache: SharedCacheProvider? = nil
+  ) {
     self.router = router
     self.observer = observer
     self.logger = logger
+    self.sharedCache = sharedCache
   }
 
   /// A factory for `ExtProcService`: one processor per stream, each with the observer
@@ -155,6 +161,17 @@ public final class SemanticRouterProcessor: Processor {
         observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
         return .immediate(answer)
       }
+      if let shared = sharedStore() {
+        return CachePhase.runShared(
+          &routed, route: route, store: shared, router: router, observer: observer
+        ) { [observer] routed in
+          AnswerPhase.run(
+            routed, route: route, record: record, body: body.bytes,
+            headers: self.router.configuration.routingHeaders, observer: observer)
+        } hit: { [observer] in
+          observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
+        }
+      }
       return .respond(
         AnswerPhase.run(
           routed, route: route, record: record, body: body.bytes,
@@ -227,6 +244,13 @@ public final class SemanticRouterProcessor: Processor {
       cache.store(
         key: cacheKey, vector: routed.classification.vector,
         response: CachedResponse(body: answer, contentType: "application/json"))
+    } else if responseStatus == 200, let summary, summary.hasGeneratedContent,
+      !routed.request.stream, let shared = sharedStore(), let cacheKey = routed.cacheKey
+    {
+      shared.store(
+        key: cacheKey, vector: routed.classification.vector,
+        response: CachedResponse(body: answer, contentType: "application/json"),
+        settings: router.configuration.semanticCache)
     }
     return .respond(response)
   }
@@ -237,6 +261,13 @@ public final class SemanticRouterProcessor: Processor {
   }
 
   // MARK: - Helpers
+
+  /// The loop's shared cache when this stream's snapshot caches in Redis.
+  private func sharedStore() -> (any SharedCacheStore)? {
+    let settings = router.configuration.semanticCache
+    guard settings.enabled, settings.backend == .redis else { return nil }
+    return sharedCache?()
+  }
 
   private func reject(_ status: Int, _ error: OpenAIRequestError) -> ImmediateResponse {
     logger.info(
