@@ -136,7 +136,8 @@ let package = Package(
     .executableTarget(
       name: "RouterBenchmarks",
       dependencies: [
-        "Router", "Tracing", "ExtProc", "GRPC", .product(name: "Logging", package: "swift-log"),
+        "Router", "Tracing", "ExtProc", "GRPC", "Redis", "RedisCache", "Transport",
+        .product(name: "Logging", package: "swift-log"),
       ],
       path: "bench/Sources/RouterBenchmarks",
       swiftSettings: swiftSettings

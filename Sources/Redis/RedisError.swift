@@ -10,6 +10,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
   case overloaded
   /// The server's bytes are not RESP.
   case protocolViolation(String)
+  /// The server answered a command with an error (e.g. `NOAUTH`, `WRONGTYPE`, `OOM`).
+  case errorReply(String)
 
   /// A short label for metrics (`reason`).
   public var reason: String {
@@ -19,6 +21,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case .connectionLost: "connection_lost"
     case .overloaded: "overloaded"
     case .protocolViolation: "protocol"
+    case .errorReply: "error_reply"
     }
   }
 
@@ -29,6 +32,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case .connectionLost(let why): "Redis connection lost: \(why)"
     case .overloaded: "too many Redis commands pending"
     case .protocolViolation(let why): "Redis protocol violation: \(why)"
+    case .errorReply(let message): "Redis answered: \(message)"
     }
   }
 }

@@ -40,11 +40,7 @@ public final class RedisSemanticCache: SharedCacheStore {
     var commands: [[[UInt8]]] = [Self.command("GET", keys.entry(exactID))]
     for band in keys.bandKeys(vector.signature) { commands.append(Self.command("SMEMBERS", band)) }
     client.send(commands) { [self] result in
-      let replies: [RESPValue]
-      switch result {
-      case .success(let values): replies = values
-      case .failure(let error):
-        countError(error)
+      guard let replies = checked(result) else {
         completion(nil)
         return
       }
@@ -72,8 +68,7 @@ public final class RedisSemanticCache: SharedCacheStore {
       }
       let fetch = [[Array("MGET".utf8)] + candidates.map { Array(keys.entry($0).utf8) }]
       client.send(fetch, timeoutNanoseconds: deadline - now) { [self] result in
-        guard case .success(let values) = result else {
-          if case .failure(let error) = result { countError(error) }
+        guard let values = checked(result) else {
           completion(nil)
           return
         }
@@ -120,13 +115,10 @@ public final class RedisSemanticCache: SharedCacheStore {
     commands.append(Self.command("ZCARD", keys.recency))
     let maxEntries = settings.maxEntries
     client.send(commands) { [self] result in
-      switch result {
-      case .failure(let error):
-        countError(error)
-      case .success(let replies):
-        guard let count = replies.last?.integer, count > maxEntries else { return }
-        trim(keys, excess: Int(count) - maxEntries)
-      }
+      guard let replies = checked(result), let count = replies.last?.integer,
+        count > maxEntries
+      else { return }
+      trim(keys, excess: Int(count) - maxEntries)
     }
   }
 
@@ -134,18 +126,28 @@ public final class RedisSemanticCache: SharedCacheStore {
   /// and are skipped as misses until then).
   private func trim(_ keys: SharedCacheKeys, excess: Int) {
     client.send([Self.command("ZPOPMIN", keys.recency, String(excess))]) { [self] result in
-      guard case .success(let replies) = result, let popped = replies.first?.elements else {
-        if case .failure(let error) = result { countError(error) }
-        return
-      }
+      guard let popped = checked(result)?.first?.elements else { return }
       // ZPOPMIN answers member, score, member, score, ...
       let ids = stride(from: 0, to: popped.count, by: 2).compactMap { popped[$0].bytes }
       guard !ids.isEmpty else { return }
-      let delete =
-        [Array("DEL".utf8)] + ids.map { Array(keys.entry(String(decoding: $0, as: UTF8.self)).utf8) }
-      client.send([delete]) { [self] result in
-        if case .failure(let error) = result { countError(error) }
+      let entries = ids.map { Array(keys.entry(String(decoding: $0, as: UTF8.self)).utf8) }
+      let delete = [Array("DEL".utf8)] + entries
+      client.send([delete]) { [self] result in _ = checked(result) }
+    }
+  }
+
+  /// The replies, or nil after counting the failure or the first error reply.
+  private func checked(_ result: Result<[RESPValue], RedisError>) -> [RESPValue]? {
+    switch result {
+    case .failure(let error):
+      countError(error)
+      return nil
+    case .success(let replies):
+      for case .error(let message) in replies {
+        countError(.errorReply(message))
+        return nil
       }
+      return replies
     }
   }
 

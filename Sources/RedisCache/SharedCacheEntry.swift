@@ -22,7 +22,9 @@ public enum SharedCacheEntry {
     return bytes
   }
 
-  public static func decode(_ bytes: [UInt8]) -> (vector: QueryVector, response: CachedResponse)? {
+  public static func decode(
+    _ bytes: [UInt8]
+  ) -> (vector: QueryVector, response: CachedResponse)? {
     let headerEnd = magic.count + vectorBytes + 4
     guard bytes.count >= headerEnd, bytes.starts(with: magic) else { return nil }
     var components: [Float] = []
@@ -37,14 +39,19 @@ public enum SharedCacheEntry {
     guard typeLength <= bytes.count - offset else { return nil }
     let contentType = String(decoding: bytes[offset..<(offset + typeLength)], as: UTF8.self)
     let body = Array(bytes[(offset + typeLength)...])
-    return (QueryVector(components: components), CachedResponse(body: body, contentType: contentType))
+    let response = CachedResponse(body: body, contentType: contentType)
+    return (QueryVector(components: components), response)
   }
 
   private static func appendLittleEndian(_ value: UInt32, to bytes: inout [UInt8]) {
-    for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    for shift in stride(from: 0, to: 32, by: 8) {
+      bytes.append(UInt8(truncatingIfNeeded: value >> shift))
+    }
   }
 
   private static func readLittleEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-    (0..<4).reduce(UInt32(0)) { value, index in value | UInt32(bytes[offset + index]) << (index * 8) }
+    (0..<4).reduce(UInt32(0)) { value, index in
+      value | UInt32(bytes[offset + index]) << (index * 8)
+    }
   }
 }

@@ -254,7 +254,8 @@ struct ServeCommand: ParsableCommand {
         ])
       return pool.provider
     } catch {
-      logger.critical("cannot set up the Redis cache, not starting", metadata: ["error": "\(error)"])
+      logger.critical(
+        "cannot set up the Redis cache, not starting", metadata: ["error": "\(error)"])
       throw ExitCode(2)
     }
   }

@@ -30,7 +30,8 @@ import Testing
       decoder.append([byte])
       while let value = try decoder.next() { values.append(value) }
     }
-    #expect(values == [.array([.bulkString(Array("foo".utf8)), .integer(7), .simpleString("PONG")])])
+    #expect(
+      values == [.array([.bulkString(Array("foo".utf8)), .integer(7), .simpleString("PONG")])])
     #expect(decoder.bufferedBytes == 0)
   }
 
@@ -92,7 +93,8 @@ import Testing
 @Suite struct RESPEncoderTests {
   @Test func commandIsAnArrayOfBulkStrings() {
     let wire = RESPEncoder.encode([Array("SET".utf8), Array("k".utf8), [0, 13, 10]])
-    #expect(String(decoding: wire, as: UTF8.self) == "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n\0\r\n\r\n")
+    let expected = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n\0\r\n\r\n"
+    #expect(String(decoding: wire, as: UTF8.self) == expected)
   }
 
   @Test func encodedCommandDecodesBack() throws {

@@ -19,7 +19,8 @@ enum RedisAddress {
     var rest = Substring(text)
     var isURL = false
     if rest.hasPrefix("rediss://") {
-      return .failure(Invalid(message: "rediss:// (TLS) is not supported yet; use redis:// on a trusted network"))
+      return .failure(
+        Invalid(message: "rediss:// (TLS) is not supported yet; use redis:// on a trusted network"))
     }
     if rest.hasPrefix("redis://") {
       rest = rest.dropFirst("redis://".count)

@@ -17,6 +17,9 @@ import Logging
 // HOST:PORT), for the router's own five spans or five spans of 12 attributes each.
 // `exporters`: CPU per export of one batch, OTLP/HTTP (libcurl) beside OTLP/gRPC (nghttp2), each
 // to its receiver (bench/otlp_exporters.sh runs it with both).
+//   RouterBenchmarks cache --redis HOST:PORT [--entries N] [--lookups N]
+// `cache`: latency (p50, p99) and CPU per semantic-cache lookup, in memory and in Redis
+// (bench/shared_cache.sh starts a redis-server and runs it).
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -33,6 +36,8 @@ do {
     try SpanCostBenchmark(arguments: arguments).run()
   case "exporters":
     try ExporterCostBenchmark(arguments: arguments).run()
+  case "cache":
+    try CacheLookupBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
