@@ -19,7 +19,7 @@ private let configurationHead = """
 
   private func issues(_ cacheSection: String) -> [ConfigurationIssue] {
     do {
-      _ = try parse(cacheSection)
+      _ = try RouterConfiguration.parse(yaml: configurationHead + cacheSection + "\n")
       return []
     } catch {
       return error.issues
@@ -81,8 +81,9 @@ private let configurationHead = """
     ("  backend: redis\n  redis: { address: \"h:1\", password_env: \"s3cr3t!\" }",
      "semantic_cache.redis.password_env", "not an environment variable name"),
     ("  backend: redis\n  redis: { address: \"h:1\", timeout_ms: 0 }",
-     "semantic_cache.redis.timeout_ms", ""),
-    ("  backend: redis\n  redis: { address: \"h:1\", port: 1 }", "semantic_cache.redis.port", ""),
+     "semantic_cache.redis.timeout_ms", "between 1 and 10000"),
+    ("  backend: redis\n  redis: { address: \"h:1\", port: 1 }", "semantic_cache.redis.port",
+     "unknown key"),
   ])
   func badValues_areIssuesWithKeyAndLine(section: String, path: String, message: String) {
     let found = issues(section)
