@@ -30,10 +30,13 @@ public enum SharedCacheEntry {
     var components: [Float] = []
     components.reserveCapacity(QueryVector.dimensions)
     var offset = magic.count
-    for _ in 0..<QueryVector.dimensions {
-      components.append(Float(bitPattern: readLittleEndian(bytes, at: offset)))
-      offset += 4
+    bytes.withUnsafeBytes { raw in
+      for index in 0..<QueryVector.dimensions {
+        let bits = raw.loadUnaligned(fromByteOffset: offset + index * 4, as: UInt32.self)
+        components.append(Float(bitPattern: UInt32(littleEndian: bits)))
+      }
     }
+    offset += vectorBytes
     let typeLength = Int(readLittleEndian(bytes, at: offset))
     offset += 4
     guard typeLength <= bytes.count - offset else { return nil }

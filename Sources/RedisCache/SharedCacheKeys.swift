@@ -29,12 +29,14 @@ public struct SharedCacheKeys: Sendable {
 
   /// The entry id of `vector` under this key.
   public func entryID(_ vector: QueryVector) -> String {
-    var bytes = Array(keyDigest.utf8)
+    var hash = Self.fnv1a(Array(keyDigest.utf8))
     for component in vector.components {
       let bits = component.bitPattern
-      bytes.append(contentsOf: [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: bits >> $0) })
+      for shift in stride(from: 0, to: 32, by: 8) {
+        hash = (hash ^ UInt64(UInt8(truncatingIfNeeded: bits >> shift))) &* 0x100_0000_01b3
+      }
     }
-    return String(Self.fnv1a(bytes), radix: 16)
+    return String(hash, radix: 16)
   }
 
   public func entry(_ id: String) -> String { "\(base)e:\(keyDigest):\(id)" }

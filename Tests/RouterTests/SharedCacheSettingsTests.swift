@@ -67,6 +67,12 @@ private let configurationHead = """
     #expect(redis.timeoutMilliseconds == RedisCacheSettings.defaultTimeoutMilliseconds)
   }
 
+  @Test func aBadAddress_doesNotHideTheOtherBadValues() {
+    let paths = Set(
+      issues("  backend: redis\n  redis: { address: \"rediss://h:1\", timeout_ms: 0 }").map(\.path))
+    #expect(paths == ["semantic_cache.redis.address", "semantic_cache.redis.timeout_ms"])
+  }
+
   @Test(arguments: [
     ("  backend: memcached", "semantic_cache.backend", "memory or redis"),
     ("  backend: redis", "semantic_cache.redis", "required when backend is redis"),

@@ -403,22 +403,22 @@ final class RouterConfigurationParser {
     guard let fields = reader.mapping(node, at: "semantic_cache.redis", keys: keys) else {
       return nil
     }
-    guard let addressNode = fields["address"] else {
+    // The other keys are checked even when the address is bad, so `validate` lists them all.
+    var address: RedisAddress.Parsed?
+    if let addressNode = fields["address"] {
+      if let text = reader.nonEmptyString(addressNode, at: "semantic_cache.redis.address") {
+        switch RedisAddress.parse(text) {
+        case .success(let parsed): address = parsed
+        case .failure(let invalid):
+          reader.fail("semantic_cache.redis.address", addressNode, invalid.message)
+        }
+      }
+    } else {
       reader.fail("semantic_cache.redis.address", node, "required key is missing")
-      return nil
-    }
-    guard let text = reader.nonEmptyString(addressNode, at: "semantic_cache.redis.address")
-    else { return nil }
-    let address: RedisAddress.Parsed
-    switch RedisAddress.parse(text) {
-    case .success(let parsed): address = parsed
-    case .failure(let invalid):
-      reader.fail("semantic_cache.redis.address", addressNode, invalid.message)
-      return nil
     }
     var settings = RedisCacheSettings(
-      host: address.host, port: address.port, username: address.username,
-      urlPassword: address.password, database: address.database)
+      host: address?.host ?? "", port: address?.port ?? 6379, username: address?.username,
+      urlPassword: address?.password, database: address?.database ?? 0)
     if let node = fields["password_env"],
       let name = reader.nonEmptyString(node, at: "semantic_cache.redis.password_env")
     {
@@ -449,7 +449,7 @@ final class RouterConfigurationParser {
     {
       settings.maxPendingCommands = value
     }
-    return settings
+    return address == nil ? nil : settings
   }
 
   private func parseServer(_ node: Node) -> ServerSettings {

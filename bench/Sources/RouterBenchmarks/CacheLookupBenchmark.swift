@@ -123,18 +123,19 @@ struct CacheLookupBenchmark {
     return Result(latencies: latencies, cpuMicroseconds: CPUTime.now().since(cpuStart))
   }
 
-  /// A distinct question for each index, of a dozen words.
+  /// A distinct question for each index: ten pseudo-random words of a 2,000-word made-up
+  /// vocabulary, so unrelated questions share few words (as real ones do).
   private static func question(_ index: Int) -> String {
-    let words = [
-      "ocean", "planet", "history", "bread", "engine", "poetry", "market", "virus", "river",
-      "castle", "algebra", "guitar", "forest", "battery", "language", "winter",
-    ]
+    var random = SplitMix64(seed: UInt64(index) &+ 1)
     var text = "Please explain"
-    var value = index
-    for _ in 0..<6 {
-      text += " " + words[value % words.count]
-      value /= words.count
-      text += " " + words[(value + index) % words.count]
+    for _ in 0..<10 {
+      var value = Int(random.next() % 2000)
+      var word = ""
+      for _ in 0..<3 {
+        word.append(Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(value % 26))))
+        value /= 26
+      }
+      text += " " + word + "o"
     }
     return text + " in simple terms."
   }
