@@ -22,8 +22,9 @@ public final class LaterBodyDecision: @unchecked Sendable, Equatable {
     }
   }
 
-  /// Calls `body` with the decision once there is one (at once if it is already given).
-  func whenResolved(_ body: @escaping (BodyDecision) -> Void) {
+  /// Calls `body` with the decision once there is one (at once if it is already given). One
+  /// observer: the stream's handler (or a test driving the processor without one).
+  public func whenResolved(_ body: @escaping (BodyDecision) -> Void) {
     if let decision {
       body(decision)
     } else {
