@@ -234,12 +234,13 @@ struct ServeCommand: ParsableCommand {
       reloader: reloader)
   }
 
-  /// The per-loop Redis caches when the config starts with `backend: redis` (the backend and
-  /// its address apply at start; a reload keeps them).
+  /// The per-loop Redis caches when the config starts with `backend: redis`, even with the
+  /// cache disabled, so a reload may enable it (backend and address apply at start; a reload
+  /// keeps them). Clients connect on a loop's first lookup.
   private func makeSharedCache(
     _ settings: SemanticCacheSettings, registry: MetricsRegistry, logger: Logger
   ) throws -> SharedCacheProvider? {
-    guard settings.enabled, settings.backend == .redis, let redis = settings.redis else {
+    guard settings.backend == .redis, let redis = settings.redis else {
       return nil
     }
     do {
