@@ -6,8 +6,9 @@ import Transport
 /// The shared semantic cache of one event loop, in Redis (see `SharedCacheKeys` for the
 /// layout). Loop-thread confined.
 ///
-/// A lookup is at most two pipelined round trips within `timeout_ms` in all: the exact entry
-/// and the signature's band sets, then the band candidates' entries, compared by exact cosine.
+/// A lookup is at most three pipelined round trips within `timeout_ms` in all: the exact entry
+/// and the signature's band sets; then the band candidates' vectors, compared by exact cosine;
+/// then the best match's answer.
 /// A store is one pipeline (entry, bands, recency set, each with the TTL), plus a trim of the
 /// oldest entries past `max_entries`. Failures are misses and skipped stores, counted by reason.
 public final class RedisSemanticCache: SharedCacheStore {
@@ -46,7 +47,7 @@ public final class RedisSemanticCache: SharedCacheStore {
       }
       let threshold = settings.similarityThreshold
       if let bytes = replies[0].bytes, let entry = SharedCacheEntry.decode(bytes),
-        entry.vector.cosine(vector) >= threshold
+        entry.components.withUnsafeBufferPointer({ vector.cosine($0) }) >= threshold
       {
         completion(entry.response)
         return
@@ -66,23 +67,39 @@ public final class RedisSemanticCache: SharedCacheStore {
         completion(nil)
         return
       }
-      let fetch = [[Array("MGET".utf8)] + candidates.map { Array(keys.entry($0).utf8) }]
+      // The candidates' vectors only (1 KiB each), then the best one's answer.
+      let fetch = [[Array("MGET".utf8)] + candidates.map { Array(keys.vector($0).utf8) }]
       client.send(fetch, timeoutNanoseconds: deadline - now) { [self] result in
         guard let values = checked(result) else {
           completion(nil)
           return
         }
-        var best: (response: CachedResponse, similarity: Double)?
-        for value in values.first?.elements ?? [] {
-          guard let bytes = value.bytes, let entry = SharedCacheEntry.decode(bytes) else {
-            continue
-          }
-          let similarity = entry.vector.cosine(vector)
+        var best: (id: String, similarity: Double)?
+        for (id, value) in zip(candidates, values.first?.elements ?? []) {
+          guard let bytes = value.bytes,
+            let stored = SharedCacheEntry.decodeComponents(bytes)
+          else { continue }
+          let similarity = stored.withUnsafeBufferPointer { vector.cosine($0) }
           if similarity >= threshold, similarity > best?.similarity ?? -1 {
-            best = (entry.response, similarity)
+            best = (id, similarity)
           }
         }
-        completion(best?.response)
+        let now = Syscall.monotonicNanoseconds()
+        guard let best, now < deadline else {
+          completion(nil)
+          return
+        }
+        client.send(
+          [Self.command("GET", keys.entry(best.id))], timeoutNanoseconds: deadline - now
+        ) { [self] result in
+          guard let bytes = checked(result)?.first?.bytes,
+            let entry = SharedCacheEntry.decode(bytes)
+          else {
+            completion(nil)
+            return
+          }
+          completion(entry.response)
+        }
       }
     }
   }
@@ -102,7 +119,11 @@ public final class RedisSemanticCache: SharedCacheStore {
         Array("SET".utf8), Array(keys.entry(id).utf8),
         SharedCacheEntry.encode(vector: vector, response: response), Array("EX".utf8),
         Array(ttl.utf8),
-      ]
+      ],
+      [
+        Array("SET".utf8), Array(keys.vector(id).utf8), SharedCacheEntry.encodeVector(vector),
+        Array("EX".utf8), Array(ttl.utf8),
+      ],
     ]
     for band in keys.bandKeys(vector.signature) {
       commands.append(Self.command("SADD", band, id))
@@ -130,8 +151,10 @@ public final class RedisSemanticCache: SharedCacheStore {
       // ZPOPMIN answers member, score, member, score, ...
       let ids = stride(from: 0, to: popped.count, by: 2).compactMap { popped[$0].bytes }
       guard !ids.isEmpty else { return }
-      let entries = ids.map { Array(keys.entry(String(decoding: $0, as: UTF8.self)).utf8) }
-      let delete = [Array("DEL".utf8)] + entries
+      let trimmed = ids.map { String(decoding: $0, as: UTF8.self) }
+      let delete =
+        [Array("DEL".utf8)]
+        + trimmed.flatMap { [Array(keys.entry($0).utf8), Array(keys.vector($0).utf8)] }
       client.send([delete]) { [self] result in _ = checked(result) }
     }
   }

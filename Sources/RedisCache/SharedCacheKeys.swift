@@ -3,6 +3,7 @@ public import Router
 /// The Redis keys of one cache key's entries (under `key_prefix`):
 /// - `{prefix}e:{key}:{id}`: an entry (`SharedCacheEntry`); `id` digests the key and the
 ///   query vector, so the same question finds its entry with one GET (the exact fast path);
+/// - `{prefix}v:{key}:{id}`: the entry's vector alone, for comparing candidates;
 /// - `{prefix}b:{key}:{band}:{bits}`: a set of entry ids whose signature has these bits in
 ///   this band (locality-sensitive hashing: similar vectors share a band with high
 ///   probability, so near neighbours are found by lookups, never by scanning);
@@ -40,6 +41,9 @@ public struct SharedCacheKeys: Sendable {
   }
 
   public func entry(_ id: String) -> String { "\(base)e:\(keyDigest):\(id)" }
+
+  /// The entry's query vector alone, so candidates are compared without fetching answers.
+  public func vector(_ id: String) -> String { "\(base)v:\(keyDigest):\(id)" }
 
   public var recency: String { "\(base)z:\(keyDigest)" }
 

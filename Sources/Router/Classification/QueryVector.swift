@@ -57,8 +57,8 @@ public struct QueryVector: Sendable, Equatable {
     other.components.withUnsafeBufferPointer { cosine($0) }
   }
 
-  /// Cosine similarity with unit-length components stored elsewhere (the cache's flat storage).
-  func cosine(_ other: UnsafeBufferPointer<Float>) -> Double {
+  /// Cosine similarity with unit-length components stored elsewhere (the caches' storage).
+  public func cosine(_ other: UnsafeBufferPointer<Float>) -> Double {
     components.withUnsafeBufferPointer { Double(Self.dot($0, other)) }
   }
 
