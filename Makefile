@@ -1,7 +1,7 @@
 # semantic-router: the two commands are `make demo` and `make test`; everything else is a step.
 SHELL := /bin/bash
 APT_PACKAGES := libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libcurl4-openssl-dev \
-  nghttp2-client pkg-config libopenblas-dev prometheus
+  nghttp2-client pkg-config libopenblas-dev prometheus redis-server
 VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/semantic-router

@@ -74,6 +74,12 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // A RESP2 Redis client on Transport's event loops: codec, pipelined connection, reconnects.
+    .target(
+      name: "Redis",
+      dependencies: ["Transport", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings
+    ),
     // gRPC over Transport: message framing, status trailers, deadlines, method routing,
     // the health service, and a unary client.
     .target(
@@ -135,11 +141,19 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    // The semantic cache shared by replicas: `Router`'s `SharedCacheStore` in Redis.
+    .target(
+      name: "RedisCache",
+      dependencies: [
+        "Router", "Redis", "Transport", "Metrics", .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .executableTarget(
       name: "SemanticRouterCLI",
       dependencies: [
-        "Router", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView", "TextCoding",
-        "Embedding", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Router", "RedisCache", "ExtProc", "GRPC", "Transport", "Tracing", "Metrics", "TraceView",
+        "TextCoding", "Embedding", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
@@ -149,7 +163,8 @@ let package = Package(
     .executableTarget(
       name: "RouterBenchmarks",
       dependencies: [
-        "Router", "Tracing", "ExtProc", "GRPC", .product(name: "Logging", package: "swift-log"),
+        "Router", "Tracing", "ExtProc", "GRPC", "Redis", "RedisCache", "Transport",
+        .product(name: "Logging", package: "swift-log"),
       ],
       path: "bench/Sources/RouterBenchmarks",
       swiftSettings: swiftSettings
@@ -165,6 +180,7 @@ let package = Package(
     .testTarget(
       name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
+    .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ExtProcTests", dependencies: ["ExtProc", "GRPC", "CGeneratedProtos"],

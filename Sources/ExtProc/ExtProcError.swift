@@ -19,6 +19,8 @@ public struct ExtProcError: Error, Sendable, Equatable, CustomStringConvertible 
     case afterImmediateResponse
     /// A body mode this service does not implement, e.g. FULL_DUPLEX_STREAMED (UNIMPLEMENTED).
     case unsupportedBodyMode
+    /// The processor broke its contract, e.g. resolved a later decision with `.later` (INTERNAL).
+    case processorMisuse
   }
 
   public var reason: Reason
@@ -41,6 +43,8 @@ public struct ExtProcError: Error, Sendable, Equatable, CustomStringConvertible 
       GRPCStatus(.failedPrecondition, message)
     case .unsupportedBodyMode:
       GRPCStatus(.unimplemented, message)
+    case .processorMisuse:
+      GRPCStatus(.internal, message)
     }
   }
 }

@@ -6,8 +6,9 @@
 /// processing mode. After an `.immediate` decision no further method is called except
 /// `streamEnded`. `streamEnded` is called exactly once, last, however the stream ends.
 ///
-/// Every method runs on the stream's event-loop thread and must answer synchronously without
-/// blocking: the processor is confined to that thread and need not be `Sendable`.
+/// Every method runs on the stream's event-loop thread and must not block: the processor is
+/// confined to that thread and need not be `Sendable`. A body method whose answer needs I/O
+/// returns `.later` and resolves it on the same thread when the answer is known.
 /// Every `process…` method has a pass-through default, so a processor implements only what it
 /// needs.
 public protocol Processor: AnyObject {

@@ -17,6 +17,9 @@ public enum BodyDecision: Sendable, Equatable {
   case respond(CommonResponse)
   /// End the exchange with this local response.
   case immediate(ImmediateResponse)
+  /// The processor answers later through `LaterBodyDecision.resolve` (with `.respond` or
+  /// `.immediate`; a `.later` given there fails the stream).
+  case later(LaterBodyDecision)
 
   /// Continue without any change.
   public static var passThrough: BodyDecision { .respond(CommonResponse()) }

@@ -10,8 +10,9 @@ import Transport
 /// A reload reads, validates and trains a whole new `RouterSnapshot`, then swaps it into the
 /// holder: streams that start afterwards route with it, streams already open finish with the one
 /// they started with. An invalid file is refused with its issues (as `validate` prints them) and
-/// the running config stays. `server:` and `observability.tracing` are read once at start: a
-/// reload that changes them logs a warning and keeps the running values.
+/// the running config stays. `server:`, `observability.tracing`, `semantic_cache.backend` and
+/// `semantic_cache.redis` are read once at start: a reload that changes them logs a warning and
+/// keeps the running values.
 final class ConfigReloader: Sendable {
   /// What one reload did.
   struct Result: Sendable {
@@ -141,11 +142,19 @@ final class ConfigReloader: Sendable {
     configuration.server = running.router.configuration.server
     configuration.tracing = running.router.configuration.tracing
     configuration.logging = running.router.configuration.logging
+    // The Redis clients are made at start for the backend then in force.
+    configuration.semanticCache.backend = running.router.configuration.semanticCache.backend
+    configuration.semanticCache.redis = running.router.configuration.semanticCache.redis
     var needsRestart: [String] = []
     if file.server != configuration.server { needsRestart.append("server") }
     if file.tracing != configuration.tracing { needsRestart.append("observability.tracing") }
     if file.logging != configuration.logging {
       needsRestart.append("observability.logging/access_log")
+    }
+    if file.semanticCache.backend != configuration.semanticCache.backend
+      || file.semanticCache.redis != configuration.semanticCache.redis
+    {
+      needsRestart.append("semantic_cache.backend and semantic_cache.redis")
     }
     if !needsRestart.isEmpty {
       logger.warning(

@@ -1,8 +1,10 @@
 import ArgumentParser
+import Foundation
 import ExtProc
 import GRPC
 import Logging
 import Metrics
+import RedisCache
 import Router
 import Tracing
 import Transport
@@ -223,10 +225,14 @@ struct ServeCommand: ParsableCommand {
     let snapshots = reloader.holder
     let metrics = RouterMetrics(registry: registry) { snapshots.current.router.cache }
     let accessLog = try makeAccessLog(configuration.logging, registry: registry, logger: logger)
+    let sharedCache = try makeSharedCache(
+      configuration.semanticCache, registry: registry, logger: logger)
     let tracingConfiguration = configuration.tracing.tracingConfiguration()
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")
-      let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) { _, _ in
+      let factory = SemanticRouterProcessor.factory(
+        snapshots: snapshots, logger: logger, sharedCache: sharedCache
+      ) { _, _ in
         Self.observer(metrics: metrics, tracing: nil, accessLog: accessLog)
       }
       return ProcessorSetup(
@@ -242,8 +248,9 @@ struct ServeCommand: ParsableCommand {
       throw ExitCode(2)
     }
     let tracing = RouterTracing(pipeline: pipeline)
-    let factory = SemanticRouterProcessor.factory(snapshots: snapshots, logger: logger) {
-      context, identity in
+    let factory = SemanticRouterProcessor.factory(
+      snapshots: snapshots, logger: logger, sharedCache: sharedCache
+    ) { context, identity in
       Self.observer(
         metrics: metrics, tracing: tracing.makeObserver(context, configuration: identity),
         accessLog: accessLog)
@@ -281,6 +288,33 @@ struct ServeCommand: ParsableCommand {
       return writer
     } catch {
       logger.critical("cannot open the access log, not starting", metadata: ["error": "\(error)"])
+      throw ExitCode(2)
+    }
+  }
+
+  /// The per-loop Redis caches when the config starts with `backend: redis`, even with the
+  /// cache disabled, so a reload may enable it (backend and address apply at start; a reload
+  /// keeps them). Clients connect on a loop's first lookup.
+  private func makeSharedCache(
+    _ settings: SemanticCacheSettings, registry: MetricsRegistry, logger: Logger
+  ) throws -> SharedCacheProvider? {
+    guard settings.backend == .redis, let redis = settings.redis else {
+      return nil
+    }
+    do {
+      let pool = try RedisCachePool(
+        settings: redis, environment: ProcessInfo.processInfo.environment, registry: registry,
+        logger: logger)
+      logger.info(
+        "semantic cache shared in Redis",
+        metadata: [
+          "address": "\(redis.host):\(redis.port)", "db": "\(redis.database)",
+          "key_prefix": "\(redis.keyPrefix)", "timeout_ms": "\(redis.timeoutMilliseconds)",
+        ])
+      return pool.provider
+    } catch {
+      logger.critical(
+        "cannot set up the Redis cache, not starting", metadata: ["error": "\(error)"])
       throw ExitCode(2)
     }
   }

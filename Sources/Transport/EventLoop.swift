@@ -88,6 +88,20 @@ public final class EventLoop: @unchecked Sendable {
 
   // MARK: - Threads
 
+  /// The loop the calling thread is running, if any (lets a per-loop resource, such as a Redis
+  /// client, be found by code that only knows it runs on some loop).
+  public static var current: EventLoop? {
+    pthread_getspecific(currentKey).map {
+      Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue()
+    }
+  }
+
+  private static let currentKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
+
   /// Whether the caller runs on this loop's thread.
   public var inEventLoop: Bool {
     let owner = thread.load(ordering: .relaxed)
@@ -217,7 +231,12 @@ public final class EventLoop: @unchecked Sendable {
   /// last one's writes.
   public func run(until done: () -> Bool) {
     thread.store(UInt(pthread_self()), ordering: .relaxed)
-    defer { thread.store(0, ordering: .relaxed) }
+    let outer = pthread_getspecific(Self.currentKey)
+    pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
+    defer {
+      pthread_setspecific(Self.currentKey, outer)
+      thread.store(0, ordering: .relaxed)
+    }
     while !done() {
       let count: Int
       do {

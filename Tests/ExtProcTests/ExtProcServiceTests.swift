@@ -39,6 +39,7 @@ private final class RecordingProcessor: Processor {
   var onRequestHeaders: HeadersDecision = .passThrough
   var onResponseHeaders: HeadersDecision = .passThrough
   var onResponseBody: BodyDecision = .passThrough
+  var onRequestBody: BodyDecision = .passThrough
 
   func processRequestHeaders(_ message: HTTPHeadersMessage) -> HeadersDecision {
     calls.append("request_headers \(message.headers[":path"] ?? "-")")
@@ -48,7 +49,7 @@ private final class RecordingProcessor: Processor {
   func processRequestBody(_ body: HTTPBody, mode: ProcessingMode.BodySendMode?) -> BodyDecision {
     calls.append("request_body \(body.bytes.count)")
     bodyModes.append(mode)
-    return .passThrough
+    return onRequestBody
   }
 
   func processResponseHeaders(_ message: HTTPHeadersMessage) -> HeadersDecision {
@@ -152,6 +153,56 @@ struct ExtProcServiceTests {
     #expect(processor.bodyModes == [.buffered, .buffered])
     #expect(processor.ends == [.completed])
     #expect(call.sent.count == 6)
+  }
+
+  @Test func laterDecision_holdsLaterMessagesAndTheEnd_untilResolved_thenAnswersInOrder() {
+    let processor = RecordingProcessor()
+    let later = LaterBodyDecision()
+    processor.onRequestBody = .later(later)
+    let (call, handler) = Self.start(processor)
+    Self.feed(Self.fullExchange, to: handler, on: call)
+    handler.receivedEnd(on: call)
+    // Only the request headers were answered; the rest waits for the body's decision.
+    #expect(call.sent == [ProcessingResponse(.requestHeaders(CommonResponse()))])
+    #expect(processor.calls == ["request_headers /v1/chat/completions", "request_body 16"])
+    #expect(call.finished == nil)
+    var mutation = CommonResponse()
+    mutation.headerMutation.set("x-later", "1")
+    later.resolve(.respond(mutation))
+    #expect(
+      call.sent == [
+        ProcessingResponse(.requestHeaders(CommonResponse())),
+        ProcessingResponse(.requestBody(mutation)),
+        ProcessingResponse(.requestTrailers(HeaderMutation())),
+        ProcessingResponse(.responseHeaders(CommonResponse())),
+        ProcessingResponse(.responseBody(CommonResponse())),
+        ProcessingResponse(.responseTrailers(HeaderMutation())),
+      ])
+    #expect(call.finished == .ok)
+    #expect(processor.ends == [.completed])
+  }
+
+  @Test func laterDecision_resolvedAfterTheStreamWasCancelled_sendsNothing() {
+    let processor = RecordingProcessor()
+    let later = LaterBodyDecision()
+    processor.onRequestBody = .later(later)
+    let (call, handler) = Self.start(processor)
+    Self.feed(Array(Self.fullExchange.prefix(2)), to: handler, on: call)
+    handler.callEnded(.peerReset(errorCode: 8))
+    later.resolve(.passThrough)
+    #expect(call.sent.count == 1)
+    #expect(processor.ends == [.cancelled])
+  }
+
+  @Test func laterDecision_resolvedWithLater_failsTheStreamWithInternal() {
+    let processor = RecordingProcessor()
+    let later = LaterBodyDecision()
+    processor.onRequestBody = .later(later)
+    let (call, handler) = Self.start(processor)
+    Self.feed(Array(Self.fullExchange.prefix(2)), to: handler, on: call)
+    later.resolve(.later(LaterBodyDecision()))
+    #expect(call.finished?.code == .internal)
+    #expect(processor.ends.count == 1)
   }
 
   @Test func outOfOrderMessage_closesWithFailedPrecondition_andIgnoresTheRest() {

@@ -183,6 +183,18 @@ def test_a_change_to_server_settings_is_kept_for_the_restart(make_router, config
   assert "apply only at restart" in router.log()
 
 
+def test_a_change_of_cache_backend_is_kept_for_the_restart(make_router, config_file):
+  path, texts = config_file
+  router = make_router(config=str(path), extra_args=["--no-watch-config"])
+  config = json.loads(texts["B"])
+  config.setdefault("semantic_cache", {}).update(
+    {"backend": "redis", "redis": {"address": "127.0.0.1:6379"}})
+  path.write_text(json.dumps(config))
+  status, result = reload(router)
+  assert status == 200, result
+  assert result["needs_restart"] == ["semantic_cache.backend and semantic_cache.redis"], result
+
+
 @dataclass
 class Probe:
   started: float

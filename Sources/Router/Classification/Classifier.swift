@@ -118,16 +118,14 @@ public final class Classifier: Sendable {
   }
 
   /// A digest of the part of `text` that `classify` does not read, nil when it reads it all.
-  /// Seeded per process, like `Hasher`: for in-memory keys only.
+  /// FNV-1a, the same in every process, so replicas sharing a cache agree on keys.
   public func unreadDigest(of text: String) -> Int? {
     var text = text
     return text.withUTF8 { bytes in
       let window = QueryWindow(bytes, limit: maxQueryBytes)
       guard !window.isWhole else { return nil }
-      var hasher = Hasher()
-      let middle = UnsafeBufferPointer(rebasing: bytes[window.middle])
-      hasher.combine(bytes: UnsafeRawBufferPointer(middle))
-      return hasher.finalize()
+      // Stable across processes, so replicas sharing a cache compute the same key.
+      return Int(truncatingIfNeeded: FeatureExtractor.fnv1a(Array(bytes[window.middle])))
     }
   }
 

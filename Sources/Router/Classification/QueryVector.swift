@@ -12,12 +12,12 @@ public struct QueryVector: Sendable, Equatable {
   /// positive side. Two vectors at angle θ differ in each bit with probability about θ/π
   /// (SimHash), which lets the cache skip clearly dissimilar entries without computing their
   /// cosine. Computed once here, so a lookup and the store after it do not both pay for it.
-  let signature: UInt64
+  public let signature: UInt64
 
   /// No vector (the classifier was asked not to build one); similar to nothing.
   public static let empty = QueryVector(components: [])
 
-  init(components: [Float]) {
+  public init(components: [Float]) {
     self.components = components
     self.signature = components.count == Self.dimensions ? Self.signature(of: components) : 0
   }
@@ -57,8 +57,8 @@ public struct QueryVector: Sendable, Equatable {
     other.components.withUnsafeBufferPointer { cosine($0) }
   }
 
-  /// Cosine similarity with unit-length components stored elsewhere (the cache's flat storage).
-  func cosine(_ other: UnsafeBufferPointer<Float>) -> Double {
+  /// Cosine similarity with unit-length components stored elsewhere (the caches' storage).
+  public func cosine(_ other: UnsafeBufferPointer<Float>) -> Double {
     components.withUnsafeBufferPointer { Double(Self.dot($0, other)) }
   }
 

@@ -231,8 +231,12 @@ public struct SemanticCacheSettings: Sendable, Equatable {
   public var maxBytes: Int
   /// Answers with a larger body are not stored (they still reach the client unchanged).
   public var maxAnswerBytes: Int
-  /// How long an entry may be served.
+  /// How long an entry may be served (with Redis, also every key's expiry).
   public var ttlSeconds: Int
+  /// Where entries live; `memory` by default.
+  public var backend: CacheBackendKind = .memory
+  /// How to reach Redis; set exactly when `backend` is `redis`.
+  public var redis: RedisCacheSettings?
 
   public init(
     enabled: Bool = false, similarityThreshold: Double = 0.95, maxEntries: Int = 1000,

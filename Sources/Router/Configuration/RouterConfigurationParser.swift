@@ -347,7 +347,7 @@ final class RouterConfigurationParser {
   private func parseCache(_ node: Node) -> SemanticCacheSettings? {
     let keys = [
       "enabled", "similarity_threshold", "max_entries", "max_bytes", "max_answer_bytes",
-      "ttl_seconds",
+      "ttl_seconds", "backend", "redis",
     ]
     guard let fields = reader.mapping(node, at: "semantic_cache", keys: keys) else { return nil }
     var settings = SemanticCacheSettings()
@@ -387,7 +387,76 @@ final class RouterConfigurationParser {
     {
       settings.ttlSeconds = value
     }
+    if let node = fields["backend"], let text = reader.string(node, at: "semantic_cache.backend") {
+      if let backend = CacheBackendKind(rawValue: text) {
+        settings.backend = backend
+      } else {
+        reader.fail("semantic_cache.backend", node, "must be memory or redis, not '\(text)'")
+      }
+    }
+    if let node = fields["redis"] {
+      settings.redis = parseRedis(node)
+    }
+    if settings.backend == .redis, settings.redis == nil, fields["redis"] == nil {
+      reader.fail(
+        "semantic_cache.redis", fields["backend"], "required when backend is redis (address)")
+    }
+    if settings.backend == .memory { settings.redis = nil }
     return settings
+  }
+
+  private func parseRedis(_ node: Node) -> RedisCacheSettings? {
+    let keys = ["address", "password_env", "key_prefix", "timeout_ms", "max_pending_commands"]
+    guard let fields = reader.mapping(node, at: "semantic_cache.redis", keys: keys) else {
+      return nil
+    }
+    // The other keys are checked even when the address is bad, so `validate` lists them all.
+    var address: RedisAddress.Parsed?
+    if let addressNode = fields["address"] {
+      if let text = reader.nonEmptyString(addressNode, at: "semantic_cache.redis.address") {
+        switch RedisAddress.parse(text) {
+        case .success(let parsed): address = parsed
+        case .failure(let invalid):
+          reader.fail("semantic_cache.redis.address", addressNode, invalid.message)
+        }
+      }
+    } else {
+      reader.fail("semantic_cache.redis.address", node, "required key is missing")
+    }
+    var settings = RedisCacheSettings(
+      host: address?.host ?? "", port: address?.port ?? 6379, username: address?.username,
+      urlPassword: address?.password, database: address?.database ?? 0)
+    if let node = fields["password_env"],
+      let name = reader.nonEmptyString(node, at: "semantic_cache.redis.password_env")
+    {
+      let valid =
+        name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 < 128 && isalnum(Int32($0)) != 0) }
+        && !(name.first?.isNumber ?? true)
+      if valid {
+        settings.passwordEnvironment = name
+      } else {
+        reader.fail(
+          "semantic_cache.redis.password_env", node,
+          "'\(name)' is not an environment variable name (the name, never the password)")
+      }
+    }
+    if let node = fields["key_prefix"],
+      let prefix = reader.string(node, at: "semantic_cache.redis.key_prefix")
+    {
+      settings.keyPrefix = prefix
+    }
+    if let node = fields["timeout_ms"],
+      let value = reader.int(node, at: "semantic_cache.redis.timeout_ms", in: 1...10_000)
+    {
+      settings.timeoutMilliseconds = value
+    }
+    if let node = fields["max_pending_commands"],
+      let value = reader.int(
+        node, at: "semantic_cache.redis.max_pending_commands", in: 1...1_000_000)
+    {
+      settings.maxPendingCommands = value
+    }
+    return address == nil ? nil : settings
   }
 
   private func parseServer(_ node: Node) -> ServerSettings {

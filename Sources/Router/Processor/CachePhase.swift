@@ -20,6 +20,36 @@ enum CachePhase {
       category: routed.classification.category, model: route.model)
   }
 
+  /// Looks `routed` up in the loop's shared cache and answers later: the cached answer on a
+  /// hit (after calling `hit`), else what `forward` makes of the request for upstream.
+  static func runShared(
+    _ routed: inout RoutedRequest, route: RoutingDecision.Route, store: any SharedCacheStore,
+    router: SemanticRouter, observer: (any RequestObserver)?,
+    forward: @escaping (RoutedRequest) -> CommonResponse, hit: @escaping () -> Void
+  ) -> BodyDecision {
+    let key = router.cacheKey(model: route.model, request: routed.request)
+    routed.cacheKey = key
+    observer?.cacheLookupStarted()
+    let later = LaterBodyDecision()
+    let request = routed
+    store.lookup(
+      key: key, vector: routed.classification.vector, settings: router.configuration.semanticCache
+    ) { cached in
+      observer?.cacheLookupFinished(hit: cached != nil)
+      if let cached,
+        let answer = answer(
+          cached, api: request.request.endpoint, stream: request.request.stream,
+          category: request.classification.category, model: route.model)
+      {
+        hit()
+        later.resolve(.immediate(answer))
+      } else {
+        later.resolve(.respond(forward(request)))
+      }
+    }
+    return .later(later)
+  }
+
   /// The cached answer as an immediate 200, in SSE form when the client asked for a stream
   /// (the client API's event stream); nil when a stream was asked for and the cached answer
   /// cannot be turned into one. Answers are cached in their client's API (the cache key names

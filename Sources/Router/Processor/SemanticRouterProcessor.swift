@@ -33,6 +33,7 @@ public final class SemanticRouterProcessor: Processor {
   private let observer: (any RequestObserver)?
   /// Names the request's trace and span (`trace_id`, `span_id`) once it is observed.
   private var logger: Logger
+  private let sharedCache: SharedCacheProvider?
 
   private var path = ""
   private var endpoint: OpenAIRequest.Endpoint?
@@ -45,11 +46,16 @@ public final class SemanticRouterProcessor: Processor {
   /// Turns a translated request's chat-completions answer back into the client's API.
   private var translator: ChatResponseTranslator?
 
-  /// A processor for one stream; `observer` follows the request for tracing and metrics.
-  public init(router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger) {
+  /// A processor for one stream; `observer` follows the request for tracing and metrics;
+  /// `sharedCache` finds the loop's shared cache when the backend is `redis`.
+  public init(
+    router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger,
+    sharedCache: SharedCacheProvider? = nil
+  ) {
     self.router = router
     self.observer = observer
     self.logger = logger
+    self.sharedCache = sharedCache
   }
 
   /// A factory for `ExtProcService`: one processor per stream, each with the observer
@@ -175,11 +181,24 @@ public final class SemanticRouterProcessor: Processor {
         observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
         return .immediate(answer)
       }
-      var response = AnswerPhase.run(
-        routed, route: route, record: record, body: guarded?.body ?? body.bytes,
-        headers: router.configuration.routingHeaders, observer: observer)
-      if let guarded { Self.applyGuards(guarded, to: &response) }
-      return .respond(response)
+      // The guards' redacted body (and flag header), whichever way the request goes upstream.
+      let forwardedBody = guarded?.body ?? body.bytes
+      let forward = { [observer] (routed: RoutedRequest) -> CommonResponse in
+        var response = AnswerPhase.run(
+          routed, route: route, record: record, body: forwardedBody,
+          headers: self.router.configuration.routingHeaders, observer: observer)
+        if let guarded { Self.applyGuards(guarded, to: &response) }
+        return response
+      }
+      if let shared = sharedStore() {
+        return CachePhase.runShared(
+          &routed, route: route, store: shared, router: router, observer: observer,
+          forward: forward
+        ) { [observer] in
+          observer?.immediateResponse(status: 200, reason: "cache_hit", record: record)
+        }
+      }
+      return .respond(forward(routed))
     }
   }
 
@@ -248,6 +267,13 @@ public final class SemanticRouterProcessor: Processor {
       cache.store(
         key: cacheKey, vector: routed.classification.vector,
         response: CachedResponse(body: answer, contentType: "application/json"))
+    } else if responseStatus == 200, let summary, summary.hasGeneratedContent,
+      !routed.request.stream, let shared = sharedStore(), let cacheKey = routed.cacheKey
+    {
+      shared.store(
+        key: cacheKey, vector: routed.classification.vector,
+        response: CachedResponse(body: answer, contentType: "application/json"),
+        settings: router.configuration.semanticCache)
     }
     return .respond(response)
   }
@@ -274,6 +300,13 @@ public final class SemanticRouterProcessor: Processor {
     logger.info("request blocked by a guard", metadata: ["path": "\(path)", "code": "\(code)"])
     observer?.immediateResponse(status: 400, reason: code, record: nil)
     return errorResponse(400, message, code: code)
+  }
+
+  /// The loop's shared cache when this stream's snapshot caches in Redis.
+  private func sharedStore() -> (any SharedCacheStore)? {
+    let settings = router.configuration.semanticCache
+    guard settings.enabled, settings.backend == .redis else { return nil }
+    return sharedCache?()
   }
 
   private func reject(_ status: Int, _ error: OpenAIRequestError) -> ImmediateResponse {

@@ -4,9 +4,10 @@ import Logging
 extension SemanticRouterProcessor {
   /// A factory for a router whose config reloads: each stream takes the snapshot in force when
   /// it starts and routes with it to its end, whatever reloads happen meanwhile. `makeObserver`
-  /// gets the snapshot's identity, for the spans.
+  /// gets the snapshot's identity, for the spans. `sharedCache` finds the loop's shared cache
+  /// for snapshots whose `semantic_cache.backend` is `redis`.
   public static func factory(
-    snapshots: RouterSnapshotHolder, logger: Logger,
+    snapshots: RouterSnapshotHolder, logger: Logger, sharedCache: SharedCacheProvider? = nil,
     makeObserver: @escaping @Sendable (ProcessorContext, ConfigurationIdentity) -> (
       any RequestObserver
     )?
@@ -15,7 +16,7 @@ extension SemanticRouterProcessor {
       let snapshot = snapshots.current
       return SemanticRouterProcessor(
         router: snapshot.router, observer: makeObserver(context, snapshot.identity),
-        logger: logger)
+        logger: logger, sharedCache: sharedCache)
     }
   }
 }

@@ -6,7 +6,7 @@ import Foundation
 public final class SemanticRouter: Sendable {
   public let configuration: RouterConfiguration
   public let classifier: Classifier
-  /// The semantic cache, when `semantic_cache.enabled`.
+  /// The in-process semantic cache, when `semantic_cache.enabled` with the `memory` backend.
   public let cache: SemanticCache?
   /// When this router was built (Unix seconds): `created` of the models `/v1/models` lists.
   public let createdAt: Int
@@ -31,7 +31,7 @@ public final class SemanticRouter: Sendable {
       self.cache = previous.cache
     } else {
       self.cache =
-        configuration.semanticCache.enabled
+        configuration.semanticCache.enabled && configuration.semanticCache.backend == .memory
         ? SemanticCache(settings: configuration.semanticCache, clock: clock) : nil
     }
     self.guards = configuration.guards.map { RequestGuards(settings: $0) }
@@ -57,7 +57,7 @@ public final class SemanticRouter: Sendable {
   /// The query vector is built only when the cache is on.
   public func classify(_ request: OpenAIRequest) -> Classification {
     let query = request.query
-    return classifier.classify(query.text, context: query.context, wantsVector: cache != nil)
+    return classifier.classify(query.text, context: query.context, wantsVector: configuration.semanticCache.enabled)
   }
 
   /// The semantic-cache key of a request routed to `model`: the model, the API for every API
@@ -70,9 +70,8 @@ public final class SemanticRouter: Sendable {
     var key = model
     if request.endpoint != .chatCompletions { key += "@" + request.endpoint.rawValue }
     if let context = query.context, !context.isEmpty {
-      var hasher = Hasher()
-      hasher.combine(context)
-      key += "#" + String(UInt(bitPattern: hasher.finalize()), radix: 16)
+      // A stable digest (not `Hasher`, seeded per process): replicas sharing a cache agree.
+      key += "#" + String(FeatureExtractor.fnv1a(Array(context.utf8)), radix: 16)
     }
     if let unread = classifier.unreadDigest(of: query.text) {
       key += "|" + String(UInt(bitPattern: unread), radix: 16)

@@ -20,6 +20,9 @@ import Logging
 // `exporters`: CPU per export of one batch, OTLP/HTTP (libcurl) beside OTLP/gRPC (nghttp2), each
 // to its receiver (bench/otlp_exporters.sh runs it with both). `guards`: CPU per KiB of the
 // PII scan and the jailbreak scorer beside parse and classify, on prose and PII-dense bodies.
+//   RouterBenchmarks cache --redis HOST:PORT [--entries N] [--lookups N]
+// `cache`: latency (p50, p99) and CPU per semantic-cache lookup, in memory and in Redis
+// (bench/shared_cache.sh starts a redis-server and runs it).
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -38,6 +41,8 @@ do {
     try ExporterCostBenchmark(arguments: arguments).run()
   case "guards":
     try GuardCostBenchmark(arguments: arguments).run()
+  case "cache":
+    try CacheLookupBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
