@@ -452,6 +452,26 @@ def test_router_dockerfile_builds_with_swift_and_runs_slim_as_non_root() -> None
           assert (REPO / source).exists(), f"COPY source {source} is missing"
 
 
+def test_router_image_holds_every_file_its_default_config_names() -> None:
+  """The image's config names example files relative to itself: each must be copied beside it
+  (the router refuses to start without them)."""
+  steps = dockerfile_instructions(DEPLOY / "Dockerfile")
+  copies = {}
+  for op, args in steps:
+    if op == "COPY" and "--from=" not in args:
+      source, target = shlex.split(args)
+      copies[target.rstrip("/")] = REPO / source
+  config_target = "/etc/semantic-router/router-config.yaml"
+  assert copies[config_target] == DEPLOY / "router-config.yaml"
+  named = re.findall(r'"(classifier/[^"]+)"', (DEPLOY / "router-config.yaml").read_text())
+  assert named, "the shipped config names no example files"
+  for relative in named:
+    target = f"/etc/semantic-router/{relative}"
+    source = next((copies[t] / target[len(t) + 1:] for t in copies
+                   if target.startswith(t + "/")), None)
+    assert source is not None and source.exists(), f"{relative} is not in the image"
+
+
 def test_router_build_context_leaves_out_build_outputs_and_venvs() -> None:
   ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
   assert {".build", ".build-*", ".venv", ".git"} <= set(ignored)
