@@ -67,11 +67,28 @@ final class FuzzedServer: Sendable {
         connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
       }
     }
-    precondition(connected == 0, "connect: \(errno)")
+    if connected != 0 {
+      precondition(errno == EINTR, "connect: \(errno)")
+      awaitConnection(fd)
+    }
     let sent = Self.preface.withUnsafeBytes { send(all: $0, to: fd) } && send(all: bytes, to: fd)
     if sent { shutdown(fd, Int32(SHUT_WR)) }
     var buffer = [UInt8](repeating: 0, count: 65536)
-    while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count == 0 || (count < 0 && errno != EINTR) { break }
+    }
+  }
+
+  /// Waits for a connect that a signal interrupted (libFuzzer's SIGALRM): it goes on in the
+  /// background, and the socket turns writable once it is made (connect(2), EINTR).
+  private func awaitConnection(_ fd: Int32) {
+    var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    while poll(&poller, 1, -1) < 0 { precondition(errno == EINTR, "poll: \(errno)") }
+    var error: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+    precondition(error == 0, "connect: \(error)")
   }
 
   /// Writes every byte unless the server has closed (a protocol error ends the connection).
