@@ -68,7 +68,8 @@ fuzz-smoke: apt
 sanitize: venv
 	ENVOY=$(CURDIR)/$(VENV)/bin/envoy TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp \
 	  swift test --sanitize=thread --scratch-path .build-tsan
-	ENVOY=$(CURDIR)/$(VENV)/bin/envoy swift test --sanitize=address --scratch-path .build-asan
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
+	  swift test --sanitize=address --scratch-path .build-asan
 
 # Every shipped Envoy config is what `envoy-config` prints for the router config beside it
 # (tests keep them so).
