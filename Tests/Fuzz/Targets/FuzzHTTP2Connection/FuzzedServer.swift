@@ -11,7 +11,6 @@ final class FuzzedServer: Sendable {
   /// Started on first use, for the whole run.
   static let shared = FuzzedServer()
 
-
   private let server: GRPCServer
   private let port: UInt16
 
