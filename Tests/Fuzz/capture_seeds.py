@@ -4,10 +4,10 @@ Tests/Fuzz/Corpus/TARGET/ (file names are content hashes, as libFuzzer names its
 A real Envoy 1.40 (ext_proc, BUFFERED bodies, the integration tests' template) calls the router
 through a recording TCP proxy (and grpcio's client sends a health Check); the router exports its
 spans over OTLP/gRPC to `trace-view` through another; admin requests from Python's HTTP clients
-and curl pass a third. What the
-client side of each connection sent is the seed: whole HTTP/2 connections (after the preface),
-the gRPC DATA of each stream, each gRPC message (ProcessingRequest, ExportTraceServiceRequest),
-the admin request heads, and the request bodies sent through Envoy.
+and curl pass a third. What the client side of each connection sent is the seed: whole HTTP/2
+connections (after the preface), the gRPC DATA of each stream, each gRPC message
+(ProcessingRequest, ExportTraceServiceRequest), the admin request heads, and the request bodies
+sent through Envoy.
 
   .venv/bin/python Tests/Fuzz/capture_seeds.py [ROUTER_BINARY]
 """
