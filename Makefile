@@ -7,12 +7,12 @@ PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/semantic-router
 
 .PHONY: demo test setup apt venv build release generate check-generated unit integration bench \
-  envoy-configs dashboard-png clean
+  envoy-configs dashboard-png fuzz fuzz-smoke sanitize clean
 
 demo: setup release
 	$(PY) scripts/demo.py
 
-test: setup check-generated unit release integration
+test: setup check-generated unit fuzz-smoke release integration
 
 setup: apt venv
 
@@ -59,6 +59,23 @@ unit: venv
 integration: release
 	$(PY) -m pytest -q Tests/wire Tests/config Tests/integration Tests/e2e
 
+# libFuzzer targets (Tests/Fuzz): each runs FUZZ_SECONDS on one core; fails on any crash, leak
+# or hang. `make test` runs each for 3 s as a smoke check.
+FUZZ_SECONDS ?= 60
+fuzz: apt
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/run
+
+fuzz-smoke: apt
+	FUZZ_SECONDS=3 Tests/Fuzz/run
+
+# The Swift tests under ThreadSanitizer, then AddressSanitizer (each in its own build folder;
+# Tests/Sanitizers holds the suppressions and says why each is there).
+sanitize: venv
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp \
+	  swift test --sanitize=thread --scratch-path .build-tsan
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
+	  swift test --sanitize=address --scratch-path .build-asan
+
 # Every shipped Envoy config is what `envoy-config` prints for the router config beside it
 # (tests keep them so).
 envoy-configs: release
@@ -81,4 +98,4 @@ dashboard-png: setup release
 	$(PY) scripts/render-dashboard.py
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz .build-tsan .build-asan $(VENV)

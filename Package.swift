@@ -209,3 +209,30 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Tests/Fuzz, run by Tests/Fuzz/run), declared only when SEMANTIC_ROUTER_FUZZ
+// is set: they link only with `-sanitize=fuzzer`, so a plain `swift build` must not see them.
+if Context.environment["SEMANTIC_ROUTER_FUZZ"] != nil {
+  let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("FuzzGRPCMessageDeframer", ["GRPC"]),
+    ("FuzzProcessingRequest", ["ExtProc"]),
+    ("FuzzOpenAIRequest", ["Router"]),
+    ("FuzzOpenAIResponseSummary", ["Router"]),
+    ("FuzzServerSentEvents", ["Router"]),
+    ("FuzzTraceContext", ["Tracing"]),
+    ("FuzzHTTP1RequestParser", ["Transport"]),
+    ("FuzzOTLPTraceRequest", ["TraceView"]),
+    ("FuzzRouterConfiguration", ["Router"]),
+    (
+      "FuzzHTTP2Connection",
+      ["GRPC", "ExtProc", "Router", "Metrics", .product(name: "Logging", package: "swift-log")]
+    ),
+  ]
+  package.targets.append(.target(name: "CLibFuzzer", path: "Tests/Fuzz/Targets/CLibFuzzer"))
+  for target in fuzzTargets {
+    package.targets.append(
+      .executableTarget(
+        name: target.name, dependencies: ["CLibFuzzer"] + target.dependencies,
+        path: "Tests/Fuzz/Targets/\(target.name)", swiftSettings: swiftSettings))
+  }
+}

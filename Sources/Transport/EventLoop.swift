@@ -214,6 +214,18 @@ public final class EventLoop: @unchecked Sendable {
     (readable ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
   }
 
+  /// Drops the registrations, timers, tasks and end-of-tick work the loop still holds, once no
+  /// thread will run it again: their handlers and callbacks refer back to the loop (and to the
+  /// servers and connections they serve), so kept they would keep all of it alive for good.
+  /// Called by the thread that ran the loop, after `run()` returned.
+  package func discardPendingWork() {
+    registrations.removeAll()
+    timers = TimerQueue()
+    endOfTick.removeAll()
+    runningTasks.removeAll()
+    inbox.withLock { $0.tasks.removeAll() }
+  }
+
   // MARK: - Running
 
   /// Runs the loop on the calling thread until `stop()`.

@@ -28,6 +28,7 @@ public final class EventLoopGroup: Sendable {
         { context in
           let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
           loop.run()
+          loop.discardPendingWork()
           return nil
         }, context)
       precondition(result == 0, "pthread_create failed: \(result)")

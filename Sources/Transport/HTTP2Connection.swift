@@ -238,8 +238,6 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     stream.delegate = delegate
     stream.markRequestSubmitted(endStream: endStream)
     streams[streamID] = stream
-    nghttp2_session_set_stream_user_data(
-      session, streamID, Unmanaged.passUnretained(stream).toOpaque())
     scheduleFlush()
     return stream
   }
@@ -300,24 +298,22 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
 
   // MARK: - Called from nghttp2 callbacks
 
+  /// The open stream `id`, looked up in `streams` rather than through a pointer kept in
+  /// nghttp2: a stream closed while nghttp2 still holds it (a response HEADERS frame that could
+  /// not be sent) is freed, and a later frame callback for its id must find nothing.
   func stream(_ id: Int32) -> HTTP2Stream? {
-    guard let session, let pointer = nghttp2_session_get_stream_user_data(session, id) else {
-      return nil
-    }
-    return Unmanaged<HTTP2Stream>.fromOpaque(pointer).takeUnretainedValue()
+    streams[id]
   }
 
   /// A peer opened a stream (server): start collecting its header block.
   func beginRequest(streamID: Int32) {
-    guard let session else { return }
+    guard session != nil else { return }
     let stream = HTTP2Stream(id: streamID, connection: self)
     if deadlines != nil {
       if streams.isEmpty { deadlines?.firstStreamOpened() }
       if deadlines?.streamIdle != nil { stream.lastActivity = Syscall.monotonicNanoseconds() }
     }
     streams[streamID] = stream
-    nghttp2_session_set_stream_user_data(
-      session, streamID, Unmanaged.passUnretained(stream).toOpaque())
   }
 
   /// The peer's SETTINGS arrived (the first one completes its preface).

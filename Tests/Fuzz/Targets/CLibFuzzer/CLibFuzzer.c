@@ -1,0 +1,1 @@
+// The module is its header; LLVMFuzzerRunDriver comes from the libFuzzer runtime.

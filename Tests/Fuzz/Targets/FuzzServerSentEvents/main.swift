@@ -1,0 +1,26 @@
+import CLibFuzzer
+import Router
+
+/// Watches a fuzzed `text/event-stream` body pass in chunks whose sizes the first byte picks
+/// (the SSE parser and the per-event JSON summary), and checks that the chunking did not change
+/// what was seen.
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  guard let data, size > 0 else { return 0 }
+  let chunkSize = Int(data[0]) + 1
+  let body = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+  var chunked = OpenAIStreamObserver()
+  var offset = 0
+  while offset < body.count {
+    let end = min(offset + chunkSize, body.count)
+    chunked.observe(Array(body[offset..<end]))
+    offset = end
+  }
+  var whole = OpenAIStreamObserver()
+  whole.observe(body)
+  precondition(chunked.eventCount == whole.eventCount, "chunking changed the events")
+  precondition(chunked.summary == whole.summary, "chunking changed the summary")
+  return 0
+}
+
+runLibFuzzer(CommandLine.argc, CommandLine.unsafeArgv, fuzzOneInput)
