@@ -5,7 +5,9 @@ robin per request) in front of stub vLLMs.
 An answer stored through one router is a hit through the other; every key carries the TTL and
 expires with it; `max_entries` bounds a model's entries; Redis killed under load fails no
 request and the cache hits again once Redis is back; Redis stopped (slow) turns lookups into
-misses within `timeout_ms`; a password-protected Redis works with `password_env`. That the
+misses within `timeout_ms`; a password-protected Redis works with `password_env`; a Redis
+reached over TLS (`rediss://`) shares answers, and one whose certificate the router's `ca_file`
+does not trust is a miss, never a failed request. That the
 in-memory backend stays the default is checked by the Swift configuration tests.
 """
 
@@ -26,6 +28,7 @@ import e2e_stack
 import stack
 from redis_process import RedisProcess
 from test_end_to_end import metric, parse_prometheus
+from test_ext_proc_tls import make_certificates
 
 MODEL = "llama-3.1-8b"
 
@@ -254,3 +257,39 @@ def test_a_wrong_password_is_a_miss_never_a_failed_request(tmp_path, backends) -
       if name == "semantic_router_cache_backend_errors_total")
     assert errors >= 1
     assert any("handshake refused" in router.log() for router in shared.routers)
+
+
+def tls_redis(directory: Path) -> RedisProcess:
+  """A TLS-only Redis with a certificate for 127.0.0.1 from a fresh CA in `directory`."""
+  directory.mkdir()
+  files = make_certificates(directory)
+  return RedisProcess(tls=(files["router.pem"], files["router.key"], files["ca.pem"]))
+
+
+def test_a_redis_over_tls_shares_answers(tmp_path, backends) -> None:
+  with tls_redis(tmp_path / "pki") as redis, SharedStack(
+      tmp_path, backends, redis.start(),
+      redis_settings={"address": f"rediss://127.0.0.1:{redis.port}",
+                      "tls": {"ca_file": str(redis.tls[2])}}) as shared:
+    assert shared.ask("What is the tallest mountain on Earth?") == (200, False)
+    wait_until(stored(redis), "the answer stored in Redis over TLS")
+    assert shared.ask("What is the tallest mountain on Earth?") == (200, True)
+
+
+def test_a_redis_certificate_the_ca_file_does_not_trust_is_a_miss(tmp_path, backends) -> None:
+  other = tmp_path / "other-ca"
+  other.mkdir()
+  untrusted_ca = make_certificates(other)["ca.pem"]
+  with tls_redis(tmp_path / "pki") as redis, SharedStack(
+      tmp_path, backends, redis.start(),
+      redis_settings={"address": f"rediss://127.0.0.1:{redis.port}",
+                      "tls": {"ca_file": str(untrusted_ca)}}) as shared:
+    answers = [shared.ask("What is the deepest ocean trench?") for _ in range(4)]
+    assert answers == [(200, False)] * 4
+    assert not redis.keys("test:*")
+    errors = sum(
+      value for router in shared.routers
+      for (name, _), value in parse_prometheus(router.metrics_text()).items()
+      if name == "semantic_router_cache_backend_errors_total")
+    assert errors >= 1
+    assert any("TLS handshake" in router.log() for router in shared.routers)
