@@ -6,9 +6,10 @@ An answer stored through one router is a hit through the other; every key carrie
 expires with it; `max_entries` bounds a model's entries; Redis killed under load fails no
 request and the cache hits again once Redis is back; Redis stopped (slow) turns lookups into
 misses within `timeout_ms`; a password-protected Redis works with `password_env`; a Redis
-reached over TLS (`rediss://`) shares answers, and one whose certificate the router's `ca_file`
-does not trust is a miss, never a failed request. That the
-in-memory backend stays the default is checked by the Swift configuration tests.
+reached over TLS (`rediss://`) shares answers, also one that requires a client certificate
+(`cert_file`/`key_file`), and one whose certificate the router's `ca_file` does not trust is a
+miss, never a failed request. That the in-memory backend stays the default is checked by the
+Swift configuration tests.
 """
 
 from __future__ import annotations
@@ -259,11 +260,14 @@ def test_a_wrong_password_is_a_miss_never_a_failed_request(tmp_path, backends) -
     assert any("handshake refused" in router.log() for router in shared.routers)
 
 
-def tls_redis(directory: Path) -> RedisProcess:
-  """A TLS-only Redis with a certificate for 127.0.0.1 from a fresh CA in `directory`."""
+def tls_redis(directory: Path, client_certificates: bool = False) -> RedisProcess:
+  """A TLS-only Redis with a certificate for 127.0.0.1 from a fresh CA in `directory` (whose
+  client certificate, `envoy.pem`, it requires with `client_certificates`)."""
   directory.mkdir()
   files = make_certificates(directory)
-  return RedisProcess(tls=(files["router.pem"], files["router.key"], files["ca.pem"]))
+  client = (files["envoy.pem"], files["envoy.key"]) if client_certificates else None
+  return RedisProcess(tls=(files["router.pem"], files["router.key"], files["ca.pem"]),
+                      client_certificate=client)
 
 
 def test_a_redis_over_tls_shares_answers(tmp_path, backends) -> None:
@@ -274,6 +278,20 @@ def test_a_redis_over_tls_shares_answers(tmp_path, backends) -> None:
     assert shared.ask("What is the tallest mountain on Earth?") == (200, False)
     wait_until(stored(redis), "the answer stored in Redis over TLS")
     assert shared.ask("What is the tallest mountain on Earth?") == (200, True)
+
+
+def test_a_redis_requiring_client_certificates_gets_the_configured_one(
+  tmp_path, backends,
+) -> None:
+  with tls_redis(tmp_path / "pki", client_certificates=True) as redis, SharedStack(
+      tmp_path, backends, redis.start(),
+      redis_settings={"address": f"rediss://127.0.0.1:{redis.port}",
+                      "tls": {"ca_file": str(redis.tls[2]),
+                              "cert_file": str(redis.client_certificate[0]),
+                              "key_file": str(redis.client_certificate[1])}}) as shared:
+    assert shared.ask("Who wrote the Odyssey?") == (200, False)
+    wait_until(stored(redis), "the answer stored in Redis with a client certificate")
+    assert shared.ask("Who wrote the Odyssey?") == (200, True)
 
 
 def test_a_redis_certificate_the_ca_file_does_not_trust_is_a_miss(tmp_path, backends) -> None:
