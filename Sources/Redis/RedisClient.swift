@@ -71,7 +71,11 @@ public final class RedisClient {
     guard Syscall.monotonicNanoseconds() >= retryAt else { return nil }
     let opened: RedisConnection
     do {
-      opened = try RedisConnection(to: settings.address, on: loop) { [weak self] error in
+      let session = try settings.tls.map { tls throws(TLSError) in
+        try TLSSession(configuration: tls, host: tls.serverName ?? "")
+      }
+      opened = try RedisConnection(to: settings.address, tls: session, on: loop) {
+        [weak self] error in
         self?.connectionEnded(error)
       }
     } catch {

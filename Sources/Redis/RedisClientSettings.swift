@@ -18,7 +18,11 @@ public struct RedisClientSettings: Sendable {
   public var initialBackoffNanoseconds: UInt64 = 50_000_000
   /// The longest wait between reconnect attempts.
   public var maxBackoffNanoseconds: UInt64 = 2_000_000_000
-  /// How long a TCP connect may take before it counts as failed.
+  /// Set: every connection runs over TLS (`rediss://`), checking the name in its
+  /// `serverName`. No ALPN is offered: Redis does not use it.
+  public var tls: TLSConfiguration?
+  /// How long a connect (TCP and, with `tls`, the TLS handshake) may take before it counts as
+  /// failed.
   public var connectTimeoutNanoseconds: UInt64 = 1_000_000_000
 
   public init(

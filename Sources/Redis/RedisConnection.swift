@@ -1,13 +1,14 @@
 import Glibc
 import Transport
 
-/// One TCP connection to Redis on an event loop, pipelining command batches: each batch's
-/// commands are written back to back and its replies, which Redis sends in order, are handed to
-/// its completion together. Loop-thread confined.
+/// One TCP connection to Redis (over TLS when given a session) on an event loop, pipelining
+/// command batches: each batch's commands are written back to back and its replies, which Redis
+/// sends in order, are handed to its completion together. Loop-thread confined.
 ///
 /// The connection never blocks: connect, writes and reads wait for readiness. Writes of one loop
-/// iteration are coalesced and sent at its end. When the socket fails or closes, every waiting
-/// batch fails and `onClose` is called once.
+/// iteration are coalesced and sent at its end. With TLS the handshake starts once TCP is
+/// connected and commands wait for it. When the socket or the handshake fails or the socket
+/// closes, every waiting batch fails and `onClose` is called once.
 final class RedisConnection: Selectable, EndOfTickWork {
   /// A batch waiting for its replies. A completion is taken out when it is answered or gives up
   /// (times out), after which its replies are still read and dropped.
@@ -29,12 +30,16 @@ final class RedisConnection: Selectable, EndOfTickWork {
   }
 
   private let fd: Int32
+  private let tls: TLSSession?
   private let loop: EventLoop
   private let onClose: (RedisError) -> Void
   private var connected = false
   private var closed = false
   private var decoder = RESPDecoder()
+  /// Bytes for the socket: commands, or with TLS their records.
   private var output: [UInt8] = []
+  /// With TLS: commands not yet encrypted (until the handshake completes).
+  private var plaintext: [UInt8] = []
   private var outputOffset = 0
   private var flushScheduled = false
   private var wantsWritable = false
@@ -44,18 +49,22 @@ final class RedisConnection: Selectable, EndOfTickWork {
   /// Batches sent and not yet fully answered (timed-out ones included).
   var pendingBatches: Int { waiting.count - waitingStart }
 
-  /// Starts connecting to `address`; `onClose` is called on the loop when the connection ends.
-  init(to address: SocketAddress, on loop: EventLoop, onClose: @escaping (RedisError) -> Void)
-    throws(SystemError)
-  {
+  /// Starts connecting to `address`, through `tls` when given; `onClose` is called on the loop
+  /// when the connection ends.
+  init(
+    to address: SocketAddress, tls: TLSSession?, on loop: EventLoop,
+    onClose: @escaping (RedisError) -> Void
+  ) throws(SystemError) {
+    self.tls = tls
     self.loop = loop
     self.onClose = onClose
     fd = try Syscall.socket(domain: address.family, type: Int32(SOCK_STREAM.rawValue))
     do {
       switch try Syscall.connect(fd, address) {
       case .processed:
-        connected = true
         try loop.register(fd: fd, handler: self)
+        loop.runAtEndOfTick(self)
+        flushScheduled = true
       case .wouldBlock:
         try loop.register(fd: fd, handler: self, writable: true)
         wantsWritable = true
@@ -67,8 +76,8 @@ final class RedisConnection: Selectable, EndOfTickWork {
     try? Syscall.setIntOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
   }
 
-  /// Whether the TCP connect finished.
-  var isConnected: Bool { connected && !closed }
+  /// Whether the TCP connect (and the TLS handshake) finished.
+  var isConnected: Bool { connected && !closed && (tls?.isHandshakeComplete ?? true) }
 
   /// Queues `commands` as one batch; they go out at the end of this loop iteration (or once
   /// connected).
@@ -78,7 +87,13 @@ final class RedisConnection: Selectable, EndOfTickWork {
       batch.finish(.failure(.connectionLost("closed")))
       return
     }
-    for command in commands { RESPEncoder.append(command, to: &output) }
+    for command in commands {
+      if tls == nil {
+        RESPEncoder.append(command, to: &output)
+      } else {
+        RESPEncoder.append(command, to: &plaintext)
+      }
+    }
     waiting.append(batch)
     if connected, !flushScheduled {
       flushScheduled = true
@@ -99,7 +114,12 @@ final class RedisConnection: Selectable, EndOfTickWork {
 
   func runAtEndOfTick() {
     flushScheduled = false
-    flush()
+    guard !closed else { return }
+    if !connected {
+      tcpConnected()
+    } else {
+      flush()
+    }
   }
 
   func readable() {
@@ -122,7 +142,12 @@ final class RedisConnection: Selectable, EndOfTickWork {
         fail(.connectionLost("closed by Redis"))
         return
       }
-      decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+      if let tls {
+        guard decrypt(bytes, with: tls) else { return }
+      } else {
+        decoder.append(bytes)
+      }
       guard deliverReplies() else { return }
       if count < buffer.count { return }
     }
@@ -136,12 +161,65 @@ final class RedisConnection: Selectable, EndOfTickWork {
         fail(.unavailable("connect: \(String(cString: strerror(code)))"))
         return
       }
-      connected = true
+      tcpConnected()
+      return
     }
     flush()
   }
 
   // MARK: - Internals
+
+  /// TCP is up: send what waits, or with TLS start the handshake.
+  private func tcpConnected() {
+    connected = true
+    if tls != nil {
+      advanceHandshake()
+    } else {
+      flush()
+    }
+  }
+
+  /// Runs the TLS handshake as far as the bytes read allow and sends its records; once it
+  /// completes the waiting commands go out. False when it failed (the connection is closed).
+  @discardableResult
+  private func advanceHandshake() -> Bool {
+    guard let tls else { return true }
+    do {
+      _ = try tls.handshake()
+    } catch {
+      // The records may hold an alert telling Redis why.
+      tls.takeCiphertextToSend(appendingTo: &output)
+      flush()
+      fail(.unavailable("TLS handshake: \(error)"))
+      return false
+    }
+    flush()
+    return !closed
+  }
+
+  /// Feeds bytes read to the TLS session and the plaintext to the decoder. False when the
+  /// connection failed or Redis closed it.
+  private func decrypt(_ bytes: UnsafeRawBufferPointer, with tls: TLSSession) -> Bool {
+    tls.feedCiphertext(bytes)
+    if !tls.isHandshakeComplete {
+      guard advanceHandshake() else { return false }
+      guard tls.isHandshakeComplete else { return true }
+    }
+    do {
+      try tls.readPlaintext { decoder.append($0) }
+    } catch {
+      fail(.connectionLost("TLS: \(error)"))
+      return false
+    }
+    if tls.hasCiphertextToSend { flush() }
+    if tls.receivedCloseNotify {
+      // Replies that came before the close are still answers.
+      guard deliverReplies() else { return false }
+      fail(.connectionLost("closed by Redis"))
+      return false
+    }
+    return !closed
+  }
 
   /// Hands each whole reply to the oldest waiting batch; false when the connection failed.
   private func deliverReplies() -> Bool {
@@ -174,6 +252,18 @@ final class RedisConnection: Selectable, EndOfTickWork {
 
   private func flush() {
     guard connected, !closed else { return }
+    if let tls {
+      if tls.isHandshakeComplete, !plaintext.isEmpty {
+        do {
+          try tls.write(plaintext)
+        } catch {
+          fail(.connectionLost("TLS: \(error)"))
+          return
+        }
+        plaintext.removeAll(keepingCapacity: plaintext.count <= 64 << 10)
+      }
+      tls.takeCiphertextToSend(appendingTo: &output)
+    }
     while outputOffset < output.count {
       let result: IOResult<Int>
       do {

@@ -55,6 +55,18 @@ public final class RedisCachePool: Sendable {
       maxPendingBatches: settings.maxPendingCommands)
     clientSettings.connectTimeoutNanoseconds = max(
       clientSettings.connectTimeoutNanoseconds, clientSettings.timeoutNanoseconds)
+    if let tls = settings.tls {
+      let configuration = TLSConfiguration(
+        caFile: tls.caFile, serverName: tls.serverName ?? settings.host,
+        clientCertificateFile: tls.certificateFile, clientKeyFile: tls.keyFile)
+      // Loading the files now turns a missing or bad one into a start error, not an outage.
+      do {
+        _ = try TLSContext.shared(for: configuration)
+      } catch {
+        throw StartError(description: "semantic_cache.redis.tls: \(error)")
+      }
+      clientSettings.tls = configuration
+    }
     self.clientSettings = clientSettings
     self.prefix = settings.keyPrefix
     self.logger = logger

@@ -67,9 +67,49 @@ private let configurationHead = """
     #expect(redis.timeoutMilliseconds == RedisCacheSettings.defaultTimeoutMilliseconds)
   }
 
+  @Test func redissURL_turnsTLSOnWithTheDefaultPortAndSystemRoots() throws {
+    let redis = try #require(
+      try parse("  backend: redis\n  redis: { address: \"rediss://:pw@cache.internal/3\" }")
+        .redis)
+    #expect(redis.host == "cache.internal")
+    #expect(redis.port == 6379)
+    #expect(redis.urlPassword == "pw")
+    #expect(redis.database == 3)
+    #expect(redis.tls == RedisTLSSettings())
+  }
+
+  @Test func plainAddresses_leaveTLSOff() throws {
+    for address in ["redis://h:1", "h:1"] {
+      let redis = try #require(
+        try parse("  backend: redis\n  redis: { address: \"\(address)\" }").redis)
+      #expect(redis.tls == nil)
+    }
+  }
+
+  @Test func tlsSettings_giveCAClientCertificateAndServerName() throws {
+    let settings = try parse(
+      """
+        backend: redis
+        redis:
+          address: "rediss://10.0.0.7:6380"
+          tls:
+            ca_file: /etc/redis/ca.pem
+            cert_file: /etc/redis/client.pem
+            key_file: /etc/redis/client.key
+            server_name: redis.internal
+      """)
+    let redis = try #require(settings.redis)
+    #expect(redis.port == 6380)
+    #expect(
+      redis.tls
+        == RedisTLSSettings(
+          caFile: "/etc/redis/ca.pem", certificateFile: "/etc/redis/client.pem",
+          keyFile: "/etc/redis/client.key", serverName: "redis.internal"))
+  }
+
   @Test func aBadAddress_doesNotHideTheOtherBadValues() {
     let paths = Set(
-      issues("  backend: redis\n  redis: { address: \"rediss://h:1\", timeout_ms: 0 }").map(\.path))
+      issues("  backend: redis\n  redis: { address: \"redis://h:x\", timeout_ms: 0 }").map(\.path))
     #expect(paths == ["semantic_cache.redis.address", "semantic_cache.redis.timeout_ms"])
   }
 
@@ -80,8 +120,12 @@ private let configurationHead = """
      "host:port"),
     ("  backend: redis\n  redis: { address: \"h:99999\" }", "semantic_cache.redis.address",
      "1...65535"),
-    ("  backend: redis\n  redis: { address: \"rediss://h:6379\" }",
-     "semantic_cache.redis.address", "TLS"),
+    ("  backend: redis\n  redis: { address: \"h:1\", tls: { ca_file: ca.pem } }",
+     "semantic_cache.redis.tls", "needs a rediss:// address"),
+    ("  backend: redis\n  redis: { address: \"rediss://h\", tls: { cert_file: c.pem } }",
+     "semantic_cache.redis.tls.key_file", "required with cert_file"),
+    ("  backend: redis\n  redis: { address: \"rediss://h\", tls: { ca: x } }",
+     "semantic_cache.redis.tls.ca", "unknown key"),
     ("  backend: redis\n  redis: { address: \"redis://h/x\" }", "semantic_cache.redis.address",
      "not a number"),
     ("  backend: redis\n  redis: { address: \"h:1\", password_env: \"s3cr3t!\" }",

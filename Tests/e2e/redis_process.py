@@ -13,22 +13,36 @@ import stack
 
 
 class RedisProcess(stack.ManagedProcess):
-  """redis-server on 127.0.0.1; `password` sets `requirepass`. Restartable on the same port."""
+  """redis-server on 127.0.0.1; `password` sets `requirepass`; `tls` (server certificate, its
+  key and the CA, PEM files) makes `port` a TLS-only port; `client_certificate` (certificate
+  and key, for redis-cli) also makes it require client certificates from that CA. Restartable
+  on the same port."""
 
   name = "redis"
 
-  def __init__(self, password: str | None = None, port: int | None = None) -> None:
+  def __init__(self, password: str | None = None, port: int | None = None,
+               tls: tuple[Path, Path, Path] | None = None,
+               client_certificate: tuple[Path, Path] | None = None) -> None:
     super().__init__()
     self.port = port or stack.free_port()
     self.password = password
+    self.tls = tls
+    self.client_certificate = client_certificate
     self.dir = Path(tempfile.mkdtemp(prefix="redis-", dir=stack.scratch_dir()))
 
   def start(self, timeout: float = 15.0) -> "RedisProcess":
     binary = shutil.which("redis-server")
     if binary is None:
       raise stack.StartupError("redis-server not found (make test installs Debian's package)")
-    argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+    argv = [binary, "--bind", "127.0.0.1", "--dir", str(self.dir),
             "--save", "", "--appendonly", "no", "--daemonize", "no"]
+    if self.tls is None:
+      argv += ["--port", str(self.port)]
+    else:
+      certificate, key, ca = self.tls
+      argv += ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(certificate),
+               "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca),
+               "--tls-auth-clients", "no" if self.client_certificate is None else "yes"]
     if self.password is not None:
       argv += ["--requirepass", self.password]
     self._spawn(argv)
@@ -51,6 +65,10 @@ class RedisProcess(stack.ManagedProcess):
   def cli(self, *args: str, check: bool = True) -> str:
     """One redis-cli command's raw output (stripped)."""
     argv = ["redis-cli", "-p", str(self.port), "--no-auth-warning"]
+    if self.tls is not None:
+      argv += ["--tls", "--cacert", str(self.tls[2])]
+    if self.client_certificate is not None:
+      argv += ["--cert", str(self.client_certificate[0]), "--key", str(self.client_certificate[1])]
     if self.password is not None:
       argv += ["-a", self.password]
     result = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=10)

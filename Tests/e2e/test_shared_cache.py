@@ -5,8 +5,11 @@ robin per request) in front of stub vLLMs.
 An answer stored through one router is a hit through the other; every key carries the TTL and
 expires with it; `max_entries` bounds a model's entries; Redis killed under load fails no
 request and the cache hits again once Redis is back; Redis stopped (slow) turns lookups into
-misses within `timeout_ms`; a password-protected Redis works with `password_env`. That the
-in-memory backend stays the default is checked by the Swift configuration tests.
+misses within `timeout_ms`; a password-protected Redis works with `password_env`; a Redis
+reached over TLS (`rediss://`) shares answers, also one that requires a client certificate
+(`cert_file`/`key_file`), and one whose certificate the router's `ca_file` does not trust is a
+miss, never a failed request. That the in-memory backend stays the default is checked by the
+Swift configuration tests.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import e2e_stack
 import stack
 from redis_process import RedisProcess
 from test_end_to_end import metric, parse_prometheus
+from test_ext_proc_tls import make_certificates
 
 MODEL = "llama-3.1-8b"
 
@@ -254,3 +258,56 @@ def test_a_wrong_password_is_a_miss_never_a_failed_request(tmp_path, backends) -
       if name == "semantic_router_cache_backend_errors_total")
     assert errors >= 1
     assert any("handshake refused" in router.log() for router in shared.routers)
+
+
+def tls_redis(directory: Path, client_certificates: bool = False) -> RedisProcess:
+  """A TLS-only Redis with a certificate for 127.0.0.1 from a fresh CA in `directory` (whose
+  client certificate, `envoy.pem`, it requires with `client_certificates`)."""
+  directory.mkdir()
+  files = make_certificates(directory)
+  client = (files["envoy.pem"], files["envoy.key"]) if client_certificates else None
+  return RedisProcess(tls=(files["router.pem"], files["router.key"], files["ca.pem"]),
+                      client_certificate=client)
+
+
+def test_a_redis_over_tls_shares_answers(tmp_path, backends) -> None:
+  with tls_redis(tmp_path / "pki") as redis, SharedStack(
+      tmp_path, backends, redis.start(),
+      redis_settings={"address": f"rediss://127.0.0.1:{redis.port}",
+                      "tls": {"ca_file": str(redis.tls[2])}}) as shared:
+    assert shared.ask("What is the tallest mountain on Earth?") == (200, False)
+    wait_until(stored(redis), "the answer stored in Redis over TLS")
+    assert shared.ask("What is the tallest mountain on Earth?") == (200, True)
+
+
+def test_a_redis_requiring_client_certificates_gets_the_configured_one(
+  tmp_path, backends,
+) -> None:
+  with tls_redis(tmp_path / "pki", client_certificates=True) as redis, SharedStack(
+      tmp_path, backends, redis.start(),
+      redis_settings={"address": f"rediss://127.0.0.1:{redis.port}",
+                      "tls": {"ca_file": str(redis.tls[2]),
+                              "cert_file": str(redis.client_certificate[0]),
+                              "key_file": str(redis.client_certificate[1])}}) as shared:
+    assert shared.ask("Who wrote the Odyssey?") == (200, False)
+    wait_until(stored(redis), "the answer stored in Redis with a client certificate")
+    assert shared.ask("Who wrote the Odyssey?") == (200, True)
+
+
+def test_a_redis_certificate_the_ca_file_does_not_trust_is_a_miss(tmp_path, backends) -> None:
+  other = tmp_path / "other-ca"
+  other.mkdir()
+  untrusted_ca = make_certificates(other)["ca.pem"]
+  with tls_redis(tmp_path / "pki") as redis, SharedStack(
+      tmp_path, backends, redis.start(),
+      redis_settings={"address": f"rediss://127.0.0.1:{redis.port}",
+                      "tls": {"ca_file": str(untrusted_ca)}}) as shared:
+    answers = [shared.ask("What is the deepest ocean trench?") for _ in range(4)]
+    assert answers == [(200, False)] * 4
+    assert not redis.keys("test:*")
+    errors = sum(
+      value for router in shared.routers
+      for (name, _), value in parse_prometheus(router.metrics_text()).items()
+      if name == "semantic_router_cache_backend_errors_total")
+    assert errors >= 1
+    assert any("TLS handshake" in router.log() for router in shared.routers)

@@ -1,5 +1,6 @@
 /// Parses `semantic_cache.redis.address`: `host:port` or
-/// `redis://[user[:password]@]host[:port][/db]` (IANA's redis URI scheme).
+/// `redis://[user[:password]@]host[:port][/db]` (IANA's redis URI scheme), or the same with
+/// `rediss://` for Redis over TLS.
 enum RedisAddress {
   struct Parsed: Equatable {
     var host: String
@@ -7,6 +8,8 @@ enum RedisAddress {
     var username: String?
     var password: String?
     var database = 0
+    /// `rediss://`: the connection runs over TLS.
+    var tls = false
   }
 
   /// Why an address is not one.
@@ -18,15 +21,12 @@ enum RedisAddress {
   static func parse(_ text: String) -> Result<Parsed, Invalid> {
     var rest = Substring(text)
     var isURL = false
-    if rest.hasPrefix("rediss://") {
-      return .failure(
-        Invalid(message: "rediss:// (TLS) is not supported yet; use redis:// on a trusted network"))
-    }
-    if rest.hasPrefix("redis://") {
-      rest = rest.dropFirst("redis://".count)
-      isURL = true
-    }
     var parsed = Parsed(host: "")
+    for scheme in ["redis://", "rediss://"] where rest.hasPrefix(scheme) {
+      rest = rest.dropFirst(scheme.count)
+      isURL = true
+      parsed.tls = scheme == "rediss://"
+    }
     if isURL, let slash = rest.firstIndex(of: "/") {
       let db = rest[rest.index(after: slash)...]
       if !db.isEmpty {
@@ -57,7 +57,7 @@ enum RedisAddress {
       parsed.port = port
       hostPart = rest[..<colon]
     } else if !isURL {
-      return .failure(Invalid(message: "expected host:port or a redis:// URL"))
+      return .failure(Invalid(message: "expected host:port or a redis:// or rediss:// URL"))
     }
     if hostPart.hasPrefix("["), hostPart.hasSuffix("]") {
       hostPart = hostPart.dropFirst().dropLast()

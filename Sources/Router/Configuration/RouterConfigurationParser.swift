@@ -406,7 +406,9 @@ final class RouterConfigurationParser {
   }
 
   private func parseRedis(_ node: Node) -> RedisCacheSettings? {
-    let keys = ["address", "password_env", "key_prefix", "timeout_ms", "max_pending_commands"]
+    let keys = [
+      "address", "password_env", "key_prefix", "timeout_ms", "max_pending_commands", "tls",
+    ]
     guard let fields = reader.mapping(node, at: "semantic_cache.redis", keys: keys) else {
       return nil
     }
@@ -456,7 +458,38 @@ final class RouterConfigurationParser {
     {
       settings.maxPendingCommands = value
     }
+    if let node = fields["tls"] {
+      settings.tls = parseRedisTLS(node)
+      if address?.tls == false {
+        reader.fail("semantic_cache.redis.tls", node, "needs a rediss:// address")
+      }
+    } else if address?.tls == true {
+      settings.tls = RedisTLSSettings()
+    }
     return address == nil ? nil : settings
+  }
+
+  private func parseRedisTLS(_ node: Node) -> RedisTLSSettings {
+    let path = "semantic_cache.redis.tls"
+    let keys = ["ca_file", "cert_file", "key_file", "server_name"]
+    var settings = RedisTLSSettings()
+    guard let fields = reader.mapping(node, at: path, keys: keys) else { return settings }
+    var values: [String: String] = [:]
+    for key in keys {
+      if let node = fields[key], let value = reader.nonEmptyString(node, at: "\(path).\(key)") {
+        values[key] = value
+      }
+    }
+    settings.caFile = values["ca_file"]
+    settings.certificateFile = values["cert_file"]
+    settings.keyFile = values["key_file"]
+    settings.serverName = values["server_name"]
+    // A client certificate is useless without its key, and a key without its certificate.
+    for (key, other) in [("cert_file", "key_file"), ("key_file", "cert_file")]
+    where fields[key] != nil && fields[other] == nil {
+      reader.fail("\(path).\(other)", node, "required with \(key)")
+    }
+    return settings
   }
 
   private func parseServer(_ node: Node) -> ServerSettings {

@@ -29,12 +29,14 @@ public struct RedisCacheSettings: Sendable, Equatable {
   public var timeoutMilliseconds: Int
   /// The most command batches waiting for Redis per event loop; more are skipped (a miss).
   public var maxPendingCommands: Int
+  /// Set for a `rediss://` address: the connection runs over TLS.
+  public var tls: RedisTLSSettings?
 
   public init(
     host: String, port: Int = 6379, username: String? = nil, urlPassword: String? = nil,
     database: Int = 0, passwordEnvironment: String? = nil, keyPrefix: String = "vsr:",
     timeoutMilliseconds: Int = RedisCacheSettings.defaultTimeoutMilliseconds,
-    maxPendingCommands: Int = 1024
+    maxPendingCommands: Int = 1024, tls: RedisTLSSettings? = nil
   ) {
     self.host = host
     self.port = port
@@ -45,5 +47,28 @@ public struct RedisCacheSettings: Sendable, Equatable {
     self.keyPrefix = keyPrefix
     self.timeoutMilliseconds = timeoutMilliseconds
     self.maxPendingCommands = maxPendingCommands
+    self.tls = tls
+  }
+}
+
+/// `semantic_cache.redis.tls:`, for a `rediss://` address (all optional).
+public struct RedisTLSSettings: Sendable, Equatable {
+  /// PEM CA certificates to trust; nil trusts the system roots.
+  public var caFile: String?
+  /// PEM client certificate chain (Redis `tls-auth-clients yes`); needs `keyFile`.
+  public var certificateFile: String?
+  /// PEM private key of `certificateFile`.
+  public var keyFile: String?
+  /// The name checked against the server's certificate (and sent in SNI); nil means the host.
+  public var serverName: String?
+
+  public init(
+    caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil,
+    serverName: String? = nil
+  ) {
+    self.caFile = caFile
+    self.certificateFile = certificateFile
+    self.keyFile = keyFile
+    self.serverName = serverName
   }
 }
