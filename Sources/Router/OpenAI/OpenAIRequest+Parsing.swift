@@ -116,21 +116,15 @@ private struct RequestParser {
       throw OpenAIRequestError.missingField("model")
     }
     switch endpoint {
-    case .chatCompletions, .messages:
-      guard var messages else { throw OpenAIRequestError.missingField("messages") }
-      guard !messages.isEmpty else {
+    case .chatCompletions, .messages, .responses:
+      let field = endpoint == .responses ? "input" : "messages"
+      guard var messages else { throw OpenAIRequestError.missingField(field) }
+      if endpoint != .responses, messages.isEmpty {
         throw OpenAIRequestError.invalidValue(field: "messages", reason: "it must not be empty")
       }
       if endpoint == .messages, !maxTokens {
         throw OpenAIRequestError.missingField("max_tokens")
       }
-      if let system { messages.insert(.init(role: "system", content: system), at: 0) }
-      return OpenAIRequest(
-        endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
-        stream: stream, parameters: parameters, untranslatable: untranslatable,
-        textValues: textValuesAfterSystem(inserted: system != nil))
-    case .responses:
-      guard var messages else { throw OpenAIRequestError.missingField("input") }
       if let system { messages.insert(.init(role: "system", content: system), at: 0) }
       return OpenAIRequest(
         endpoint: endpoint, model: modelName, modelValueRange: modelRange, messages: messages,
@@ -145,7 +139,6 @@ private struct RequestParser {
   }
 
   // MARK: - Responses and Messages
-
 
   /// Notes `feature` as lost in a translation, unless an earlier one was.
   private mutating func lose(_ feature: String) {
