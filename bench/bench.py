@@ -49,17 +49,19 @@ RESULTS = BENCH / "results"
 TEMPLATES = BENCH / "envoy"
 DEPLOY_CONFIG = REPO_ROOT / "deploy" / "router-config.yaml"
 CLASSIFIER_DIR = REPO_ROOT / "deploy" / "classifier"
-SETUPS = ["alone", "null", "router", "full", "traced", "python"]
+SETUPS = ["alone", "null", "router", "unguarded", "full", "traced", "python"]
 LABELS = {
   "alone": "Envoy alone",
   "null": "Envoy + null processor (C, limit)",
   "router": "Envoy + semantic-router (pass-through)",
-  "full": "Envoy + semantic-router (full router)",
+  "unguarded": "Envoy + semantic-router (full router, no guards)",
+  "full": "Envoy + semantic-router (full router, shipped guards)",
   "traced": "Envoy + semantic-router (full router, tracing always_on)",
   "python": "Envoy + Python grpcio pass-through",
 }
-#: Setups that run the full router (`serve --config`) behind bench/envoy/router.yaml.
-FULL_ROUTER = ("full", "traced")
+#: Setups that run the full router (`serve --config`) behind bench/envoy/router.yaml;
+#: `unguarded` is the shipped config without its `guards:` section.
+FULL_ROUTER = ("unguarded", "full", "traced")
 PARTS = ["envoy", "router-cpu", "spans", "guards"]
 CONNECTIONS = 16
 #: Requests that fill the router's semantic cache (its max_entries in the shipped config)
@@ -180,6 +182,8 @@ def write_router_config(workdir: Path, setup: str, backend_port: int,
   """The shipped router config with every endpoint on the benchmark backend and tracing on
   (always_on, OTLP/gRPC to the sink) when `sink_port`."""
   config = shipped_config()
+  if setup == "unguarded":
+    config.pop("guards", None)
   for model in config["models"]:
     for endpoint in model["endpoints"]:
       endpoint["address"] = f"http://127.0.0.1:{backend_port}"
@@ -476,6 +480,11 @@ def run_envoy(args, setups: list[str], workdir: Path) -> list[str]:
   if "full" in chosen and passthrough_rps:
     goals.append(f"full/pass-through = {ratio(chosen['full'].rps, passthrough_rps)} "
                  "(goal >= 0.8)")
+  if "unguarded" in chosen and "full" in chosen:
+    cost = (1 - chosen["full"].rps / chosen["unguarded"].rps) * 100
+    cpu_cost = (chosen["full"].processor_cpu_us / chosen["unguarded"].processor_cpu_us - 1) * 100
+    goals.append(f"the shipped guards (PII redact, jailbreak flag) cost {cost:.1f}% of the full "
+                 f"router's req/s (router CPU per request {cpu_cost:+.0f}%)")
   if "full" in chosen and "traced" in chosen:
     cost = (1 - chosen["traced"].rps / chosen["full"].rps) * 100
     cpu_cost = (chosen["traced"].processor_cpu_us / chosen["full"].processor_cpu_us - 1) * 100
