@@ -25,6 +25,17 @@ extension String {
 
 /// Configurations shared by the processor and telemetry suites.
 enum RouterFixtures {
+  /// The math and general categories with a few training examples each, as top-level YAML.
+  static let categoriesYAML = """
+    categories:
+      - name: math
+        examples: ["solve the equation", "derivative of x squared", "integral of sin x",
+                   "probability of two dice", "factor the polynomial", "square root of 81"]
+      - name: general
+        examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
+                   "recipe for pancakes", "recommend a movie", "good name for a dog"]
+    """
+
   /// A math model and a chat model, one endpoint each, with a few training examples, a
   /// 2,000-byte body limit and the semantic cache on.
   static let twoModels = try! RouterConfiguration.parse(
@@ -37,13 +48,7 @@ enum RouterFixtures {
           category: [general]
           endpoints: [{ name: c1, address: "http://127.0.0.1:8103" }]
       default_model: chat-model
-      categories:
-        - name: math
-          examples: ["solve the equation", "derivative of x squared", "integral of sin x",
-                     "probability of two dice", "factor the polynomial", "square root of 81"]
-        - name: general
-          examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
-                     "recipe for pancakes", "recommend a movie", "good name for a dog"]
+      \(categoriesYAML)
       max_body_bytes: 2000
       semantic_cache: { enabled: true, similarity_threshold: 0.95 }
       """)
@@ -65,13 +70,7 @@ extension RouterFixtures {
           endpoints:
             - { name: c1, address: "http://127.0.0.1:8103", apis: [chat_completions] }
       default_model: chat-model
-      categories:
-        - name: math
-          examples: ["solve the equation", "derivative of x squared", "integral of sin x",
-                     "probability of two dice", "factor the polynomial", "square root of 81"]
-        - name: general
-          examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
-                     "recipe for pancakes", "recommend a movie", "good name for a dog"]
+      \(categoriesYAML)
       max_body_bytes: 2000
       semantic_cache: { enabled: true, similarity_threshold: 0.95 }
       """)

@@ -53,13 +53,7 @@ private final class GuardRecordingObserver: RequestObserver {
             endpoints: [{ name: c1, address: "http://127.0.0.1:8103" }]
         default_model: chat-model
         unknown_model: \(unknownModel)
-        categories:
-          - name: math
-            examples: ["solve the equation", "derivative of x squared", "integral of sin x",
-                       "probability of two dice", "factor the polynomial", "square root of 81"]
-          - name: general
-            examples: ["tell me a joke", "write a poem about the sea", "plan a trip to Rome",
-                       "recipe for pancakes", "recommend a movie", "good name for a dog"]
+        \(RouterFixtures.categoriesYAML)
         semantic_cache: { enabled: true, similarity_threshold: 0.95 }
         guards:
           pii: { action: \(pii) }
