@@ -180,7 +180,9 @@ let package = Package(
     .testTarget(
       name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
-    .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "RedisTests", dependencies: ["Redis", "RedisCache", "Router"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ExtProcTests", dependencies: ["ExtProc", "GRPC", "CGeneratedProtos"],

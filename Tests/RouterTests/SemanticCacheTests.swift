@@ -140,12 +140,37 @@ private let configurationWithoutCache = """
     #expect(cache.statistics.evictionsForBytes == 1)
   }
 
-  @Test func entryBytes_countsBodyContentTypeKeyAndTheFixedOverhead() {
+  @Test func entryBytes_countsBodyContentTypeKeyVectorAndTheFixedOverhead() {
     let answer = CachedResponse(body: Array("{}".utf8), contentType: "application/json")
     #expect(
       SemanticCache.entryBytes(key: "model#1", response: answer)
-        == 2 + 16 + 7 + SemanticCache.entryOverheadBytes)
-    #expect(SemanticCache.entryOverheadBytes >= QueryVector.dimensions * 4)
+        == 2 + 16 + 7 + 256 * 4 + SemanticCache.entryOverheadBytes)
+    #expect(
+      SemanticCache.entryBytes(key: "model#1", response: answer, dimensions: 384)
+        == 2 + 16 + 7 + 384 * 4 + SemanticCache.entryOverheadBytes)
+  }
+
+  @Test func embeddingVectors_matchAtTheirOwnThreshold_andNeverALexicalEntry() {
+    let settings = SemanticCacheSettings(enabled: true, similarityThreshold: 0.99)
+    #expect(settings.embeddingSimilarityThreshold < 0.99)
+    let cache = SemanticCache(settings: settings)
+    // Two 384-dimension embeddings at cosine 0.9 (above the embedding threshold only).
+    var first = [Float](repeating: 0, count: 384)
+    var second = first
+    first[0] = 1
+    second[0] = 0.9
+    second[1] = (1 - 0.81 as Float).squareRoot()
+    cache.store(key: "m", vector: QueryVector(embedding: first), response: response("embedded"))
+    #expect(cache.lookup(key: "m", vector: QueryVector(embedding: second)) == response("embedded"))
+    // A lexical vector never meets an embedding, even where the components agree.
+    var lexical = [Float](repeating: 0, count: QueryVector.dimensions)
+    lexical[0] = 1
+    #expect(cache.lookup(key: "m", vector: QueryVector(components: lexical)) == nil)
+    cache.store(key: "m", vector: QueryVector(components: lexical), response: response("lexical"))
+    #expect(cache.lookup(key: "m", vector: QueryVector(components: lexical)) == response("lexical"))
+    #expect(cache.lookup(key: "m", vector: QueryVector(embedding: first)) == response("embedded"))
+    // Nor does an embedding of another dimension (another model after a reload).
+    #expect(cache.lookup(key: "m", vector: QueryVector(embedding: Array(first.prefix(256)))) == nil)
   }
 
   @Test func answerAboveMaxAnswerBytes_isNotStored_andCounted_andEvictsNothing() {

@@ -1,16 +1,16 @@
 /// The entries of a `SemanticCache`, not thread-safe (the cache locks around it).
 ///
-/// Entries live in slots of parallel arrays (vectors flattened, so a cosine reads one run of
-/// memory); each key has the list of its slots, and a doubly linked recency list runs through
-/// all slots. A lookup touches only its key's slots, and storing, evicting the least recently
-/// used entry and removing one are O(1), however many keys the cache holds, and so is keeping
-/// the total of the entries' sizes. Freed slots are reused.
+/// Entries live in slots of parallel arrays; each group (cache key and vector space) has the
+/// list of its slots, and a doubly linked recency list runs through all slots. A lookup touches
+/// only its group's slots, so vectors of another space are never compared, and storing,
+/// evicting the least recently used entry and removing one are O(1), however many groups the
+/// cache holds, and so is keeping the total of the entries' sizes. Freed slots are reused.
 struct CacheEntries {
   private var signatures: [UInt64] = []
-  private var vectors: [Float] = []
+  private var vectors: [QueryVector] = []
   private var responses: [CachedResponse] = []
   private var storedAt: [ContinuousClock.Instant] = []
-  private var keys: [String] = []
+  private var groups: [CacheGroup] = []
   /// Each slot's size in bytes, as given when it was stored.
   private var sizes: [Int] = []
   /// Each slot's index in its key's list.
@@ -21,15 +21,15 @@ struct CacheEntries {
   private var newest = -1
   private var oldest = -1
   private var freeSlots: [Int] = []
-  private var slotsByKey: [String: [Int]] = [:]
+  private var slotsByGroup: [CacheGroup: [Int]] = [:]
 
   /// Entries held.
   private(set) var count = 0
   /// The sizes of the entries held, summed.
   private(set) var bytes = 0
 
-  /// The slots stored under `key`.
-  func slots(for key: String) -> [Int] { slotsByKey[key] ?? [] }
+  /// The slots stored in `group`.
+  func slots(in group: CacheGroup) -> [Int] { slotsByGroup[group] ?? [] }
 
   func signature(_ slot: Int) -> UInt64 { signatures[slot] }
   func response(_ slot: Int) -> CachedResponse { responses[slot] }
@@ -37,11 +37,7 @@ struct CacheEntries {
 
   /// Cosine similarity of the slot's vector with `vector`.
   func cosine(_ slot: Int, _ vector: QueryVector) -> Double {
-    vectors.withUnsafeBufferPointer { all in
-      let start = slot * QueryVector.dimensions
-      return vector.cosine(
-        UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
-    }
+    vectors[slot].cosine(vector)
   }
 
   /// The least recently used slot, if any.
@@ -59,34 +55,34 @@ struct CacheEntries {
     return result
   }
 
-  /// Adds an entry of `size` bytes under `key` as the most recently used.
+  /// Adds an entry of `size` bytes to `group` as the most recently used.
   mutating func insert(
-    key: String, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
+    group: CacheGroup, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
     now: ContinuousClock.Instant
   ) {
     let slot: Int
     if let reused = freeSlots.popLast() {
       slot = reused
       signatures[slot] = signature
-      setVector(slot, vector)
+      vectors[slot] = vector
       responses[slot] = response
       storedAt[slot] = now
-      keys[slot] = key
+      groups[slot] = group
       sizes[slot] = size
     } else {
       slot = signatures.count
       signatures.append(signature)
-      vectors.append(contentsOf: vector.components)
+      vectors.append(vector)
       responses.append(response)
       storedAt.append(now)
-      keys.append(key)
+      groups.append(group)
       sizes.append(size)
       positions.append(0)
       newer.append(-1)
       older.append(-1)
     }
-    positions[slot] = slotsByKey[key, default: []].count
-    slotsByKey[key, default: []].append(slot)
+    positions[slot] = slotsByGroup[group, default: []].count
+    slotsByGroup[group, default: []].append(slot)
     linkAsNewest(slot)
     count += 1
     bytes += size
@@ -101,7 +97,7 @@ struct CacheEntries {
     bytes += size - sizes[slot]
     sizes[slot] = size
     signatures[slot] = signature
-    setVector(slot, vector)
+    vectors[slot] = vector
     responses[slot] = response
     storedAt[slot] = now
     touch(slot)
@@ -116,19 +112,20 @@ struct CacheEntries {
 
   /// Frees a slot (its response is released at once).
   mutating func remove(_ slot: Int) {
-    let key = keys[slot]
+    let group = groups[slot]
     let position = positions[slot]
-    // Taken out and put back, so the list is not copied. Swap-remove: the key's last slot
+    // Taken out and put back, so the list is not copied. Swap-remove: the group's last slot
     // takes this one's place.
-    var list = slotsByKey.removeValue(forKey: key) ?? []
+    var list = slotsByGroup.removeValue(forKey: group) ?? []
     let moved = list[list.count - 1]
     list[position] = moved
     positions[moved] = position
     list.removeLast()
-    if !list.isEmpty { slotsByKey[key] = list }
+    if !list.isEmpty { slotsByGroup[group] = list }
     unlink(slot)
     responses[slot] = CachedResponse(body: [], contentType: "")
-    keys[slot] = ""
+    vectors[slot] = .empty
+    groups[slot] = CacheGroup(key: "", space: QueryVector.empty.space)
     bytes -= sizes[slot]
     sizes[slot] = 0
     freeSlots.append(slot)
@@ -138,11 +135,6 @@ struct CacheEntries {
   /// Drops every entry and slot.
   mutating func removeAll() {
     self = CacheEntries()
-  }
-
-  private mutating func setVector(_ slot: Int, _ vector: QueryVector) {
-    let start = slot * QueryVector.dimensions
-    vectors.replaceSubrange(start..<(start + QueryVector.dimensions), with: vector.components)
   }
 
   private mutating func linkAsNewest(_ slot: Int) {
@@ -160,4 +152,11 @@ struct CacheEntries {
     older[slot] = -1
     newer[slot] = -1
   }
+}
+
+/// Where an entry is looked up: its cache key and its vector's space (a lookup never compares
+/// vectors of another space, e.g. after a reload switched the classifier).
+struct CacheGroup: Hashable {
+  var key: String
+  var space: QueryVector.Space
 }

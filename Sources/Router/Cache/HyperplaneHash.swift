@@ -1,0 +1,116 @@
+import Synchronization
+
+/// Random-hyperplane hashes (SimHash) of vectors of any dimension: each bit says on which side
+/// of a fixed pseudo-random hyperplane the vector lies, so two vectors at angle θ differ in each
+/// bit with probability θ/π.
+///
+/// The hyperplanes are rows of H·D: the vector is zero-padded to a power of two P, D flips the
+/// sign of each dimension at random and H is the P-point Walsh–Hadamard matrix, so a fast
+/// transform projects onto P hyperplanes in log₂P passes of additions instead of P dot
+/// products. The same seeds in every process, so replicas sharing a Redis cache agree.
+enum HyperplaneHash {
+  /// The 64-bit signature of `QueryVector`: one H·D rotation, 64 of its P rows. For 256
+  /// dimensions these are the bits stored Redis entries were banded by before vectors had
+  /// other dimensions.
+  static func signature(of components: [Float]) -> UInt64 {
+    let size = paddedSize(components.count)
+    return withRotation(of: components, size: size, rounds: [signatureSeed]) { projected in
+      var bits: UInt64 = 0
+      for bit in 0..<64 where projected[bit * (size / 64)] > 0 {
+        bits |= 1 << UInt64(bit)
+      }
+      return bits
+    }
+  }
+
+  private static let signatureSeed: UInt64 = 0x51_6E_48_61_73_68
+
+  /// The power of two at or above `dimensions`, at least 64 (one bit per row of a signature).
+  private static func paddedSize(_ dimensions: Int) -> Int {
+    var size = 64
+    while size < dimensions { size *= 2 }
+    return size
+  }
+
+  /// Calls `body` with (H·D_k)···(H·D_1)·x for the seeds' sign diagonals, x zero-padded.
+  private static func withRotation<Result>(
+    of components: [Float], size: Int, rounds seeds: [UInt64],
+    _ body: (UnsafeMutablePointer<Float>) -> Result
+  ) -> Result {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: size) { buffer in
+      let projected = buffer.baseAddress!
+      projected.initialize(repeating: 0, count: size)
+      components.withUnsafeBufferPointer { components in
+        projected.update(from: components.baseAddress!, count: components.count)
+      }
+      for seed in seeds {
+        signs(size: size, seed: seed).withUnsafeBufferPointer { signs in
+          for index in stride(from: 0, to: size, by: 8) {
+            projected.storeSIMD8(
+              at: index, projected.loadSIMD8(at: index) * signs.loadSIMD8(at: index))
+          }
+        }
+        walshHadamard(projected, size: size)
+      }
+      return body(projected)
+    }
+  }
+
+  /// The fast Walsh–Hadamard transform in place (unnormalized; only signs are read).
+  private static func walshHadamard(_ values: UnsafeMutablePointer<Float>, size: Int) {
+    // Butterflies within each run of eight, then across runs eight lanes at a time.
+    var half = 1
+    while half < 8 {
+      for start in stride(from: 0, to: size, by: 2 * half) {
+        for index in start..<(start + half) {
+          let a = values[index]
+          let b = values[index + half]
+          values[index] = a + b
+          values[index + half] = a - b
+        }
+      }
+      half *= 2
+    }
+    while half < size {
+      for start in stride(from: 0, to: size, by: 2 * half) {
+        for index in stride(from: start, to: start + half, by: 8) {
+          let a = values.loadSIMD8(at: index)
+          let b = values.loadSIMD8(at: index + half)
+          values.storeSIMD8(at: index, a + b)
+          values.storeSIMD8(at: index + half, a - b)
+        }
+      }
+      half *= 2
+    }
+  }
+
+  private struct SignsKey: Hashable {
+    var size: Int
+    var seed: UInt64
+  }
+
+  /// Sign diagonals made so far: a few (one per padded size and seed in use), each made once.
+  private static let signTables = Mutex<[SignsKey: [Float]]>([:])
+
+  /// A diagonal of ±1 from `seed`; the first entries are the same for every size.
+  private static func signs(size: Int, seed: UInt64) -> [Float] {
+    let key = SignsKey(size: size, seed: seed)
+    if let signs = signTables.withLock({ $0[key] }) { return signs }
+    var random = SplitMix64(seed: seed)
+    let signs: [Float] = (0..<size).map { _ in random.next() & 1 == 1 ? -1 : 1 }
+    signTables.withLock { $0[key] = signs }
+    return signs
+  }
+}
+
+extension UnsafeMutablePointer<Float> {
+  @inline(__always)
+  fileprivate func loadSIMD8(at index: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(self + index).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  fileprivate func storeSIMD8(at index: Int, _ value: SIMD8<Float>) {
+    UnsafeMutableRawPointer(self + index).storeBytes(of: value, as: SIMD8<Float>.self)
+  }
+}
