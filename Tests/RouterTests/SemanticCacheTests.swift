@@ -305,4 +305,32 @@ private let configurationWithoutCache = """
     cache.store(key: "m", vector: vector(""), response: response("x"))
     #expect(cache.count == 0)
   }
+
+  /// Thousands of embedding entries with evictions: every entry held is found by a paraphrase
+  /// of it (cosine 0.9), and an evicted one never is.
+  @Test func aFullEmbeddingCache_findsWhatItHolds_andNothingItEvicted() {
+    let cache = SemanticCache(settings: SemanticCacheSettings(enabled: true, maxEntries: 1500))
+    var random = SystemRandomNumberGenerator()
+    func direction() -> [Float] { (0..<384).map { _ in Float.random(in: -1...1, using: &random) } }
+    let stored = (0..<2000).map { _ in QueryVector(embedding: direction()) }
+    for (number, vector) in stored.enumerated() {
+      cache.store(key: "m", vector: vector, response: response("answer \(number)"))
+    }
+    #expect(cache.count == 1500)
+    #expect(cache.statistics.evictionsForEntries == 500)
+    var found = 0
+    for (number, vector) in stored.enumerated() {
+      // A paraphrase: 0.9 of the stored direction plus an orthogonal-ish part.
+      let noise = QueryVector(embedding: direction()).components
+      let near = QueryVector(
+        embedding: zip(vector.components, noise).map { 0.9 * $0 + 0.42 * $1 })
+      let hit = cache.lookup(key: "m", vector: near)
+      if number < 500 {
+        #expect(hit == nil)
+      } else if hit == response("answer \(number)") {
+        found += 1
+      }
+    }
+    #expect(found >= 1490, "found \(found) of 1500")
+  }
 }

@@ -2,9 +2,10 @@
 ///
 /// Entries live in slots of parallel arrays; each group (cache key and vector space) has the
 /// list of its slots, and a doubly linked recency list runs through all slots. A lookup touches
-/// only its group's slots, so vectors of another space are never compared, and storing,
-/// evicting the least recently used entry and removing one are O(1), however many groups the
-/// cache holds, and so is keeping the total of the entries' sizes. Freed slots are reused.
+/// only its group's slots that the `LSHIndex` offers as candidates (or all of them when the
+/// cache scans), so vectors of another space are never compared. Storing, evicting the least
+/// recently used entry and removing one cost O(bands), however many entries and groups the
+/// cache holds, and so does keeping the total of the entries' sizes. Freed slots are reused.
 struct CacheEntries {
   private var signatures: [UInt64] = []
   private var vectors: [QueryVector] = []
@@ -21,15 +22,45 @@ struct CacheEntries {
   private var newest = -1
   private var oldest = -1
   private var freeSlots: [Int] = []
-  private var slotsByGroup: [CacheGroup: [Int]] = [:]
+  private var slotsByGroup: [CacheGroup: GroupSlots] = [:]
+  private var nextGroupID: UInt32 = 0
+  private var index = LSHIndex()
+  /// The lookup that last offered each slot as a candidate, so each is offered once.
+  private var offeredBy: [UInt32] = []
+  private var lookupNumber: UInt32 = 0
+
+  /// A group's index id (its buckets' prefix) and slots.
+  private struct GroupSlots {
+    var id: UInt32
+    var slots: [Int]
+  }
 
   /// Entries held.
   private(set) var count = 0
   /// The sizes of the entries held, summed.
   private(set) var bytes = 0
 
-  /// The slots stored in `group`.
-  func slots(in group: CacheGroup) -> [Int] { slotsByGroup[group] ?? [] }
+  /// The slots of `group` that may hold a vector near the one of band codes `codes`: those
+  /// sharing a probed bucket, or all of the group's when `codes` is nil (the cache scans).
+  mutating func candidates(in group: CacheGroup, codes: [UInt16]?) -> [Int] {
+    guard let entry = slotsByGroup[group] else { return [] }
+    guard let codes else { return entry.slots }
+    lookupNumber &+= 1
+    if lookupNumber == 0 {
+      // Wrapped: forget old marks so none equals a new number by chance.
+      for slot in offeredBy.indices { offeredBy[slot] = 0 }
+      lookupNumber = 1
+    }
+    var result: [Int] = []
+    let number = lookupNumber
+    index.forEachCandidate(group: entry.id, codes: codes) { slot in
+      if offeredBy[slot] != number {
+        offeredBy[slot] = number
+        result.append(slot)
+      }
+    }
+    return result
+  }
 
   func signature(_ slot: Int) -> UInt64 { signatures[slot] }
   func response(_ slot: Int) -> CachedResponse { responses[slot] }
@@ -55,10 +86,11 @@ struct CacheEntries {
     return result
   }
 
-  /// Adds an entry of `size` bytes to `group` as the most recently used.
+  /// Adds an entry of `size` bytes to `group` as the most recently used, indexed by its band
+  /// codes (none when the cache scans).
   mutating func insert(
-    group: CacheGroup, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
-    now: ContinuousClock.Instant
+    group: CacheGroup, signature: UInt64, vector: QueryVector, codes: [UInt16]?,
+    response: CachedResponse, size: Int, now: ContinuousClock.Instant
   ) {
     let slot: Int
     if let reused = freeSlots.popLast() {
@@ -80,9 +112,13 @@ struct CacheEntries {
       positions.append(0)
       newer.append(-1)
       older.append(-1)
+      offeredBy.append(0)
     }
-    positions[slot] = slotsByGroup[group, default: []].count
-    slotsByGroup[group, default: []].append(slot)
+    var entry = slotsByGroup.removeValue(forKey: group) ?? newGroup()
+    positions[slot] = entry.slots.count
+    entry.slots.append(slot)
+    slotsByGroup[group] = entry
+    if let codes { index.insert(slot: slot, group: entry.id, codes: codes) }
     linkAsNewest(slot)
     count += 1
     bytes += size
@@ -91,9 +127,13 @@ struct CacheEntries {
   /// Gives a slot a new vector and response of `size` bytes, stored now, and marks it most
   /// recently used.
   mutating func replace(
-    _ slot: Int, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
-    now: ContinuousClock.Instant
+    _ slot: Int, signature: UInt64, vector: QueryVector, codes: [UInt16]?,
+    response: CachedResponse, size: Int, now: ContinuousClock.Instant
   ) {
+    if let codes, let id = slotsByGroup[groups[slot]]?.id {
+      index.remove(slot: slot)
+      index.insert(slot: slot, group: id, codes: codes)
+    }
     bytes += size - sizes[slot]
     sizes[slot] = size
     signatures[slot] = signature
@@ -116,12 +156,14 @@ struct CacheEntries {
     let position = positions[slot]
     // Taken out and put back, so the list is not copied. Swap-remove: the group's last slot
     // takes this one's place.
-    var list = slotsByGroup.removeValue(forKey: group) ?? []
-    let moved = list[list.count - 1]
-    list[position] = moved
-    positions[moved] = position
-    list.removeLast()
-    if !list.isEmpty { slotsByGroup[group] = list }
+    if var entry = slotsByGroup.removeValue(forKey: group) {
+      let moved = entry.slots[entry.slots.count - 1]
+      entry.slots[position] = moved
+      positions[moved] = position
+      entry.slots.removeLast()
+      if !entry.slots.isEmpty { slotsByGroup[group] = entry }
+    }
+    index.remove(slot: slot)
     unlink(slot)
     responses[slot] = CachedResponse(body: [], contentType: "")
     vectors[slot] = .empty
@@ -135,6 +177,12 @@ struct CacheEntries {
   /// Drops every entry and slot.
   mutating func removeAll() {
     self = CacheEntries()
+  }
+
+  /// A group with a fresh id (a live group's id comes again only after 2³² new groups).
+  private mutating func newGroup() -> GroupSlots {
+    nextGroupID &+= 1
+    return GroupSlots(id: nextGroupID, slots: [])
   }
 
   private mutating func linkAsNewest(_ slot: Int) {

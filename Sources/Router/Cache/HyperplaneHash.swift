@@ -23,7 +23,34 @@ enum HyperplaneHash {
     }
   }
 
+  /// `bands` codes of `bitsPerBand` bits for `LSHIndex`, from hyperplanes independent of the
+  /// signature's: rounds of H·D₂·H·D₁ (two rotations, so each hyperplane is dense with
+  /// Gaussian-like weights, not ±1), P bits per round.
+  static func bandCodes(of components: [Float], bands: Int) -> [UInt16] {
+    let size = paddedSize(components.count)
+    let bandsPerRound = size / LSHIndex.bitsPerBand
+    var codes: [UInt16] = []
+    codes.reserveCapacity(bands)
+    var round: UInt64 = 0
+    while codes.count < bands {
+      let seeds = [bandSeed &+ 2 * round, bandSeed &+ 2 * round &+ 1]
+      withRotation(of: components, size: size, rounds: seeds) { projected in
+        for band in 0..<min(bandsPerRound, bands - codes.count) {
+          var code: UInt16 = 0
+          for bit in 0..<LSHIndex.bitsPerBand
+          where projected[band * LSHIndex.bitsPerBand + bit] > 0 {
+            code |= 1 << UInt16(bit)
+          }
+          codes.append(code)
+        }
+      }
+      round += 1
+    }
+    return codes
+  }
+
   private static let signatureSeed: UInt64 = 0x51_6E_48_61_73_68
+  private static let bandSeed: UInt64 = 0x4C_53_48_42_61_6E_64
 
   /// The power of two at or above `dimensions`, at least 64 (one bit per row of a signature).
   private static func paddedSize(_ dimensions: Int) -> Int {

@@ -10,10 +10,12 @@ import Synchronization
 /// TTL is never served and is dropped when found). Thread-safe; the entries, their recency
 /// order and their total size are `CacheEntries`.
 ///
-/// Lookups stay cheap with a full cache: each entry carries a 64-bit random-hyperplane
-/// signature of its vector (SimHash), and only entries whose signature is within a Hamming
-/// distance that a match at the threshold exceeds with negligible probability (below 1e-6)
-/// get the exact cosine check.
+/// Lookups stay cheap with a full cache: an `LSHIndex` of random-hyperplane bands offers the
+/// entries that may be near the query (a match at the threshold is missed with probability
+/// below 0.5%, nearer ones far less), each entry's 64-bit signature (SimHash) drops candidates
+/// whose Hamming distance a match exceeds with negligible probability (below 1e-6), and the
+/// rest get the exact cosine check. The band codes are computed before the lock is taken, so
+/// it is held for the probes and the candidates' cosines only.
 public final class SemanticCache: Sendable {
   private struct State {
     var entries = CacheEntries()
@@ -26,9 +28,10 @@ public final class SemanticCache: Sendable {
   }
 
   /// The fixed part of an entry's size besides its vector: an estimate of its bookkeeping
-  /// (signature, time, recency links, place in its group's list) and of the heap headers of its
-  /// vector, body, content type and key.
-  public static let entryOverheadBytes = 224
+  /// (signature, time, recency links, place in its group's list), of its index memberships
+  /// (16 bytes a band, counted at 32 bands, more than the default thresholds take) and of the
+  /// heap headers of its vector, body, content type and key.
+  public static let entryOverheadBytes = 224 + 32 * 16
 
   public let settings: SemanticCacheSettings
   private let clock: @Sendable () -> ContinuousClock.Instant
@@ -36,6 +39,9 @@ public final class SemanticCache: Sendable {
   /// Per vector kind: signatures further apart than this cannot belong to vectors at the
   /// kind's similarity threshold.
   private let maximumDistance: [QueryVector.Kind: Int]
+  /// Per vector kind: the index's bands at the kind's threshold, nil to scan (a threshold too
+  /// low for the index, see `LSHIndex.maxBands`).
+  private let bands: [QueryVector.Kind: Int?]
 
   public init(
     settings: SemanticCacheSettings,
@@ -47,6 +53,16 @@ public final class SemanticCache: Sendable {
       .lexical: Self.maximumDistance(threshold: settings.similarityThreshold),
       .embedding: Self.maximumDistance(threshold: settings.embeddingSimilarityThreshold),
     ]
+    self.bands = [
+      .lexical: LSHIndex.bands(forThreshold: settings.similarityThreshold),
+      .embedding: LSHIndex.bands(forThreshold: settings.embeddingSimilarityThreshold),
+    ]
+  }
+
+  /// The band codes of `vector` for the index, nil when its kind's entries are scanned.
+  private func codes(_ vector: QueryVector) -> [UInt16]? {
+    guard let bands = bands[vector.kind] ?? nil else { return nil }
+    return HyperplaneHash.bandCodes(of: vector.components, bands: bands)
   }
 
   /// Two vectors at angle θ differ in each signature bit with probability θ/π; allows the mean
@@ -93,10 +109,11 @@ public final class SemanticCache: Sendable {
     let ttl = Duration.seconds(settings.ttlSeconds)
     let threshold = settings.similarityThreshold(for: vector.kind)
     let maximumDistance = self.maximumDistance[vector.kind] ?? 64
+    let codes = codes(vector)
     return state.withLock { state -> CachedResponse? in
       var best: (slot: Int, similarity: Double)?
       var expired: [Int] = []
-      for slot in state.entries.slots(in: group)
+      for slot in state.entries.candidates(in: group, codes: codes)
       where (state.entries.signature(slot) ^ signature).nonzeroBitCount <= maximumDistance {
         if now - state.entries.storedAt(slot) >= ttl {
           expired.append(slot)
@@ -132,13 +149,15 @@ public final class SemanticCache: Sendable {
     let threshold = settings.similarityThreshold(for: vector.kind)
     let maximumDistance = self.maximumDistance[vector.kind] ?? 64
     let maxEntries = settings.maxEntries
+    let codes = codes(vector)
     state.withLock { state in
-      if let same = state.entries.slots(in: group).first(where: {
+      if let same = state.entries.candidates(in: group, codes: codes).first(where: {
         (state.entries.signature($0) ^ signature).nonzeroBitCount <= maximumDistance
           && state.entries.cosine($0, vector) >= threshold
       }) {
         state.entries.replace(
-          same, signature: signature, vector: vector, response: response, size: size, now: now)
+          same, signature: signature, vector: vector, codes: codes, response: response,
+          size: size, now: now)
         // The entry is the newest and fits alone, so the others make room if it grew.
         Self.evictForBytes(&state, toFit: 0, maxBytes: maxBytes)
         return
@@ -154,8 +173,8 @@ public final class SemanticCache: Sendable {
       }
       Self.evictForBytes(&state, toFit: size, maxBytes: maxBytes)
       state.entries.insert(
-        group: group, signature: signature, vector: vector, response: response, size: size,
-        now: now)
+        group: group, signature: signature, vector: vector, codes: codes, response: response,
+        size: size, now: now)
       if state.oldestStoredAt == nil { state.oldestStoredAt = now }
     }
   }
