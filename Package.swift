@@ -197,6 +197,11 @@ let package = Package(
     .testTarget(
       name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["References"],
       swiftSettings: swiftSettings),
+    // The semantic cache on the paraphrase set (deploy/cache), lexical and embedding vectors;
+    // scripts/cache-paraphrases prints its report.
+    .testTarget(
+      name: "CacheParaphraseTests", dependencies: ["Router", "Embedding"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "RouterTests", dependencies: ["Router", "ExtProc", "Metrics"],
       swiftSettings: swiftSettings),
