@@ -159,11 +159,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     // bench/run's in-process benchmarks: the router's CPU per request through the ext_proc
-    // handler, and the tracing span cost. Not a product; `make test` does not run it.
+    // handler, and the tracing span cost; bench/cache_index.sh's cache index benchmark. Not a product; `make test` does not run it.
     .executableTarget(
       name: "RouterBenchmarks",
       dependencies: [
-        "Router", "Tracing", "ExtProc", "GRPC", "Redis", "RedisCache", "Transport",
+        "Router", "Tracing", "ExtProc", "GRPC", "Redis", "RedisCache", "Transport", "Embedding",
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "bench/Sources/RouterBenchmarks",

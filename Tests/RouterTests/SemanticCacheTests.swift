@@ -154,12 +154,12 @@ private let configurationWithoutCache = """
     let settings = SemanticCacheSettings(enabled: true, similarityThreshold: 0.99)
     #expect(settings.embeddingSimilarityThreshold < 0.99)
     let cache = SemanticCache(settings: settings)
-    // Two 384-dimension embeddings at cosine 0.9 (above the embedding threshold only).
+    // Two 384-dimension embeddings at cosine 0.95 (above the embedding threshold only).
     var first = [Float](repeating: 0, count: 384)
     var second = first
     first[0] = 1
-    second[0] = 0.9
-    second[1] = (1 - 0.81 as Float).squareRoot()
+    second[0] = 0.95
+    second[1] = (1 - 0.9025 as Float).squareRoot()
     cache.store(key: "m", vector: QueryVector(embedding: first), response: response("embedded"))
     #expect(cache.lookup(key: "m", vector: QueryVector(embedding: second)) == response("embedded"))
     // A lexical vector never meets an embedding, even where the components agree.
@@ -236,7 +236,22 @@ private let configurationWithoutCache = """
     #expect(small.semanticCache.maxAnswerBytes == 65536)
   }
 
+  @Test func thresholds_areReadPerVectorKind_withTheEmbeddingDefault() throws {
+    let defaults = try RouterConfiguration.parse(yaml: configurationWithoutCache).semanticCache
+    #expect(defaults.similarityThreshold(for: .lexical) == 0.95)
+    #expect(defaults.similarityThreshold(for: .embedding) == 0.93)
+    let set = try RouterConfiguration.parse(
+      yaml: configurationWithoutCache
+        + "semantic_cache: { similarity_threshold: 0.9, embedding_similarity_threshold: 0.8 }\n")
+    #expect(set.semanticCache.similarityThreshold(for: .lexical) == 0.9)
+    #expect(set.semanticCache.similarityThreshold(for: .embedding) == 0.8)
+  }
+
   @Test(arguments: [
+    (
+      "  embedding_similarity_threshold: 1.5", "semantic_cache.embedding_similarity_threshold",
+      "must be between"
+    ),
     ("  max_bytes: 0", "semantic_cache.max_bytes", "must be between 1 and"),
     ("  max_bytes: 64MiB", "semantic_cache.max_bytes", "expected an integer"),
     ("  max_answer_bytes: -1", "semantic_cache.max_answer_bytes", "must be between 1 and"),
@@ -306,24 +321,28 @@ private let configurationWithoutCache = """
     #expect(cache.count == 0)
   }
 
-  /// Thousands of embedding entries with evictions: every entry held is found by a paraphrase
-  /// of it (cosine 0.9), and an evicted one never is.
+  /// Thousands of embedding entries (past `LSHIndex.minimumIndexedGroup`, so lookups probe
+  /// the index) with evictions: every entry held is found by a paraphrase of it (cosine about
+  /// 0.95), and an evicted one never is.
   @Test func aFullEmbeddingCache_findsWhatItHolds_andNothingItEvicted() {
-    let cache = SemanticCache(settings: SemanticCacheSettings(enabled: true, maxEntries: 1500))
+    var settings = SemanticCacheSettings(enabled: true, maxEntries: 3500)
+    settings.embeddingSimilarityThreshold = 0.9
+    let cache = SemanticCache(settings: settings)
     var random = SystemRandomNumberGenerator()
-    func direction() -> [Float] { (0..<384).map { _ in Float.random(in: -1...1, using: &random) } }
-    let stored = (0..<2000).map { _ in QueryVector(embedding: direction()) }
+    // 64 dimensions keep the debug build quick; the index works alike at any dimension.
+    func direction() -> [Float] { (0..<64).map { _ in Float.random(in: -1...1, using: &random) } }
+    let stored = (0..<4000).map { _ in QueryVector(embedding: direction()) }
     for (number, vector) in stored.enumerated() {
       cache.store(key: "m", vector: vector, response: response("answer \(number)"))
     }
-    #expect(cache.count == 1500)
+    #expect(cache.count == 3500)
     #expect(cache.statistics.evictionsForEntries == 500)
     var found = 0
     for (number, vector) in stored.enumerated() {
-      // A paraphrase: 0.9 of the stored direction plus an orthogonal-ish part.
+      // A paraphrase: mostly the stored direction plus an orthogonal-ish part.
       let noise = QueryVector(embedding: direction()).components
       let near = QueryVector(
-        embedding: zip(vector.components, noise).map { 0.9 * $0 + 0.42 * $1 })
+        embedding: zip(vector.components, noise).map { 0.95 * $0 + 0.31 * $1 })
       let hit = cache.lookup(key: "m", vector: near)
       if number < 500 {
         #expect(hit == nil)
@@ -331,6 +350,6 @@ private let configurationWithoutCache = """
         found += 1
       }
     }
-    #expect(found >= 1490, "found \(found) of 1500")
+    #expect(found >= 3490, "found \(found) of 3500")
   }
 }

@@ -41,10 +41,11 @@ struct CacheEntries {
   private(set) var bytes = 0
 
   /// The slots of `group` that may hold a vector near the one of band codes `codes`: those
-  /// sharing a probed bucket, or all of the group's when `codes` is nil (the cache scans).
+  /// sharing a probed bucket, or all of the group's when `codes` is nil (the cache scans) or
+  /// the group is smaller than `LSHIndex.minimumIndexedGroup`.
   mutating func candidates(in group: CacheGroup, codes: [UInt16]?) -> [Int] {
     guard let entry = slotsByGroup[group] else { return [] }
-    guard let codes else { return entry.slots }
+    guard let codes, entry.slots.count >= LSHIndex.minimumIndexedGroup else { return entry.slots }
     lookupNumber &+= 1
     if lookupNumber == 0 {
       // Wrapped: forget old marks so none equals a new number by chance.
