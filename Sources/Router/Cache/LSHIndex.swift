@@ -16,7 +16,7 @@ import Foundation
 /// Not thread-safe (the cache locks around it); slots are `CacheEntries`' slots.
 struct LSHIndex {
   static let bitsPerBand = 16
-  /// Above this many bands (thresholds below about cosine 0.7) the index would probe more
+  /// Above this many bands (thresholds below about cosine 0.74) the index would probe more
   /// buckets than a group usually has entries: such a cache scans instead.
   static let maxBands = 64
   /// Below this many entries in a group, the cache scans it (each entry's signature, then the

@@ -37,10 +37,11 @@ struct CacheIndexBenchmark {
     guard let smallest = sizes.min(), smallest >= nearCount else {
       throw BenchmarkArguments.Failure("--sizes must be at least half of --queries")
     }
-    let (stored, near, fresh) = try vectors(count: sizes.max() ?? 0, queries: nearCount)
+    var (stored, near, fresh) = try vectors(count: sizes.max() ?? 0, queries: nearCount)
+    if modelDirectory != nil { (stored, near) = distinct(stored, near: near) }
     // Near-duplicates of the first entries (held at every size) alternating with new queries.
     var asked: [QueryVector] = []
-    for index in 0..<nearCount {
+    for index in 0..<min(near.count, fresh.count) {
       asked.append(near[index])
       asked.append(fresh[index])
     }
@@ -88,6 +89,28 @@ struct CacheIndexBenchmark {
       "lookup_cpu_p99_us": percentile(indexTimes, 0.99),
       "scan_cpu_p50_us": percentile(scanTimes, 0.5), "scan_cpu_p99_us": percentile(scanTimes, 0.99),
     ])
+  }
+
+  /// `stored` without the vectors at or above the threshold to an earlier one, and the
+  /// near-duplicates of those kept. Generated questions include such pairs ("How do I sort a
+  /// list in Go?", "What's the idiomatic way to sort a list in Go?"), and the cache stores the
+  /// second over the first entry, which a scan of every vector would not know: the benchmark
+  /// compares the index and the scan over the same entries.
+  private func distinct(_ stored: [QueryVector], near: [QueryVector]) -> (
+    stored: [QueryVector], near: [QueryVector]
+  ) {
+    let maximumDistance = ExactScan.maximumDistance(threshold: threshold)
+    var kept: [QueryVector] = []
+    var keptNear: [QueryVector] = []
+    for (index, vector) in stored.enumerated()
+    where !kept.contains(where: {
+      ($0.signature ^ vector.signature).nonzeroBitCount <= maximumDistance
+        && $0.cosine(vector) >= threshold
+    }) {
+      kept.append(vector)
+      if index < near.count { keptNear.append(near[index]) }
+    }
+    return (kept, keptNear)
   }
 
   /// The stored vectors, a near-duplicate of each of the first `queries`, and `queries` new
@@ -177,7 +200,7 @@ struct CacheIndexBenchmark {
 
 /// The scan the semantic cache did before its index: every entry of the key, skipped when its
 /// signature is further than a match at the threshold can be, else compared by cosine.
-private struct ExactScan {
+struct ExactScan {
   private let vectors: [QueryVector]
   private let signatures: [UInt64]
   private let threshold: Double
@@ -187,9 +210,13 @@ private struct ExactScan {
     self.vectors = vectors
     signatures = vectors.map(\.signature)
     self.threshold = threshold
-    // The cache's bound: the mean plus 5.5 standard deviations at the threshold's angle.
+    maximumDistance = Self.maximumDistance(threshold: threshold)
+  }
+
+  /// The cache's bound: the mean plus 5.5 standard deviations at the threshold's angle.
+  static func maximumDistance(threshold: Double) -> Int {
     let p = acos(threshold) / Double.pi
-    maximumDistance = min(64, Int((64 * p + 5.5 * (64 * p * (1 - p)).squareRoot()).rounded(.up)))
+    return min(64, Int((64 * p + 5.5 * (64 * p * (1 - p)).squareRoot()).rounded(.up)))
   }
 
   /// The index of the most similar vector at or above the threshold.
