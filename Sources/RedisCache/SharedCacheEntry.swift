@@ -4,7 +4,8 @@ public import Router
 /// answer, in one binary string.
 ///
 /// Layout (version 2): `"vsr2"`, the vector's kind (1 lexical, 2 embedding), its dimension
-/// (u32 LE), its little-endian float32 components, the content type's length (u32 LE) and
+/// (u32 LE), its model digest (u64 LE, `QueryVector.model`), its little-endian float32
+/// components, the content type's length (u32 LE) and
 /// bytes, then the body. Version 1 (`"vsr1"`, written before vectors had other dimensions) is
 /// still read: a 256-dimension lexical vector with no kind or dimension. Anything else, and a
 /// vector of another space than the lookup's, decodes to nil (skipped as a miss).
@@ -25,12 +26,15 @@ public enum SharedCacheEntry {
     return bytes
   }
 
-  /// A vector alone: `"vsr2"`, its kind, dimension and little-endian float32 components.
+  /// A vector alone: `"vsr2"`, its kind, dimension, model and little-endian float32
+  /// components.
   public static func encodeVector(_ vector: QueryVector) -> [UInt8] {
     var bytes: [UInt8] = version2
-    bytes.reserveCapacity(version2.count + 5 + vector.components.count * 4)
+    bytes.reserveCapacity(version2.count + 13 + vector.components.count * 4)
     bytes.append(vector.kind.rawValue)
     appendLittleEndian(UInt32(vector.components.count), to: &bytes)
+    appendLittleEndian(UInt32(truncatingIfNeeded: vector.model), to: &bytes)
+    appendLittleEndian(UInt32(truncatingIfNeeded: vector.model >> 32), to: &bytes)
     for component in vector.components {
       appendLittleEndian(component.bitPattern, to: &bytes)
     }
@@ -69,13 +73,16 @@ public enum SharedCacheEntry {
       guard bytes.count - version1.count >= space.dimensions * 4 else { return nil }
       return (space, version1.count)
     }
-    let start = version2.count + 5
+    let start = version2.count + 13
     guard bytes.count >= start, bytes.starts(with: version2),
       let kind = QueryVector.Kind(rawValue: bytes[version2.count])
     else { return nil }
     let dimensions = Int(readLittleEndian(bytes, at: version2.count + 1))
+    let model =
+      UInt64(readLittleEndian(bytes, at: version2.count + 5))
+      | UInt64(readLittleEndian(bytes, at: version2.count + 9)) << 32
     guard dimensions <= maxDimensions, bytes.count - start >= dimensions * 4 else { return nil }
-    return (QueryVector.Space(kind: kind, dimensions: dimensions), start)
+    return (QueryVector.Space(kind: kind, dimensions: dimensions, model: model), start)
   }
 
   /// `count` components from `start` (the caller checked the length).

@@ -21,6 +21,21 @@ import Testing
     #expect(lexical.space != embedding.space)
   }
 
+  @Test func embeddingsOfDifferentModels_areDifferentSpaces_evenOfOneDimension() {
+    let components = [Float](repeating: 0.5, count: 384)
+    let minilm = QueryVector(embedding: components, model: "all-MiniLM-L6-v2")
+    let other = QueryVector(embedding: components, model: "paraphrase-MiniLM-L6-v2")
+    #expect(minilm.cosine(minilm) > 0.999)
+    #expect(minilm.cosine(other) == 0)
+    #expect(minilm.space != other.space)
+    #expect(minilm.space == QueryVector(embedding: components, model: "all-MiniLM-L6-v2").space)
+    let cache = SemanticCache(settings: SemanticCacheSettings(enabled: true))
+    let answer = CachedResponse(body: Array("a".utf8), contentType: "text/plain")
+    cache.store(key: "m", vector: minilm, response: answer)
+    #expect(cache.lookup(key: "m", vector: minilm) == answer)
+    #expect(cache.lookup(key: "m", vector: other) == nil)
+  }
+
   @Test func allZeroOrEmptyVectors_areNotUsable() {
     #expect(!QueryVector.empty.isUsable)
     #expect(!QueryVector(embedding: [0, 0, 0]).isUsable)

@@ -1,8 +1,9 @@
 /// A query's dense vector for the semantic cache, of any dimension, L2-normalized so cosine
 /// similarity is a dot product. Two kinds: the lexical classifier's (its TF-IDF features folded
 /// into 256 signed dimensions by feature hashing) and a sentence-embedding model's (as many
-/// dimensions as the model's `hidden_size`). Vectors of different kinds or dimensions live in
-/// different spaces: their cosine is meaningless, so the caches never compare them (`space`).
+/// dimensions as the model's `hidden_size`). Vectors of different kinds, dimensions or models
+/// live in different spaces: their cosine is meaningless, so the caches never compare them
+/// (`space`).
 public struct QueryVector: Sendable, Equatable {
   /// Where a vector comes from.
   public enum Kind: UInt8, Sendable, Hashable {
@@ -12,18 +13,22 @@ public struct QueryVector: Sendable, Equatable {
     case embedding = 2
   }
 
-  /// The kind and dimension of a vector: only vectors of the same space are compared.
+  /// The kind, dimension and model of a vector: only vectors of the same space are compared.
   public struct Space: Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind
     public var dimensions: Int
+    /// The embedding model's digest (`QueryVector.model`), 0 for none.
+    public var model: UInt64
 
-    public init(kind: Kind, dimensions: Int) {
+    public init(kind: Kind, dimensions: Int, model: UInt64 = 0) {
       self.kind = kind
       self.dimensions = dimensions
+      self.model = model
     }
 
     public var description: String {
-      "\(kind == .lexical ? "lexical" : "embedding")-\(dimensions)"
+      let name = "\(kind == .lexical ? "lexical" : "embedding")-\(dimensions)"
+      return model == 0 ? name : name + "-" + String(model, radix: 16)
     }
   }
 
@@ -32,6 +37,10 @@ public struct QueryVector: Sendable, Equatable {
 
   /// Where the vector comes from.
   public let kind: Kind
+  /// Which embedding model made it: an FNV-1a digest of the name given, stable across
+  /// processes (0 for lexical vectors and unnamed models). Two models of one dimension (after a
+  /// reload, or replicas sharing Redis during a rollout) are different spaces.
+  public let model: UInt64
   /// The unit-length components (all zero for a text without features).
   public let components: [Float]
 
@@ -46,23 +55,30 @@ public struct QueryVector: Sendable, Equatable {
 
   /// A lexical vector of unit-length (or all-zero) components.
   public init(components: [Float]) {
-    self.init(kind: .lexical, unitComponents: components)
+    self.init(kind: .lexical, model: 0, unitComponents: components)
   }
 
-  /// A sentence embedding (a model's pooled output, any dimension), scaled to unit length here
-  /// so a model that does not normalize still compares by cosine.
-  public init(embedding: [Float]) {
-    self.init(kind: .embedding, unitComponents: Self.normalized(embedding))
+  /// A sentence embedding (a model's pooled output, any dimension) of the model named `model`
+  /// (e.g. its folder's name, or a digest of its weights), scaled to unit length here so a
+  /// model that does not normalize still compares by cosine.
+  public init(embedding: [Float], model: String = "") {
+    var digest: UInt64 = 0
+    if !model.isEmpty {
+      digest = 0xcbf2_9ce4_8422_2325
+      for byte in model.utf8 { digest = (digest ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+    self.init(kind: .embedding, model: digest, unitComponents: Self.normalized(embedding))
   }
 
-  private init(kind: Kind, unitComponents components: [Float]) {
+  private init(kind: Kind, model: UInt64, unitComponents components: [Float]) {
     self.kind = kind
+    self.model = model
     self.components = components
     self.signature = components.isEmpty ? 0 : HyperplaneHash.signature(of: components)
   }
 
-  /// The vector's kind and dimension.
-  public var space: Space { Space(kind: kind, dimensions: components.count) }
+  /// The vector's kind, dimension and model.
+  public var space: Space { Space(kind: kind, dimensions: components.count, model: model) }
 
   /// Whether the vector has a direction (an empty or all-zero vector matches nothing).
   public var isUsable: Bool { components.contains { $0 != 0 } }
@@ -78,7 +94,7 @@ public struct QueryVector: Sendable, Equatable {
 
   /// The lexical vector of `components` (summed with `fold`) scaled to unit length.
   init(normalizing components: [Float]) {
-    self.init(kind: .lexical, unitComponents: Self.normalized(components))
+    self.init(kind: .lexical, model: 0, unitComponents: Self.normalized(components))
   }
 
   /// `components` scaled to unit length (all-zero ones unchanged).
@@ -105,7 +121,7 @@ public struct QueryVector: Sendable, Equatable {
   /// Cosine similarity with `other` (both are unit length or zero); 0 against an empty vector
   /// or one of another space.
   public func cosine(_ other: QueryVector) -> Double {
-    guard other.kind == kind else { return 0 }
+    guard other.kind == kind, other.model == model else { return 0 }
     return other.components.withUnsafeBufferPointer { cosine($0) }
   }
 
