@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// A semantic response cache: answers a query with a stored response under the same key (the
-/// chosen model, see `SemanticRouter.cacheKey`) whose query vector, of the same space (kind and
-/// dimension), has cosine similarity at or above the threshold for its kind.
+/// chosen model, see `SemanticRouter.cacheKey`) whose query vector, of the same space (kind,
+/// dimension and model), has cosine similarity at or above the threshold for its kind.
 ///
 /// Bounded by entry count and by bytes (`entryBytes`; the least recently used entries are
 /// evicted), by answer size (a larger answer is not stored) and by age (an entry older than the
