@@ -1,0 +1,296 @@
+// The int8 dense-layer kernels declared in EmbeddingKernels.h: one portable C loop, and AVX2
+// and AVX-512 VNNI versions compiled per function (target attributes), so the binary still
+// runs on CPUs without them and `ek_int8_best_kernel` picks one at run time.
+#include "EmbeddingKernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define EK_X86 1
+#endif
+
+static int padded_inputs(int inputs) {
+  return (inputs + EK_INT8_GROUP - 1) / EK_INT8_GROUP * EK_INT8_GROUP;
+}
+
+static int panel_count(int outputs) { return (outputs + EK_INT8_PANEL - 1) / EK_INT8_PANEL; }
+
+/// Bytes of one panel: 16 outputs × the padded inputs.
+static size_t panel_bytes(int inputs) { return (size_t)padded_inputs(inputs) * EK_INT8_PANEL; }
+
+/// Where weight (output, input) lives in a panel: groups of 4 inputs, 16 outputs × 4 each.
+static size_t packed_index(int output, int input, int inputs) {
+  int group = input / EK_INT8_GROUP;
+  return (size_t)(output / EK_INT8_PANEL) * panel_bytes(inputs)
+    + ((size_t)group * EK_INT8_PANEL + output % EK_INT8_PANEL) * EK_INT8_GROUP
+    + input % EK_INT8_GROUP;
+}
+
+size_t ek_int8_packed_size(int outputs, int inputs) {
+  return (size_t)panel_count(outputs) * panel_bytes(inputs);
+}
+
+static int8_t quantize(float value, float inverse_scale) {
+  long q = lrintf(value * inverse_scale);
+  return (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+}
+
+/// max |v| over `count` values.
+static float absolute_maximum(const float *values, int count) {
+  float maximum = 0;
+  for (int i = 0; i < count; i++) {
+    float a = fabsf(values[i]);
+    maximum = a > maximum ? a : maximum;
+  }
+  return maximum;
+}
+
+void ek_int8_pack(
+  const float *weights, int outputs, int inputs, int8_t *packed, float *scales,
+  int32_t *row_sums) {
+  memset(packed, 0, ek_int8_packed_size(outputs, inputs));
+  for (int o = 0; o < outputs; o++) {
+    const float *row = weights + (size_t)o * inputs;
+    float maximum = absolute_maximum(row, inputs);
+    float inverse = maximum > 0 ? 127 / maximum : 0;
+    scales[o] = maximum / 127;
+    int32_t sum = 0;
+    for (int k = 0; k < inputs; k++) {
+      int8_t q = quantize(row[k], inverse);
+      packed[packed_index(o, k, inputs)] = q;
+      sum += q;
+    }
+    row_sums[o] = sum;
+  }
+}
+
+/// Quantises each input row with its own scale into `q` (rows × padded inputs, zero-padded).
+static void quantize_rows(
+  const float *x, int rows, int inputs, int8_t *q, float *row_scales) {
+  int kp = padded_inputs(inputs);
+  for (int r = 0; r < rows; r++) {
+    const float *row = x + (size_t)r * inputs;
+    float maximum = absolute_maximum(row, inputs);
+    float inverse = maximum > 0 ? 127 / maximum : 0;
+    row_scales[r] = maximum / 127;
+    int8_t *out = q + (size_t)r * kp;
+    for (int k = 0; k < inputs; k++) out[k] = quantize(row[k], inverse);
+    for (int k = inputs; k < kp; k++) out[k] = 0;
+  }
+}
+
+/// The shapes and operands of one call, shared by the kernels.
+typedef struct {
+  int rows, inputs, outputs;
+  const int8_t *packed;
+  const float *scales;
+  const int32_t *row_sums;
+  const float *bias;
+  const float *row_scales;
+  float *y;
+} layer_call;
+
+/// Scales a tile of exact sums back to floats. Kept out of line and compiled without target
+/// attributes so every kernel rounds the same way (no fused multiply-add in one and not another).
+/// `offset` is what each quantised activation was shifted by (128 for VNNI's unsigned operand).
+__attribute__((noinline)) static void finish_tile(
+  const layer_call *call, const int32_t *sums, int stride, int row0, int rows, int column0,
+  int columns, int offset) {
+  for (int r = 0; r < rows; r++) {
+    float row_scale = call->row_scales[row0 + r];
+    float *y = call->y + (size_t)(row0 + r) * call->outputs;
+    for (int c = 0; c < columns; c++) {
+      int o = column0 + c;
+      int32_t exact = sums[r * stride + c] - offset * call->row_sums[o];
+      y[o] = (float)exact * (row_scale * call->scales[o]) + call->bias[o];
+    }
+  }
+}
+
+static int minimum(int a, int b) { return a < b ? a : b; }
+
+// MARK: - Portable
+
+static void linear_scalar(const layer_call *call, const int8_t *q) {
+  int kp = padded_inputs(call->inputs);
+  int32_t sums[EK_INT8_PANEL];
+  for (int p = 0; p < panel_count(call->outputs); p++) {
+    const int8_t *panel = call->packed + (size_t)p * panel_bytes(call->inputs);
+    int columns = minimum(EK_INT8_PANEL, call->outputs - p * EK_INT8_PANEL);
+    for (int r = 0; r < call->rows; r++) {
+      const int8_t *a = q + (size_t)r * kp;
+      for (int j = 0; j < EK_INT8_PANEL; j++) {
+        int32_t sum = 0;
+        for (int g = 0; g < kp / EK_INT8_GROUP; g++) {
+          const int8_t *w = panel + ((size_t)g * EK_INT8_PANEL + j) * EK_INT8_GROUP;
+          for (int t = 0; t < EK_INT8_GROUP; t++) sum += a[g * EK_INT8_GROUP + t] * w[t];
+        }
+        sums[j] = sum;
+      }
+      finish_tile(call, sums, EK_INT8_PANEL, r, 1, p * EK_INT8_PANEL, columns, 0);
+    }
+  }
+}
+
+#if EK_X86
+
+// MARK: - AVX2
+
+#define AVX2_TARGET "avx2"
+/// Rows per AVX2 tile: 4 rows × 8 outputs is 8 accumulators, 2 weight and 1 input register.
+#define AVX2_ROWS 4
+
+/// Exact sums of 4 rows × 8 outputs (half a panel: `w` points at its first 32 bytes).
+__attribute__((always_inline, target(AVX2_TARGET))) static inline void avx2_tile(
+  const int16_t *a, int kp, const int8_t *w, int32_t *out) {
+  __m256i low[AVX2_ROWS], high[AVX2_ROWS];
+  for (int r = 0; r < AVX2_ROWS; r++) low[r] = high[r] = _mm256_setzero_si256();
+  for (int g = 0; g < kp / EK_INT8_GROUP; g++) {
+    const int8_t *wg = w + (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
+    // Outputs 0–3 and 4–7, 4 inputs each, widened to 16 bits: vpmaddwd then sums pairs of
+    // products into 32 bits without the saturation vpmaddubsw would risk.
+    __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wg));
+    __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wg + 16)));
+    for (int r = 0; r < AVX2_ROWS; r++) {
+      int64_t four;
+      memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);
+      __m256i x = _mm256_set1_epi64x(four);
+      low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(x, w0));
+      high[r] = _mm256_add_epi32(high[r], _mm256_madd_epi16(x, w1));
+    }
+  }
+  // Each output's sum is still in two lanes (inputs 0–1 and 2–3 of every group).
+  int32_t lanes[16];
+  for (int r = 0; r < AVX2_ROWS; r++) {
+    _mm256_storeu_si256((__m256i *)lanes, low[r]);
+    _mm256_storeu_si256((__m256i *)(lanes + 8), high[r]);
+    for (int j = 0; j < 8; j++) out[r * 8 + j] = lanes[2 * j] + lanes[2 * j + 1];
+  }
+}
+
+__attribute__((target(AVX2_TARGET))) static int linear_avx2(
+  const layer_call *call, const int8_t *q) {
+  int kp = padded_inputs(call->inputs);
+  int padded_rows = (call->rows + AVX2_ROWS - 1) / AVX2_ROWS * AVX2_ROWS;
+  int16_t *a = calloc((size_t)padded_rows * kp, sizeof *a);
+  if (a == NULL) return -1;
+  for (size_t i = 0; i < (size_t)call->rows * kp; i++) a[i] = q[i];
+  int32_t sums[AVX2_ROWS * 8];
+  for (int p = 0; p < panel_count(call->outputs); p++) {
+    const int8_t *panel = call->packed + (size_t)p * panel_bytes(call->inputs);
+    for (int half = 0; half < 2; half++) {
+      int column0 = p * EK_INT8_PANEL + half * 8;
+      int columns = minimum(8, call->outputs - column0);
+      if (columns <= 0) break;
+      for (int r0 = 0; r0 < call->rows; r0 += AVX2_ROWS) {
+        avx2_tile(a + (size_t)r0 * kp, kp, panel + half * 32, sums);
+        finish_tile(
+          call, sums, 8, r0, minimum(AVX2_ROWS, call->rows - r0), column0, columns, 0);
+      }
+    }
+  }
+  free(a);
+  return 0;
+}
+
+// MARK: - AVX-512 VNNI
+
+#define VNNI_TARGET "avx512f,avx512bw,avx512vnni"
+/// Rows per VNNI tile: 8 rows × 2 panels is 16 of the 32 zmm registers as accumulators.
+#define VNNI_ROWS 8
+
+/// Exact sums (plus 128·Σw, removed by finish_tile) of 8 rows × 1 or 2 panels at `w`.
+__attribute__((always_inline, target(VNNI_TARGET))) static inline void vnni_tile(
+  const uint8_t *a, int kp, const int8_t *w, size_t panel_size, int two_panels, int32_t *out) {
+  __m512i first[VNNI_ROWS], second[VNNI_ROWS];
+  for (int r = 0; r < VNNI_ROWS; r++) first[r] = second[r] = _mm512_setzero_si512();
+  for (int g = 0; g < kp / EK_INT8_GROUP; g++) {
+    size_t offset = (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
+    __m512i w0 = _mm512_loadu_si512(w + offset);
+    __m512i w1 = two_panels ? _mm512_loadu_si512(w + panel_size + offset) : w0;
+    for (int r = 0; r < VNNI_ROWS; r++) {
+      int32_t four;
+      memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);
+      __m512i x = _mm512_set1_epi32(four);
+      first[r] = _mm512_dpbusd_epi32(first[r], x, w0);
+      if (two_panels) second[r] = _mm512_dpbusd_epi32(second[r], x, w1);
+    }
+  }
+  for (int r = 0; r < VNNI_ROWS; r++) {
+    _mm512_storeu_si512(out + r * 32, first[r]);
+    if (two_panels) _mm512_storeu_si512(out + r * 32 + 16, second[r]);
+  }
+}
+
+__attribute__((target(VNNI_TARGET))) static int linear_vnni(
+  const layer_call *call, const int8_t *q) {
+  int kp = padded_inputs(call->inputs);
+  int padded_rows = (call->rows + VNNI_ROWS - 1) / VNNI_ROWS * VNNI_ROWS;
+  // vpdpbusd multiplies unsigned by signed bytes: activations are shifted to q + 128 and
+  // finish_tile subtracts 128·Σw. Padding rows hold 128, a zero activation.
+  uint8_t *a = malloc((size_t)padded_rows * kp);
+  if (a == NULL) return -1;
+  memset(a, 128, (size_t)padded_rows * kp);
+  for (size_t i = 0; i < (size_t)call->rows * kp; i++) a[i] = (uint8_t)(q[i] + 128);
+  size_t panel_size = panel_bytes(call->inputs);
+  int panels = panel_count(call->outputs);
+  int32_t sums[VNNI_ROWS * 32];
+  for (int p = 0; p < panels; p += 2) {
+    const int8_t *w = call->packed + (size_t)p * panel_size;
+    int two_panels = p + 1 < panels;
+    int column0 = p * EK_INT8_PANEL;
+    int columns = minimum(two_panels ? 32 : 16, call->outputs - column0);
+    for (int r0 = 0; r0 < call->rows; r0 += VNNI_ROWS) {
+      if (two_panels) vnni_tile(a + (size_t)r0 * kp, kp, w, panel_size, 1, sums);
+      else vnni_tile(a + (size_t)r0 * kp, kp, w, panel_size, 0, sums);
+      finish_tile(
+        call, sums, 32, r0, minimum(VNNI_ROWS, call->rows - r0), column0, columns, 128);
+    }
+  }
+  free(a);
+  return 0;
+}
+
+#endif
+
+// MARK: - Dispatch
+
+ek_int8_kernel ek_int8_best_kernel(void) {
+#if EK_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
+    return ek_int8_kernel_avx512_vnni;
+  if (__builtin_cpu_supports("avx2")) return ek_int8_kernel_avx2;
+#endif
+  return ek_int8_kernel_scalar;
+}
+
+int ek_int8_linear(
+  ek_int8_kernel kernel, const float *x, int rows, int inputs, int outputs,
+  const int8_t *packed, const float *scales, const int32_t *row_sums, const float *bias,
+  float *y) {
+  // A kernel this CPU lacks would fault: fall back to the best one it has.
+  ek_int8_kernel best = ek_int8_best_kernel();
+  if (kernel > best) kernel = best;
+  int kp = padded_inputs(inputs);
+  int8_t *q = malloc((size_t)rows * kp + 1);
+  float *row_scales = malloc((size_t)rows * sizeof *row_scales + 1);
+  int status = -1;
+  if (q != NULL && row_scales != NULL) {
+    quantize_rows(x, rows, inputs, q, row_scales);
+    layer_call call = {rows, inputs, outputs, packed, scales, row_sums, bias, row_scales, y};
+    switch (kernel) {
+#if EK_X86
+    case ek_int8_kernel_avx512_vnni: status = linear_vnni(&call, q); break;
+    case ek_int8_kernel_avx2: status = linear_avx2(&call, q); break;
+#endif
+    default: linear_scalar(&call, q); status = 0; break;
+    }
+  }
+  free(q);
+  free(row_scales);
+  return status;
+}
