@@ -12,9 +12,14 @@
 #define EK_X86 1
 #endif
 
+/// Groups of 4 inputs per activation block.
+#define GROUPS_PER_BLOCK (EK_INT8_BLOCK / EK_INT8_GROUP)
+
 static int padded_inputs(int inputs) {
-  return (inputs + EK_INT8_GROUP - 1) / EK_INT8_GROUP * EK_INT8_GROUP;
+  return (inputs + EK_INT8_BLOCK - 1) / EK_INT8_BLOCK * EK_INT8_BLOCK;
 }
+
+static int block_count(int inputs) { return padded_inputs(inputs) / EK_INT8_BLOCK; }
 
 static int panel_count(int outputs) { return (outputs + EK_INT8_PANEL - 1) / EK_INT8_PANEL; }
 
@@ -29,8 +34,18 @@ static size_t packed_index(int output, int input, int inputs) {
     + input % EK_INT8_GROUP;
 }
 
+/// Where the sum of (output, block) lives: per panel, per block, 16 outputs.
+static size_t block_sum_index(int output, int block, int inputs) {
+  return ((size_t)(output / EK_INT8_PANEL) * block_count(inputs) + block) * EK_INT8_PANEL
+    + output % EK_INT8_PANEL;
+}
+
 size_t ek_int8_packed_size(int outputs, int inputs) {
   return (size_t)panel_count(outputs) * panel_bytes(inputs);
+}
+
+size_t ek_int8_block_sums_count(int outputs, int inputs) {
+  return (size_t)panel_count(outputs) * block_count(inputs) * EK_INT8_PANEL;
 }
 
 static int8_t quantize(float value, float inverse_scale) {
@@ -48,37 +63,43 @@ static float absolute_maximum(const float *values, int count) {
   return maximum;
 }
 
+static int minimum(int a, int b) { return a < b ? a : b; }
+
 void ek_int8_pack(
   const float *weights, int outputs, int inputs, int8_t *packed, float *scales,
-  int32_t *row_sums) {
+  int32_t *block_sums) {
   memset(packed, 0, ek_int8_packed_size(outputs, inputs));
+  memset(block_sums, 0, ek_int8_block_sums_count(outputs, inputs) * sizeof *block_sums);
   for (int o = 0; o < outputs; o++) {
     const float *row = weights + (size_t)o * inputs;
     float maximum = absolute_maximum(row, inputs);
     float inverse = maximum > 0 ? 127 / maximum : 0;
     scales[o] = maximum / 127;
-    int32_t sum = 0;
     for (int k = 0; k < inputs; k++) {
       int8_t q = quantize(row[k], inverse);
       packed[packed_index(o, k, inputs)] = q;
-      sum += q;
+      block_sums[block_sum_index(o, k / EK_INT8_BLOCK, inputs)] += q;
     }
-    row_sums[o] = sum;
   }
 }
 
-/// Quantises each input row with its own scale into `q` (rows × padded inputs, zero-padded).
+/// Quantises `rows` input rows into `q` (rows × padded inputs, zero-padded), each block of 64
+/// inputs with its own scale (`block_scales`, rows × blocks).
 static void quantize_rows(
-  const float *x, int rows, int inputs, int8_t *q, float *row_scales) {
+  const float *x, int rows, int inputs, int8_t *q, float *block_scales) {
   int kp = padded_inputs(inputs);
   for (int r = 0; r < rows; r++) {
-    const float *row = x + (size_t)r * inputs;
-    float maximum = absolute_maximum(row, inputs);
-    float inverse = maximum > 0 ? 127 / maximum : 0;
-    row_scales[r] = maximum / 127;
-    int8_t *out = q + (size_t)r * kp;
-    for (int k = 0; k < inputs; k++) out[k] = quantize(row[k], inverse);
-    for (int k = inputs; k < kp; k++) out[k] = 0;
+    for (int b = 0; b < block_count(inputs); b++) {
+      int start = b * EK_INT8_BLOCK;
+      int count = minimum(EK_INT8_BLOCK, inputs - start);
+      const float *values = x + (size_t)r * inputs + start;
+      float maximum = absolute_maximum(values, count);
+      float inverse = maximum > 0 ? 127 / maximum : 0;
+      block_scales[r * block_count(inputs) + b] = maximum / 127;
+      int8_t *out = q + (size_t)r * kp + start;
+      for (int k = 0; k < count; k++) out[k] = quantize(values[k], inverse);
+      for (int k = count; k < EK_INT8_BLOCK; k++) out[k] = 0;
+    }
   }
 }
 
@@ -87,50 +108,52 @@ typedef struct {
   int rows, inputs, outputs;
   const int8_t *packed;
   const float *scales;
-  const int32_t *row_sums;
+  const int32_t *block_sums;
   const float *bias;
-  const float *row_scales;
+  /// Rows (padded to the kernel's tile) × blocks.
+  const float *block_scales;
   float *y;
 } layer_call;
 
-/// Scales a tile of exact sums back to floats. Kept out of line and compiled without target
-/// attributes so every kernel rounds the same way (no fused multiply-add in one and not another).
-/// `offset` is what each quantised activation was shifted by (128 for VNNI's unsigned operand).
+/// Writes a tile's outputs: its per-row sums over blocks (`sums`, each already Σ scale ⊗ exact
+/// block sum) times the weight scale, plus the bias. Kept out of line and compiled without
+/// target attributes so every kernel rounds the same way.
 __attribute__((noinline)) static void finish_tile(
-  const layer_call *call, const int32_t *sums, int stride, int row0, int rows, int column0,
-  int columns, int offset) {
+  const layer_call *call, const float *sums, int stride, int row0, int rows, int column0,
+  int columns) {
   for (int r = 0; r < rows; r++) {
-    float row_scale = call->row_scales[row0 + r];
     float *y = call->y + (size_t)(row0 + r) * call->outputs;
     for (int c = 0; c < columns; c++) {
       int o = column0 + c;
-      int32_t exact = sums[r * stride + c] - offset * call->row_sums[o];
-      y[o] = (float)exact * (row_scale * call->scales[o]) + call->bias[o];
+      y[o] = sums[r * stride + c] * call->scales[o] + call->bias[o];
     }
   }
 }
-
-static int minimum(int a, int b) { return a < b ? a : b; }
 
 // MARK: - Portable
 
 static void linear_scalar(const layer_call *call, const int8_t *q) {
   int kp = padded_inputs(call->inputs);
-  int32_t sums[EK_INT8_PANEL];
+  int blocks = block_count(call->inputs);
+  float sums[EK_INT8_PANEL];
   for (int p = 0; p < panel_count(call->outputs); p++) {
     const int8_t *panel = call->packed + (size_t)p * panel_bytes(call->inputs);
     int columns = minimum(EK_INT8_PANEL, call->outputs - p * EK_INT8_PANEL);
     for (int r = 0; r < call->rows; r++) {
-      const int8_t *a = q + (size_t)r * kp;
       for (int j = 0; j < EK_INT8_PANEL; j++) {
-        int32_t sum = 0;
-        for (int g = 0; g < kp / EK_INT8_GROUP; g++) {
-          const int8_t *w = panel + ((size_t)g * EK_INT8_PANEL + j) * EK_INT8_GROUP;
-          for (int t = 0; t < EK_INT8_GROUP; t++) sum += a[g * EK_INT8_GROUP + t] * w[t];
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+          int32_t exact = 0;
+          for (int g = b * GROUPS_PER_BLOCK; g < (b + 1) * GROUPS_PER_BLOCK; g++) {
+            const int8_t *w = panel + ((size_t)g * EK_INT8_PANEL + j) * EK_INT8_GROUP;
+            const int8_t *a = q + (size_t)r * kp + g * EK_INT8_GROUP;
+            for (int t = 0; t < EK_INT8_GROUP; t++) exact += a[t] * w[t];
+          }
+          sum = fmaf(call->block_scales[r * blocks + b], (float)exact, sum);
         }
         sums[j] = sum;
       }
-      finish_tile(call, sums, EK_INT8_PANEL, r, 1, p * EK_INT8_PANEL, columns, 0);
+      finish_tile(call, sums, EK_INT8_PANEL, r, 1, p * EK_INT8_PANEL, columns);
     }
   }
 }
@@ -139,46 +162,53 @@ static void linear_scalar(const layer_call *call, const int8_t *q) {
 
 // MARK: - AVX2
 
-#define AVX2_TARGET "avx2"
-/// Rows per AVX2 tile: 4 rows × 8 outputs is 8 accumulators, 2 weight and 1 input register.
+#define AVX2_TARGET "avx2,fma"
+/// Rows per AVX2 tile: 4 rows × 8 outputs is 8 integer and 4 float accumulators, 2 weight and
+/// 1 input register.
 #define AVX2_ROWS 4
 
-/// Exact sums of 4 rows × 8 outputs (half a panel: `w` points at its first 32 bytes).
+/// Sums of 4 rows × 8 outputs (half a panel: `w` points at its first 32 bytes).
 __attribute__((always_inline, target(AVX2_TARGET))) static inline void avx2_tile(
-  const int16_t *a, int kp, const int8_t *w, int32_t *out) {
-  __m256i low[AVX2_ROWS], high[AVX2_ROWS];
-  for (int r = 0; r < AVX2_ROWS; r++) low[r] = high[r] = _mm256_setzero_si256();
-  for (int g = 0; g < kp / EK_INT8_GROUP; g++) {
-    const int8_t *wg = w + (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
-    // Outputs 0–3 and 4–7, 4 inputs each, widened to 16 bits: vpmaddwd then sums pairs of
-    // products into 32 bits without the saturation vpmaddubsw would risk.
-    __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wg));
-    __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wg + 16)));
+  const int16_t *a, int kp, const int8_t *w, const float *block_scales, int blocks,
+  float *out) {
+  __m256 sums[AVX2_ROWS];
+  for (int r = 0; r < AVX2_ROWS; r++) sums[r] = _mm256_setzero_ps();
+  for (int b = 0; b < blocks; b++) {
+    __m256i low[AVX2_ROWS], high[AVX2_ROWS];
+    for (int r = 0; r < AVX2_ROWS; r++) low[r] = high[r] = _mm256_setzero_si256();
+    for (int g = b * GROUPS_PER_BLOCK; g < (b + 1) * GROUPS_PER_BLOCK; g++) {
+      const int8_t *wg = w + (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
+      // Outputs 0–3 and 4–7, 4 inputs each, widened to 16 bits: vpmaddwd then sums pairs of
+      // products into 32 bits without the saturation vpmaddubsw would risk.
+      __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wg));
+      __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wg + 16)));
+      for (int r = 0; r < AVX2_ROWS; r++) {
+        int64_t four;
+        memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);
+        __m256i x = _mm256_set1_epi64x(four);
+        low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(x, w0));
+        high[r] = _mm256_add_epi32(high[r], _mm256_madd_epi16(x, w1));
+      }
+    }
     for (int r = 0; r < AVX2_ROWS; r++) {
-      int64_t four;
-      memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);
-      __m256i x = _mm256_set1_epi64x(four);
-      low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(x, w0));
-      high[r] = _mm256_add_epi32(high[r], _mm256_madd_epi16(x, w1));
+      // Each output's sum is still in two adjacent lanes; hadd gives outputs 0 1 4 5 | 2 3 6 7.
+      __m256i exact = _mm256_permute4x64_epi64(_mm256_hadd_epi32(low[r], high[r]), 0xD8);
+      __m256 scale = _mm256_set1_ps(block_scales[r * blocks + b]);
+      sums[r] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(exact), sums[r]);
     }
   }
-  // Each output's sum is still in two lanes (inputs 0–1 and 2–3 of every group).
-  int32_t lanes[16];
-  for (int r = 0; r < AVX2_ROWS; r++) {
-    _mm256_storeu_si256((__m256i *)lanes, low[r]);
-    _mm256_storeu_si256((__m256i *)(lanes + 8), high[r]);
-    for (int j = 0; j < 8; j++) out[r * 8 + j] = lanes[2 * j] + lanes[2 * j + 1];
-  }
+  for (int r = 0; r < AVX2_ROWS; r++) _mm256_storeu_ps(out + r * 8, sums[r]);
 }
 
 __attribute__((target(AVX2_TARGET))) static int linear_avx2(
   const layer_call *call, const int8_t *q) {
   int kp = padded_inputs(call->inputs);
+  int blocks = block_count(call->inputs);
   int padded_rows = (call->rows + AVX2_ROWS - 1) / AVX2_ROWS * AVX2_ROWS;
   int16_t *a = calloc((size_t)padded_rows * kp, sizeof *a);
   if (a == NULL) return -1;
   for (size_t i = 0; i < (size_t)call->rows * kp; i++) a[i] = q[i];
-  int32_t sums[AVX2_ROWS * 8];
+  float sums[AVX2_ROWS * 8];
   for (int p = 0; p < panel_count(call->outputs); p++) {
     const int8_t *panel = call->packed + (size_t)p * panel_bytes(call->inputs);
     for (int half = 0; half < 2; half++) {
@@ -186,9 +216,10 @@ __attribute__((target(AVX2_TARGET))) static int linear_avx2(
       int columns = minimum(8, call->outputs - column0);
       if (columns <= 0) break;
       for (int r0 = 0; r0 < call->rows; r0 += AVX2_ROWS) {
-        avx2_tile(a + (size_t)r0 * kp, kp, panel + half * 32, sums);
-        finish_tile(
-          call, sums, 8, r0, minimum(AVX2_ROWS, call->rows - r0), column0, columns, 0);
+        avx2_tile(
+          a + (size_t)r0 * kp, kp, panel + half * 32, call->block_scales + r0 * blocks, blocks,
+          sums);
+        finish_tile(call, sums, 8, r0, minimum(AVX2_ROWS, call->rows - r0), column0, columns);
       }
     }
   }
@@ -199,55 +230,76 @@ __attribute__((target(AVX2_TARGET))) static int linear_avx2(
 // MARK: - AVX-512 VNNI
 
 #define VNNI_TARGET "avx512f,avx512bw,avx512vnni"
-/// Rows per VNNI tile: 8 rows × 2 panels is 16 of the 32 zmm registers as accumulators.
+/// Rows per VNNI tile: 8 rows × 2 panels is 16 of the 32 zmm registers as integer
+/// accumulators; the float sums live in the tile buffer (L1).
 #define VNNI_ROWS 8
 
-/// Exact sums (plus 128·Σw, removed by finish_tile) of 8 rows × 1 or 2 panels at `w`.
+/// Sums of 8 rows × 1 or 2 panels at `w` into `out` (8 × 32 floats).
 __attribute__((always_inline, target(VNNI_TARGET))) static inline void vnni_tile(
-  const uint8_t *a, int kp, const int8_t *w, size_t panel_size, int two_panels, int32_t *out) {
-  __m512i first[VNNI_ROWS], second[VNNI_ROWS];
-  for (int r = 0; r < VNNI_ROWS; r++) first[r] = second[r] = _mm512_setzero_si512();
-  for (int g = 0; g < kp / EK_INT8_GROUP; g++) {
-    size_t offset = (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
-    __m512i w0 = _mm512_loadu_si512(w + offset);
-    __m512i w1 = two_panels ? _mm512_loadu_si512(w + panel_size + offset) : w0;
-    for (int r = 0; r < VNNI_ROWS; r++) {
-      int32_t four;
-      memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);
-      __m512i x = _mm512_set1_epi32(four);
-      first[r] = _mm512_dpbusd_epi32(first[r], x, w0);
-      if (two_panels) second[r] = _mm512_dpbusd_epi32(second[r], x, w1);
+  const uint8_t *a, int kp, const int8_t *w, const int32_t *block_sums, size_t panel_size,
+  int two_panels, const float *block_scales, int blocks, float *out) {
+  for (int i = 0; i < VNNI_ROWS * 32; i++) out[i] = 0;
+  for (int b = 0; b < blocks; b++) {
+    __m512i first[VNNI_ROWS], second[VNNI_ROWS];
+    for (int r = 0; r < VNNI_ROWS; r++) first[r] = second[r] = _mm512_setzero_si512();
+    for (int g = b * GROUPS_PER_BLOCK; g < (b + 1) * GROUPS_PER_BLOCK; g++) {
+      size_t offset = (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
+      __m512i w0 = _mm512_loadu_si512(w + offset);
+      __m512i w1 = two_panels ? _mm512_loadu_si512(w + panel_size + offset) : w0;
+      for (int r = 0; r < VNNI_ROWS; r++) {
+        int32_t four;
+        memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);
+        __m512i x = _mm512_set1_epi32(four);
+        first[r] = _mm512_dpbusd_epi32(first[r], x, w0);
+        if (two_panels) second[r] = _mm512_dpbusd_epi32(second[r], x, w1);
+      }
     }
-  }
-  for (int r = 0; r < VNNI_ROWS; r++) {
-    _mm512_storeu_si512(out + r * 32, first[r]);
-    if (two_panels) _mm512_storeu_si512(out + r * 32 + 16, second[r]);
+    // The activations were q + 128: take away 128 × the block's weight sums.
+    __m512i offset0 = _mm512_slli_epi32(
+      _mm512_loadu_si512(block_sums + (size_t)b * EK_INT8_PANEL), 7);
+    __m512i offset1 = two_panels
+      ? _mm512_slli_epi32(
+          _mm512_loadu_si512(block_sums + ((size_t)blocks + b) * EK_INT8_PANEL), 7)
+      : offset0;
+    for (int r = 0; r < VNNI_ROWS; r++) {
+      __m512 scale = _mm512_set1_ps(block_scales[r * blocks + b]);
+      float *row = out + r * 32;
+      __m512 exact = _mm512_cvtepi32_ps(_mm512_sub_epi32(first[r], offset0));
+      _mm512_storeu_ps(row, _mm512_fmadd_ps(scale, exact, _mm512_loadu_ps(row)));
+      if (two_panels) {
+        exact = _mm512_cvtepi32_ps(_mm512_sub_epi32(second[r], offset1));
+        _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(scale, exact, _mm512_loadu_ps(row + 16)));
+      }
+    }
   }
 }
 
 __attribute__((target(VNNI_TARGET))) static int linear_vnni(
   const layer_call *call, const int8_t *q) {
   int kp = padded_inputs(call->inputs);
+  int blocks = block_count(call->inputs);
   int padded_rows = (call->rows + VNNI_ROWS - 1) / VNNI_ROWS * VNNI_ROWS;
-  // vpdpbusd multiplies unsigned by signed bytes: activations are shifted to q + 128 and
-  // finish_tile subtracts 128·Σw. Padding rows hold 128, a zero activation.
+  // vpdpbusd multiplies unsigned by signed bytes: activations are shifted to q + 128 and the
+  // tile takes 128·Σw back off. Padding rows hold 128, a zero activation.
   uint8_t *a = malloc((size_t)padded_rows * kp);
   if (a == NULL) return -1;
   memset(a, 128, (size_t)padded_rows * kp);
   for (size_t i = 0; i < (size_t)call->rows * kp; i++) a[i] = (uint8_t)(q[i] + 128);
   size_t panel_size = panel_bytes(call->inputs);
   int panels = panel_count(call->outputs);
-  int32_t sums[VNNI_ROWS * 32];
+  float sums[VNNI_ROWS * 32];
   for (int p = 0; p < panels; p += 2) {
     const int8_t *w = call->packed + (size_t)p * panel_size;
+    const int32_t *block_sums = call->block_sums + (size_t)p * blocks * EK_INT8_PANEL;
     int two_panels = p + 1 < panels;
     int column0 = p * EK_INT8_PANEL;
     int columns = minimum(two_panels ? 32 : 16, call->outputs - column0);
     for (int r0 = 0; r0 < call->rows; r0 += VNNI_ROWS) {
-      if (two_panels) vnni_tile(a + (size_t)r0 * kp, kp, w, panel_size, 1, sums);
-      else vnni_tile(a + (size_t)r0 * kp, kp, w, panel_size, 0, sums);
-      finish_tile(
-        call, sums, 32, r0, minimum(VNNI_ROWS, call->rows - r0), column0, columns, 128);
+      const uint8_t *rows = a + (size_t)r0 * kp;
+      const float *scales = call->block_scales + r0 * blocks;
+      if (two_panels) vnni_tile(rows, kp, w, block_sums, panel_size, 1, scales, blocks, sums);
+      else vnni_tile(rows, kp, w, block_sums, panel_size, 0, scales, blocks, sums);
+      finish_tile(call, sums, 32, r0, minimum(VNNI_ROWS, call->rows - r0), column0, columns);
     }
   }
   free(a);
@@ -263,25 +315,30 @@ ek_int8_kernel ek_int8_best_kernel(void) {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
     return ek_int8_kernel_avx512_vnni;
-  if (__builtin_cpu_supports("avx2")) return ek_int8_kernel_avx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return ek_int8_kernel_avx2;
 #endif
   return ek_int8_kernel_scalar;
 }
 
+/// The tallest tile of any kernel: block scales are allocated for rows padded to it.
+#define TALLEST_TILE 8
+
 int ek_int8_linear(
   ek_int8_kernel kernel, const float *x, int rows, int inputs, int outputs,
-  const int8_t *packed, const float *scales, const int32_t *row_sums, const float *bias,
+  const int8_t *packed, const float *scales, const int32_t *block_sums, const float *bias,
   float *y) {
   // A kernel this CPU lacks would fault: fall back to the best one it has.
   ek_int8_kernel best = ek_int8_best_kernel();
   if (kernel > best) kernel = best;
   int kp = padded_inputs(inputs);
+  int padded_rows = (rows + TALLEST_TILE - 1) / TALLEST_TILE * TALLEST_TILE;
   int8_t *q = malloc((size_t)rows * kp + 1);
-  float *row_scales = malloc((size_t)rows * sizeof *row_scales + 1);
+  float *block_scales = calloc((size_t)padded_rows * block_count(inputs) + 1, sizeof(float));
   int status = -1;
-  if (q != NULL && row_scales != NULL) {
-    quantize_rows(x, rows, inputs, q, row_scales);
-    layer_call call = {rows, inputs, outputs, packed, scales, row_sums, bias, row_scales, y};
+  if (q != NULL && block_scales != NULL) {
+    quantize_rows(x, rows, inputs, q, block_scales);
+    layer_call call = {rows, inputs, outputs, packed, scales, block_sums, bias, block_scales, y};
     switch (kernel) {
 #if EK_X86
     case ek_int8_kernel_avx512_vnni: status = linear_vnni(&call, q); break;
@@ -291,6 +348,6 @@ int ek_int8_linear(
     }
   }
   free(q);
-  free(row_scales);
+  free(block_scales);
   return status;
 }

@@ -1,8 +1,9 @@
 import CEmbeddingKernels
 
 /// A dense layer `y = x Wᵀ + b` in int8: the weights quantised once at load with one scale per
-/// output row, each input row quantised per call with its own scale, the dot products exact in
-/// int32 (`CEmbeddingKernels`). The only file that calls the C kernels.
+/// output row, each input row quantised per call with one scale per 64 inputs, the dot
+/// products exact in int32 per block (`CEmbeddingKernels`). The only file that calls the C
+/// kernels.
 struct Int8LinearLayer: Sendable {
   /// The instruction sets a kernel is written for; all give bit-identical results.
   enum Kernel: String, Sendable, CaseIterable {
@@ -40,8 +41,9 @@ struct Int8LinearLayer: Sendable {
   private let packed: [Int8]
   /// Each output row's weight scale.
   private let scales: [Float]
-  /// Each output row's sum of quantised weights (VNNI's unsigned-offset correction).
-  private let rowSums: [Int32]
+  /// Each output row's sums of quantised weights per input block (VNNI's unsigned-offset
+  /// correction).
+  private let blockSums: [Int32]
   private let bias: [Float]
 
   /// Quantises row-major `outputs × inputs` weights.
@@ -53,17 +55,18 @@ struct Int8LinearLayer: Sendable {
     self.bias = bias
     var packed = [Int8](repeating: 0, count: ek_int8_packed_size(Int32(outputs), Int32(inputs)))
     var scales = [Float](repeating: 0, count: outputs)
-    var rowSums = [Int32](repeating: 0, count: outputs)
-    ek_int8_pack(weights, Int32(outputs), Int32(inputs), &packed, &scales, &rowSums)
+    var blockSums = [Int32](
+      repeating: 0, count: ek_int8_block_sums_count(Int32(outputs), Int32(inputs)))
+    ek_int8_pack(weights, Int32(outputs), Int32(inputs), &packed, &scales, &blockSums)
     self.packed = packed
     self.scales = scales
-    self.rowSums = rowSums
+    self.blockSums = blockSums
   }
 
   /// Writes `rows × outputs` values to `output` from `rows × inputs` values at `input`.
   func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
     let status = ek_int8_linear(
-      kernel.c, input, Int32(rows), Int32(inputs), Int32(outputs), packed, scales, rowSums,
+      kernel.c, input, Int32(rows), Int32(inputs), Int32(outputs), packed, scales, blockSums,
       bias, output)
     // Only the kernel's scratch allocation can fail, as Swift's own allocations trap.
     precondition(status == 0, "out of memory for the int8 kernel's scratch")

@@ -44,7 +44,7 @@ struct Int8LinearLayerTests {
     return y
   }
 
-  @Test(arguments: [(1, 37, 35), (9, 384, 40), (13, 64, 100), (17, 130, 16)])
+  @Test(arguments: [(1, 37, 35), (9, 384, 40), (13, 64, 100), (17, 130, 16), (3, 200, 33)])
   func portableKernel_isWithinTheQuantisationBound(rows: Int, inputs: Int, outputs: Int) {
     var numbers = Numbers(state: 0x9E37_79B9_7F4A_7C15)
     let w = numbers.values(outputs * inputs)
@@ -55,6 +55,7 @@ struct Int8LinearLayerTests {
     let y = Self.apply(layer, x, rows: rows)
     let expected = Self.reference(x, w, bias, rows: rows, inputs: inputs, outputs: outputs)
     for r in 0..<rows {
+      // (Activations are scaled per block of 64; the row's maximum bounds every block's.)
       let maxX = x[r * inputs..<(r + 1) * inputs].map(abs).max()!
       for o in 0..<outputs {
         let maxW = w[o * inputs..<(o + 1) * inputs].map(abs).max()!
