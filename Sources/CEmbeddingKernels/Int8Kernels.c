@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Every kernel must round alike: no multiply-add is fused unless written as one.
+#pragma STDC FP_CONTRACT OFF
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define EK_X86 1
@@ -48,15 +51,29 @@ size_t ek_int8_block_sums_count(int outputs, int inputs) {
   return (size_t)panel_count(outputs) * block_count(inputs) * EK_INT8_PANEL;
 }
 
+/// round(value × inverse_scale) clamped to ±127, rounding half to even by adding and taking
+/// away 1.5·2²³ (exact for |x| < 2²²): plain arithmetic the compiler vectorises, where a
+/// `lrintf` call per value cost a third of a layer's time.
 static int8_t quantize(float value, float inverse_scale) {
-  long q = lrintf(value * inverse_scale);
-  return (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+  const float shifter = 12582912.0f;
+  float scaled = value * inverse_scale;
+  scaled = scaled > 127 ? 127 : scaled < -127 ? -127 : scaled;
+  return (int8_t)(int)((scaled + shifter) - shifter);
 }
 
-/// max |v| over `count` values.
+/// max |v| over `count` values, in 8 independent lanes so the loop vectorises.
 static float absolute_maximum(const float *values, int count) {
+  float lanes[8] = {0};
+  int i = 0;
+  for (; i + 8 <= count; i += 8) {
+    for (int j = 0; j < 8; j++) {
+      float a = fabsf(values[i + j]);
+      lanes[j] = a > lanes[j] ? a : lanes[j];
+    }
+  }
   float maximum = 0;
-  for (int i = 0; i < count; i++) {
+  for (int j = 0; j < 8; j++) maximum = lanes[j] > maximum ? lanes[j] : maximum;
+  for (; i < count; i++) {
     float a = fabsf(values[i]);
     maximum = a > maximum ? a : maximum;
   }
