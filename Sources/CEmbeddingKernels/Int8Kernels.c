@@ -250,6 +250,9 @@ __attribute__((target(AVX2_TARGET))) static int linear_avx2(
 /// Rows per VNNI tile: 8 rows × 2 panels is 16 of the 32 zmm registers as integer
 /// accumulators; the float sums live in the tile buffer (L1).
 #define VNNI_ROWS 8
+/// How far ahead (bytes) to prefetch the weights: at query sizes they come from memory once
+/// per query, and the hardware prefetcher alone leaves the loop waiting (-7% time at 16 tokens).
+#define INT8_PREFETCH 2048
 
 /// Sums of 8 rows × 1 or 2 panels at `w` into `out` (8 × 32 floats).
 __attribute__((always_inline, target(VNNI_TARGET))) static inline void vnni_tile(
@@ -263,6 +266,9 @@ __attribute__((always_inline, target(VNNI_TARGET))) static inline void vnni_tile
       size_t offset = (size_t)g * EK_INT8_PANEL * EK_INT8_GROUP;
       __m512i w0 = _mm512_loadu_si512(w + offset);
       __m512i w1 = two_panels ? _mm512_loadu_si512(w + panel_size + offset) : w0;
+      _mm_prefetch((const char *)(w + offset + INT8_PREFETCH), _MM_HINT_T0);
+      if (two_panels)
+        _mm_prefetch((const char *)(w + panel_size + offset + INT8_PREFETCH), _MM_HINT_T0);
       for (int r = 0; r < VNNI_ROWS; r++) {
         int32_t four;
         memcpy(&four, a + (size_t)r * kp + g * EK_INT8_GROUP, sizeof four);

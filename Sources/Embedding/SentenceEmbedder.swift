@@ -6,11 +6,11 @@ public struct SentenceEmbedder: Sendable {
   public let tokenizer: BERTTokenizer
   private let encoder: BERTEncoder
 
-  /// The dense-layer kernel in use, for logs and benchmarks: `f32-simd`, or `int8-` and the
-  /// instruction set this CPU offers (`avx512-vnni`, `avx2`, `portable`).
+  /// The dense-layer kernel in use, for logs and benchmarks: `f32-avx512` or `f32-swift-simd`,
+  /// `int8-avx512-vnni`, `int8-avx2` or `int8-portable`, by what this CPU offers.
   public var kernel: String {
     switch precision {
-    case .f32: "f32-simd"
+    case .f32: PackedLinearLayer.Kernel.best == .avx512 ? "f32-avx512" : "f32-swift-simd"
     case .int8: "int8-\(Int8LinearLayer.Kernel.best.rawValue)"
     }
   }

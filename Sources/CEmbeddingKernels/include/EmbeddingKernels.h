@@ -1,5 +1,5 @@
-// Integer kernels for the embedding model's dense layers. Only Embedding's
-// Int8LinearLayer.swift includes this header.
+// C kernels for the embedding model's dense layers: int8 ones, and an AVX-512 f32 one. Only
+// Embedding's CKernels.swift imports this header.
 //
 // A layer y = x·Wᵀ + b is stored as int8 weights with one symmetric scale per output row;
 // each input row is quantised on the fly with one symmetric scale per block of 64 inputs (one
@@ -50,6 +50,16 @@ void ek_int8_pack(
 int ek_int8_linear(
   ek_int8_kernel kernel, const float *x, int rows, int inputs, int outputs,
   const int8_t *packed, const float *scales, const int32_t *block_sums, const float *bias,
+  float *y);
+
+/// Whether this CPU (and its OS) runs `ek_f32_linear`.
+int ek_f32_avx512_available(void);
+
+/// y[rows × outputs] = x[rows × inputs] · Wᵀ + bias with AVX-512, W in PackedLinearLayer's
+/// panels (`panels × inputs × 16` floats, the last zero-padded; `bias` padded to whole panels).
+/// Returns 0, or -1 without touching y when the CPU lacks AVX-512.
+int ek_f32_linear(
+  const float *x, int rows, int inputs, int outputs, const float *packed, const float *bias,
   float *y);
 
 #endif
