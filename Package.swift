@@ -176,11 +176,11 @@ let package = Package(
       path: "bench/Sources/RouterBenchmarks",
       swiftSettings: swiftSettings
     ),
-    // bench/embedding's per-query latency of the embedding model. Not a product; `make test`
-    // does not run it.
+    // bench/embedding's per-query latency of the embedding model, and its measures beside the
+    // router's lexical vectors. Not a product; `make test` does not run it.
     .executableTarget(
       name: "EmbeddingBenchmarks",
-      dependencies: ["Embedding"],
+      dependencies: ["Embedding", "Router"],
       path: "bench/Sources/EmbeddingBenchmarks",
       swiftSettings: swiftSettings
     ),
