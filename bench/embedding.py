@@ -108,12 +108,12 @@ def main():
     swift = [str(ROOT / ".build" / "release" / "EmbeddingBenchmarks"), model_dir, str(ids_file)]
     python = [sys.executable, str(ROOT / "bench" / "embedding_python.py")]
     implementations = {
-        "ours (Swift, f32)": lambda: swift + [str(args.runs), "f32"],
+        "ours (f32)": lambda: swift + [str(args.runs), "f32"],
         "ONNX Runtime (f32)": lambda: python + [
             "onnxruntime", model_dir, str(onnx_file), str(ids_file), str(args.runs)],
         "PyTorch (f32)": lambda: python + [
             "pytorch", model_dir, str(onnx_file), str(ids_file), str(args.runs)],
-        "ours (Swift, int8)": lambda: swift + [str(args.runs), "int8"],
+        "ours (int8)": lambda: swift + [str(args.runs), "int8"],
         "ONNX Runtime (dynamic int8)": lambda: python + [
             "onnxruntime", model_dir, str(onnx_int8_file), str(ids_file), str(args.runs)],
     }
