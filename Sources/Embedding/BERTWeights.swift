@@ -4,11 +4,11 @@ struct BERTWeights: Sendable {
   /// One encoder layer.
   struct Layer: Sendable {
     /// Query, key and value projections fused into one `3·hidden × hidden` layer.
-    let queryKeyValue: DenseLayer
-    let attentionOutput: DenseLayer
+    let queryKeyValue: any DenseLayer
+    let attentionOutput: any DenseLayer
     let attentionNorm: (gamma: [Float], beta: [Float])
-    let intermediate: DenseLayer
-    let output: DenseLayer
+    let intermediate: any DenseLayer
+    let output: any DenseLayer
     let outputNorm: (gamma: [Float], beta: [Float])
   }
 
@@ -56,16 +56,20 @@ struct BERTWeights: Sendable {
     embeddingNorm = try norm("embeddings.LayerNorm", h)
     layers = try (0..<c.layers).map { index in
       let name = "encoder.layer.\(index)"
-      func dense(_ names: [String], inputs: Int, outputs: Int) throws -> DenseLayer {
+      func dense(_ names: [String], inputs: Int, outputs: Int) throws -> any DenseLayer {
         var weights: [Float] = []
         var bias: [Float] = []
         for part in names {
           weights += try floats("\(name).\(part).weight", [outputs, inputs])
           bias += try floats("\(name).\(part).bias", [outputs])
         }
-        return DenseLayer(
-          weights: weights, bias: bias, inputs: inputs, outputs: outputs * names.count,
-          precision: precision)
+        let outputs = outputs * names.count
+        switch precision {
+        case .f32:
+          return PackedLinearLayer(weights: weights, bias: bias, inputs: inputs, outputs: outputs)
+        case .int8:
+          return Int8LinearLayer(weights: weights, bias: bias, inputs: inputs, outputs: outputs)
+        }
       }
       let attention = "attention.self"
       return Layer(
