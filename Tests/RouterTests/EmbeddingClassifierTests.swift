@@ -210,6 +210,25 @@ struct EmbeddingClassifierTests {
         == "history")
   }
 
+  @Test func streamEndingWhileTheModelRuns_leavesTheLateResultUnused() throws {
+    let router = try shippedRouter(cascade: 1)
+    let pool = InferencePool(threads: 1, queueCapacity: 4)
+    defer { pool.shutdown() }
+    let loop = TestLoop()
+    let processor = processor(router, pool: pool, loop: loop)
+    let first = processor.processRequestBody(
+      body("What started the French Revolution? \(UUID())"), mode: .buffered)
+    guard case .later(let later) = first else {
+      Issue.record("expected .later while the model runs, got \(first)")
+      return
+    }
+    var resolved: BodyDecision?
+    later.whenResolved { resolved = $0 }
+    processor.streamEnded(.cancelled)
+    loop.runArrived()
+    #expect(resolved == nil)
+  }
+
   @Test(arguments: [ClassifierSettings.OverloadPolicy.lexical, .reject])
   func fullQueue_appliesTheOverloadPolicy(_ policy: ClassifierSettings.OverloadPolicy) throws {
     let router = try shippedRouter(cascade: 1, overload: policy)

@@ -8,10 +8,12 @@ enum ClassifyPhase {
   /// phase's: at once when the lexical tier (or the vector cache) settles it; `.later` while
   /// the model runs on `inference`'s pool. A full queue applies `classifier.on_overload`: the
   /// lexical answer, or `overloaded()`'s immediate answer. Without `inference` (tests, no
-  /// loop) the model runs on the calling thread.
+  /// loop) the model runs on the calling thread. A stream that `ended()` while the model ran
+  /// is left alone: nothing is observed or routed after its end.
   static func run(
     _ request: OpenAIRequest, router: SemanticRouter, inference: InferenceRunner?,
     observer: (any RequestObserver)?, overloaded: () -> ImmediateResponse,
+    ended: @escaping () -> Bool = { false },
     proceed: @escaping (Classification) -> BodyDecision
   ) -> BodyDecision {
     observer?.classificationStarted()
@@ -30,10 +32,11 @@ enum ClassifyPhase {
       return proceed(classification)
     }
     let later = LaterBodyDecision()
-    let continuation = LoopBound((observer: observer, proceed: proceed))
+    let continuation = LoopBound((observer: observer, ended: ended, proceed: proceed))
     let accepted = inference.pool.submit {
       let (vector, milliseconds) = pending.infer()
       resume {
+        guard !continuation.value.ended() else { return }
         let classification = pending.finish(vector: vector, milliseconds: milliseconds)
         continuation.value.observer?.classificationFinished(classification)
         let decision = continuation.value.proceed(classification)

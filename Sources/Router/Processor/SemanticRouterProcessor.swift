@@ -47,6 +47,8 @@ public final class SemanticRouterProcessor: Processor {
   private var streamObserver: OpenAIStreamObserver?
   /// Turns a translated request's chat-completions answer back into the client's API.
   private var translator: ChatResponseTranslator?
+  /// The stream ended (a body decision given later must not route after it).
+  private var ended = false
 
   /// A processor for one stream; `observer` follows the request for tracing and metrics;
   /// `sharedCache` finds the loop's shared cache when the backend is `redis`; `inference`
@@ -148,7 +150,7 @@ public final class SemanticRouterProcessor: Processor {
     }
     return ClassifyPhase.run(
       request, router: router, inference: inference, observer: observer,
-      overloaded: classifierOverloaded
+      overloaded: classifierOverloaded, ended: { [weak self] in self?.ended ?? true }
     ) { [self] classification in
       route(request, classification: classification, body: body, guarded: guarded)
     }
@@ -297,6 +299,7 @@ public final class SemanticRouterProcessor: Processor {
   }
 
   public func streamEnded(_ end: ProcessorStreamEnd) {
+    ended = true
     guard endpoint != nil else { return }
     observer?.streamEnded(end)
   }

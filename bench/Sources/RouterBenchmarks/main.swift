@@ -23,6 +23,9 @@ import Logging
 //   RouterBenchmarks cache --redis HOST:PORT [--entries N] [--lookups N]
 // `cache`: latency (p50, p99) and CPU per semantic-cache lookup, in memory and in Redis
 // (bench/shared_cache.sh starts a redis-server and runs it).
+//   RouterBenchmarks classifier --config FILE --model DIR --queries FILE... [--rounds N]
+// `classifier`: queries per second per core of the lexical classifier, the cascade and the
+// embedding model alone, one thread, semantic and vector caches off (bench/classifier.sh).
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -43,13 +46,16 @@ do {
     try GuardCostBenchmark(arguments: arguments).run()
   case "cache":
     try CacheLookupBenchmark(arguments: arguments).run()
+  case "classifier":
+    try ClassifierCostBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
         + "[--requests N] [--tracing-endpoint HOST:PORT] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
         + "[--shape router|uniform12] | exporters --grpc-endpoint HOST:PORT --http-endpoint URL "
         + "[--batch N] [--exports N] [--rounds N] | guards --config FILE --words FILE... "
-        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N]")
+        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N] | classifier --config FILE "
+        + "--model DIR --queries FILE... [--rounds N]")
   }
 } catch {
   FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))
