@@ -74,6 +74,8 @@ struct EmbeddingClassifierTests {
     #expect(result.method == .keyword)
     #expect(result.modelRun?.outcome == .inferred)
     #expect(result.vector.components.count == 384)
+    #expect(result.vector.kind == .embedding)
+    #expect(result.vector.model != 0)
   }
 
   @Test func missingModel_isReportedWithTheFile_andTheLexicalClassifierAnswers() throws {

@@ -13,6 +13,9 @@ public final class EmbeddingClassifier: Sendable {
 
   /// The model's name (its folder's, see `name(ofFolder:)`), for spans and logs.
   public let modelName: String
+  /// Names the model's vector space for the semantic cache (`QueryVector.model`): a digest of
+  /// its files, so two models never compare and replicas sharing a cache agree.
+  public let modelIdentity: String
   /// The category names, in the order their labels index.
   let categories: [String]
   private let embedder: SentenceEmbedder
@@ -50,8 +53,11 @@ public final class EmbeddingClassifier: Sendable {
     let modelFiles = ["config.json", "tokenizer.json", "model.safetensors"].map {
       "\(directory)/\($0)"
     }
+    let modelDigest = ContentDigest.ofFiles(modelFiles)
+    // The same files give the same identity in every replica, whatever the folder is called.
+    self.modelIdentity = modelDigest.map { String($0, radix: 16) } ?? modelName
     let store = settings.examplesCachePath.flatMap { path in
-      ContentDigest.ofFiles(modelFiles).map { digest in
+      modelDigest.map { digest in
         ExampleVectorsFile(
           path: path, modelDigest: digest, examplesDigest: ExampleVectors.digest(of: trained))
       }

@@ -43,7 +43,7 @@ public struct PendingModelClassification: Sendable {
           category: fallbackCategory, confidence: confidence, method: .fallback,
           predictedCategory: category, vector: .empty)
     }
-    result.vector = wantsVector ? QueryVector(components: vector) : .empty
+    result.vector = wantsVector ? QueryVector(embedding: vector, model: model.modelIdentity) : .empty
     result.modelRun = ModelRun(
       model: model.modelName, outcome: outcome, inferenceMilliseconds: milliseconds)
     return result

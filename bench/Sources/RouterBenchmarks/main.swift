@@ -23,6 +23,10 @@ import Logging
 //   RouterBenchmarks cache --redis HOST:PORT [--entries N] [--lookups N]
 // `cache`: latency (p50, p99) and CPU per semantic-cache lookup, in memory and in Redis
 // (bench/shared_cache.sh starts a redis-server and runs it).
+//   RouterBenchmarks cache-index [--sizes 1000,10000,100000] [--queries N] [--threshold T]
+//                                [--model DIR --vectors-file FILE]
+// `cache-index`: the in-memory cache's LSH index beside an exact scan at each size: insert
+// time, lookup p50/p99, recall (bench/cache_index.sh runs it on random and MiniLM vectors).
 //   RouterBenchmarks classifier --config FILE --model DIR --queries FILE... [--rounds N]
 // `classifier`: queries per second per core of the lexical classifier, the cascade and the
 // embedding model alone, one thread, semantic and vector caches off (bench/classifier.sh).
@@ -46,6 +50,8 @@ do {
     try GuardCostBenchmark(arguments: arguments).run()
   case "cache":
     try CacheLookupBenchmark(arguments: arguments).run()
+  case "cache-index":
+    try CacheIndexBenchmark(arguments: arguments).run()
   case "classifier":
     try ClassifierCostBenchmark(arguments: arguments).run()
   default:
@@ -54,7 +60,9 @@ do {
         + "[--requests N] [--tracing-endpoint HOST:PORT] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
         + "[--shape router|uniform12] | exporters --grpc-endpoint HOST:PORT --http-endpoint URL "
         + "[--batch N] [--exports N] [--rounds N] | guards --config FILE --words FILE... "
-        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N] | classifier --config FILE "
+        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N] | cache --redis HOST:PORT "
+        + "[--entries N] [--lookups N] | cache-index [--sizes 1000,10000,100000] [--queries N] "
+        + "[--threshold T] [--model DIR --vectors-file FILE] | classifier --config FILE "
         + "--model DIR --queries FILE... [--rounds N]")
   }
 } catch {
