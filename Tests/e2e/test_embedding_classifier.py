@@ -1,8 +1,10 @@
 """The embedding classifier through the real stack: Python client → Envoy 1.40 → `semantic-router
 serve` (shipped config, `classifier.type: embedding` on the venv's all-MiniLM-L6-v2 folder) →
 stub vLLMs, with the classification span checked by the independent OTLP receiver and the
-classifier's figures on /metrics. A model folder that does not load stops the router with
-`on_overload: reject`, and leaves it on the lexical classifier with `lexical`.
+classifier's figures on /metrics; with the semantic cache on, a paraphrase is answered from the
+cache because the cache compares the model's embeddings. A model folder that does not load
+stops the router with `on_overload: reject`, and leaves it on the lexical classifier with
+`lexical`.
 """
 
 from __future__ import annotations
@@ -114,3 +116,26 @@ def test_a_model_that_does_not_load_leaves_the_lexical_classifier_with_on_overlo
     assert metric(samples, "semantic_router_classifier_model_runs_total",
                   outcome="model_missing") == 1
     assert "THE CLASSIFIER MODEL DID NOT LOAD" in routed.router.log()
+
+
+def test_the_semantic_cache_compares_embeddings_so_a_paraphrase_hits(tmp_path, backends) -> None:
+  # Cosine 0.963 between the two questions' MiniLM vectors (semantic-router embed), above the
+  # cache's embedding threshold; an unrelated question is not served from the cache.
+  config = e2e_stack.write_router_config(
+    tmp_path / "router-config.yaml", e2e_stack.endpoints_of(backends), cache=True,
+    classifier=e2e_stack.embedding_classifier())
+  with e2e_stack.RoutedStack(config, with_admin=True) as routed:
+    def ask(text: str) -> dict[str, str]:
+      status, headers, body = e2e_stack.post_chat(
+        routed.envoy.port,
+        {"model": "auto", "messages": [{"role": "user", "content": text}], "max_tokens": 4})
+      assert status == 200, body
+      return headers
+
+    first = ask("How do I undo my last git commit?")
+    assert first.get("x-vsr-cache-hit") != "true"
+    assert ask("How can I undo my most recent git commit?").get("x-vsr-cache-hit") == "true"
+    assert ask("What is the capital of France?").get("x-vsr-cache-hit") != "true"
+    samples = parse_prometheus(routed.metrics())
+    # With the cache on, every query is embedded for its vector, the lexical tier's too.
+    assert metric(samples, "semantic_router_classifier_model_runs_total", outcome="inferred") == 3
