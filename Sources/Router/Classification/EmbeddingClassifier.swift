@@ -1,4 +1,4 @@
-public import Embedding
+import Embedding
 import Foundation
 
 /// Classifies a query by meaning: its sentence embedding against the embeddings of every
