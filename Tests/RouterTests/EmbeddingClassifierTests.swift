@@ -90,6 +90,25 @@ struct EmbeddingClassifierTests {
     #expect(result.modelRun?.outcome == .modelMissing)
   }
 
+  @Test func reload_keepsTheRunningModel_unlessTheModelOrTheExamplesChanged() throws {
+    let directory = try EmbeddingTestModel.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var configuration = RouterFixtures.twoModels
+    configuration.categories = Self.small + [CategoryConfiguration(name: "general")]
+    configuration.classifier = settings(cacheDirectory: directory)
+    let first = SemanticRouter(configuration: configuration)
+    let running = try #require(first.embeddingClassifier)
+
+    configuration.classifier.cascadeConfidence = 0.5
+    let tuned = SemanticRouter(configuration: configuration, reusingCacheOf: first)
+    #expect(tuned.embeddingClassifier === running)
+
+    configuration.categories[0].examples.append("What is the square root of 81?")
+    let retrained = SemanticRouter(configuration: configuration, reusingCacheOf: tuned)
+    #expect(retrained.embeddingClassifier !== running)
+    #expect(retrained.embeddingClassifier?.exampleCount == running.exampleCount + 1)
+  }
+
   // MARK: - Examples cache file
 
   @Test func examplesCacheFile_isReused_andACorruptOneIsRebuilt() throws {
