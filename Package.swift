@@ -143,7 +143,7 @@ let package = Package(
     .target(
       name: "Router",
       dependencies: [
-        "ExtProc", "Tracing", "Metrics", "TextCoding", "Yams",
+        "ExtProc", "Tracing", "Metrics", "TextCoding", "Embedding", "Yams",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings

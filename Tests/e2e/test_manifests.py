@@ -110,7 +110,8 @@ def render_kustomization(directory: Path = K8S) -> list[dict[str, Any]]:
 
 def apply_component(directory: Path, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
   """A kustomize Component over `objects`: its resources added, its patches merged into the
-  objects of the same kind and name (containers merged by name, their env lists appended)."""
+  objects of the same kind and name (containers merged by name, their env and volumeMounts
+  lists appended; the pod's volumes appended)."""
   component = load_yaml(directory / "kustomization.yaml")
   assert component["kind"] == "Component"
   assert set(component) <= {"apiVersion", "kind", "resources", "patches"}, set(component)
@@ -121,10 +122,14 @@ def apply_component(directory: Path, objects: list[dict[str, Any]]) -> list[dict
       o for o in objects
       if (o["kind"], o["metadata"]["name"]) == (patch["kind"], patch["metadata"]["name"])
     ]
+    pod = patch["spec"]["template"]["spec"]
+    assert set(pod) <= {"containers", "volumes"}, set(pod)
+    target["spec"]["template"]["spec"].setdefault("volumes", []).extend(pod.get("volumes", []))
     containers = {c["name"]: c for c in target["spec"]["template"]["spec"]["containers"]}
-    for container in patch["spec"]["template"]["spec"]["containers"]:
-      assert set(container) <= {"name", "env"}, set(container)
-      containers[container["name"]].setdefault("env", []).extend(container["env"])
+    for container in pod["containers"]:
+      assert set(container) <= {"name", "env", "volumeMounts"}, set(container)
+      for key in ("env", "volumeMounts"):
+        containers[container["name"]].setdefault(key, []).extend(container.get(key, []))
   return objects
 
 
@@ -264,6 +269,28 @@ def test_redis_overlay_adds_a_password_protected_redis_beside_the_base() -> None
   assert {"OTEL_EXPORTER_OTLP_ENDPOINT", "REDIS_PASSWORD"} <= {e["name"] for e in router["env"]}
   # The base alone has no Redis.
   assert "redis" not in {o["metadata"]["name"] for o in base}
+
+
+EMBEDDING_OVERLAY = K8S / "overlays" / "embedding"
+
+
+def test_embedding_overlay_mounts_the_model_read_only_and_a_writable_examples_cache() -> None:
+  objects = render_kustomization(EMBEDDING_OVERLAY)
+  assert len(objects) == len(render_kustomization())
+  for obj in objects:
+    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+  pod = by_kind(objects, "Deployment")["spec"]["template"]["spec"]
+  router = {c["name"]: c for c in pod["containers"]}["semantic-router"]
+  mounts = {m["mountPath"]: m for m in router["volumeMounts"]}
+  volumes = {v["name"]: v for v in pod["volumes"]}
+  models = mounts["/models"]
+  assert models["readOnly"] is True
+  assert volumes[models["name"]]["persistentVolumeClaim"]["readOnly"] is True
+  cache = mounts["/var/cache/semantic-router"]
+  assert "emptyDir" in volumes[cache["name"]]
+  # The base's config mount is kept, and the root file system stays read-only.
+  assert "/etc/semantic-router" in mounts
+  assert router["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def test_no_secret_value_is_committed_in_the_manifests() -> None:

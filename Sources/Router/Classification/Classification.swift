@@ -4,8 +4,10 @@ public struct Classification: Sendable, Equatable {
   public enum Method: String, Sendable, Equatable {
     /// A keyword rule matched.
     case keyword
-    /// The statistical classifier was confident enough.
+    /// The statistical (lexical) classifier was confident enough.
     case statistical
+    /// The embedding model decided (`classifier.type: embedding`, lexical tier not sure).
+    case embedding
     /// Nothing matched confidently: the fallback category applies.
     case fallback
   }
@@ -20,15 +22,18 @@ public struct Classification: Sendable, Equatable {
   public var predictedCategory: String?
   /// The query's embedding for semantic-cache lookups.
   public var vector: QueryVector
+  /// What the embedding model did for this query; nil with the lexical classifier.
+  public var modelRun: ModelRun?
 
   public init(
     category: String, confidence: Double, method: Method, predictedCategory: String? = nil,
-    vector: QueryVector
+    vector: QueryVector, modelRun: ModelRun? = nil
   ) {
     self.category = category
     self.confidence = confidence
     self.method = method
     self.predictedCategory = predictedCategory
     self.vector = vector
+    self.modelRun = modelRun
   }
 }

@@ -26,13 +26,13 @@ public final class Classifier: Sendable {
     self.fallbackCategory = fallbackCategory
     self.confidenceThreshold = confidenceThreshold
     self.maxQueryBytes = maxQueryBytes
-    let trained = categories.filter { !$0.examples.isEmpty }
+    let trained = categories.filter { !$0.examples.isEmpty || !$0.lexicon.isEmpty }
     if trained.isEmpty {
       self.model = nil
     } else {
       var examples: [(text: String, label: Int)] = []
       for (label, category) in trained.enumerated() {
-        for example in category.examples { examples.append((example, label)) }
+        for example in category.examples + category.lexicon { examples.append((example, label)) }
       }
       self.model = TextClassifier(labels: trained.map(\.name), examples: examples)
     }
@@ -127,6 +127,17 @@ public final class Classifier: Sendable {
       // Stable across processes, so replicas sharing a cache compute the same key.
       return Int(truncatingIfNeeded: FeatureExtractor.fnv1a(Array(bytes[window.middle])))
     }
+  }
+
+  /// The part of `text` the classifier reads, as text: all of it, or its window's head and
+  /// tail joined by a line break (what the embedding model is given, so the cache key's digest
+  /// of the unread middle holds for both classifiers).
+  public func readText(of text: String) -> String {
+    var result = text
+    withWindow(of: text) { bytes in
+      if bytes.count != text.utf8.count { result = String(decoding: bytes, as: UTF8.self) }
+    }
+    return result
   }
 
   /// Calls `body` with the bytes of `text` the classifier reads: all of them, or its window's

@@ -156,37 +156,21 @@ public struct CategoryConfiguration: Sendable, Equatable {
   /// Rules checked before the statistical classifier; the first category with a matching rule
   /// wins with confidence 1.
   public var keywordRules: [KeywordRule]
-  /// Training examples for the statistical classifier (inline and from `examples_file`).
+  /// Training examples for both classifiers (inline and from `examples_file`).
   public var examples: [String]
+  /// Word lists (`lexicon_file`) the lexical classifier also trains on; the embedding model
+  /// learns from whole sentences only (word lists pulled its neighbours off, see the README).
+  public var lexicon: [String]
 
   public init(
     name: String, description: String = "", keywordRules: [KeywordRule] = [],
-    examples: [String] = []
+    examples: [String] = [], lexicon: [String] = []
   ) {
     self.name = name
     self.description = description
     self.keywordRules = keywordRules
     self.examples = examples
-  }
-}
-
-/// `classifier:` settings.
-public struct ClassifierSettings: Sendable, Equatable {
-  /// Longest query read whole by default: about a hundred words, far more than a question
-  /// needs, and a bound on the classifier's cost per request.
-  public static let defaultMaxQueryBytes = 512
-
-  /// Below this confidence the fallback category applies.
-  public var confidenceThreshold: Double
-  /// Of a longer query (or system prompt) the classifier reads the first and last
-  /// `maxQueryBytes / 2` bytes; 0 reads everything.
-  public var maxQueryBytes: Int
-
-  public init(
-    confidenceThreshold: Double = 0.35, maxQueryBytes: Int = ClassifierSettings.defaultMaxQueryBytes
-  ) {
-    self.confidenceThreshold = confidenceThreshold
-    self.maxQueryBytes = maxQueryBytes
+    self.lexicon = lexicon
   }
 }
 

@@ -110,7 +110,8 @@ extension RouterConfigurationParser {
     }
   }
 
-  private func action<Action: RawRepresentable & CaseIterable>(
+  /// One of an enumeration's raw values, else an issue listing them.
+  func action<Action: RawRepresentable & CaseIterable>(
     _ node: Node, at path: String, as: Action.Type
   ) -> Action? where Action.RawValue == String {
     guard let text = reader.string(node, at: path) else { return nil }

@@ -5,7 +5,7 @@ import Yams
 /// cross references, and collecting every problem with its key path and line.
 final class RouterConfigurationParser {
   let reader = YAMLNodeReader()
-  private let baseDirectory: String
+  let baseDirectory: String
 
   init(baseDirectory: String) {
     self.baseDirectory = baseDirectory
@@ -81,6 +81,7 @@ final class RouterConfigurationParser {
     var configuration = RouterConfiguration(
       models: models.map(\.model), defaultModel: defaultModel, categories: categories,
       fallbackCategory: fallback)
+    configuration.classifier.examplesCachePath = defaultExamplesCachePath
     parseScalars(top, into: &configuration)
     if let node = top["semantic_cache"] {
       configuration.semanticCache = parseCache(node) ?? configuration.semanticCache
@@ -109,7 +110,9 @@ final class RouterConfigurationParser {
   // MARK: - Sections
 
   private func parseCategory(_ node: Node, at path: String) -> (CategoryConfiguration, Node)? {
-    let keys = ["name", "description", "keyword_rules", "examples", "examples_file"]
+    let keys = [
+      "name", "description", "keyword_rules", "examples", "examples_file", "lexicon_file",
+    ]
     guard let fields = reader.mapping(node, at: path, keys: keys) else { return nil }
     guard let nameNode = fields["name"] else {
       reader.fail("\(path).name", node, "required key is missing")
@@ -137,6 +140,13 @@ final class RouterConfigurationParser {
     {
       for file in files {
         category.examples += readExamples(file, node: node, at: "\(path).examples_file")
+      }
+    }
+    if let node = fields["lexicon_file"],
+      let files = reader.stringOrStringList(node, at: "\(path).lexicon_file")
+    {
+      for file in files {
+        category.lexicon += readExamples(file, node: node, at: "\(path).lexicon_file")
       }
     }
     return (category, nameNode)
@@ -280,20 +290,8 @@ final class RouterConfigurationParser {
   }
 
   private func parseScalars(_ top: [String: Node], into configuration: inout RouterConfiguration) {
-    if let node = top["classifier"],
-      let fields = reader.mapping(
-        node, at: "classifier", keys: ["confidence_threshold", "max_query_bytes"])
-    {
-      if let threshold = fields["confidence_threshold"].flatMap({
-        reader.double($0, at: "classifier.confidence_threshold", in: 0...1)
-      }) {
-        configuration.classifier.confidenceThreshold = threshold
-      }
-      if let limit = fields["max_query_bytes"].flatMap({
-        reader.int($0, at: "classifier.max_query_bytes", in: 0...(1 << 24))
-      }) {
-        configuration.classifier.maxQueryBytes = limit
-      }
+    if let node = top["classifier"] {
+      parseClassifier(node, into: &configuration.classifier)
     }
     if let node = top["auto_model_names"],
       let names = reader.stringOrStringList(node, at: "auto_model_names")

@@ -49,6 +49,7 @@ public final class MetricsRequestObserver: RequestObserver {
 
   public func classificationFinished(_ classification: Classification) {
     metrics.classificationDuration.observe(metrics.now() - classificationStart)
+    if let run = classification.modelRun { metrics.classifier.count(run) }
     category = classification.category
   }
 

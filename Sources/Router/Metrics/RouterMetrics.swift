@@ -13,6 +13,8 @@ public struct RouterMetrics: Sendable {
   /// Where observers read the time (a test's manual clock, else the continuous clock).
   let now: @Sendable () -> ContinuousClock.Instant
   let guards: GuardMetrics
+  /// The embedding classifier's figures (the inference pool records into them too).
+  public let classifier: ClassifierMetrics
 
   /// Registers the metrics in `registry`; `cache`'s figures are read on each scrape.
   public init(registry: MetricsRegistry, cache: SemanticCache? = nil) {
@@ -36,7 +38,8 @@ public struct RouterMetrics: Sendable {
       labelNames: ["category", "model", "outcome", "api"])
     classificationDuration = registry.histogram(
       "semantic_router_classification_duration_seconds",
-      help: "Time to classify one query (keyword rules and the statistical classifier).",
+      help: "Time to classify one query (keyword rules, the statistical classifier and, with "
+        + "the embedding classifier, the wait for the model).",
       buckets: [0.000_001, 0.000_005, 0.00001, 0.000_025, 0.00005, 0.0001, 0.0005, 0.001, 0.01])
     cacheHits = registry.counter(
       "semantic_router_cache_hits", help: "Semantic-cache lookups answered from the cache.")
@@ -45,6 +48,7 @@ public struct RouterMetrics: Sendable {
     registry.registerCollector { currentCache().map { Self.cacheFamilies($0.statistics) } ?? [] }
     genAI = GenAIMetrics(registry: registry, providerName: providerName)
     guards = GuardMetrics(registry: registry)
+    classifier = ClassifierMetrics(registry: registry)
   }
 
   /// The semantic cache's size and limit figures.

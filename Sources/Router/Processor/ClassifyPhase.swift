@@ -1,13 +1,82 @@
+import ExtProc
+
 /// The classify phase: the request's category, confidence and (with the cache on) query
-/// vector, bracketed by the observer's classification calls.
+/// vector, bracketed by the observer's classification calls. When the embedding model must
+/// run, it runs on the inference pool and the phase answers later, on the stream's loop.
 enum ClassifyPhase {
-  /// Classifies a parsed request with the router's classifier.
+  /// Classifies `request` and gives the classification to `proceed`, whose decision is the
+  /// phase's: at once when the lexical tier (or the vector cache) settles it; `.later` while
+  /// the model runs on `inference`'s pool. A full queue applies `classifier.on_overload`: the
+  /// lexical answer, or `overloaded()`'s immediate answer. Without `inference` (tests, no
+  /// loop) the model runs on the calling thread. A stream that `ended()` while the model ran
+  /// is left alone: nothing is observed or routed after its end.
   static func run(
-    _ request: OpenAIRequest, router: SemanticRouter, observer: (any RequestObserver)?
-  ) -> Classification {
+    _ request: OpenAIRequest, router: SemanticRouter, inference: InferenceRunner?,
+    observer: (any RequestObserver)?, overloaded: () -> ImmediateResponse,
+    ended: @escaping () -> Bool = { false },
+    proceed: @escaping (Classification) -> BodyDecision
+  ) -> BodyDecision {
     observer?.classificationStarted()
-    let classification = router.classify(request)
+    let pending: PendingModelClassification
+    switch router.startClassification(request) {
+    case .decided(let classification):
+      observer?.classificationFinished(classification)
+      return proceed(classification)
+    case .needsModel(let waiting):
+      pending = waiting
+    }
+    guard let inference, let resume = inference.currentLoop() else {
+      let (vector, milliseconds) = pending.infer()
+      let classification = pending.finish(vector: vector, milliseconds: milliseconds)
+      observer?.classificationFinished(classification)
+      return proceed(classification)
+    }
+    let later = LaterBodyDecision()
+    let continuation = LoopBound((observer: observer, ended: ended, proceed: proceed))
+    let accepted = inference.pool.submit {
+      let (vector, milliseconds) = pending.infer()
+      resume {
+        guard !continuation.value.ended() else { return }
+        let classification = pending.finish(vector: vector, milliseconds: milliseconds)
+        continuation.value.observer?.classificationFinished(classification)
+        let decision = continuation.value.proceed(classification)
+        if case .later(let next) = decision {
+          next.whenResolved { later.resolve($0) }
+        } else {
+          later.resolve(decision)
+        }
+      }
+    }
+    if accepted { return .later(later) }
+    let classification = pending.overloaded()
     observer?.classificationFinished(classification)
-    return classification
+    switch router.configuration.classifier.onOverload {
+    case .lexical: return proceed(classification)
+    case .reject: return .immediate(overloaded())
+    }
   }
+
+  /// The classification the guard phase needs to pick the routed model's policy, without
+  /// waiting for the model: nil when only the model could settle it (the policy then follows
+  /// the lexical tier's category, returned beside it, and the classify phase runs the model).
+  static func runWithoutModel(
+    _ request: OpenAIRequest, router: SemanticRouter, observer: (any RequestObserver)?
+  ) -> (category: String, classification: Classification?) {
+    switch router.startClassification(request) {
+    case .decided(let classification):
+      observer?.classificationStarted()
+      observer?.classificationFinished(classification)
+      return (classification.category, classification)
+    case .needsModel(let pending):
+      return (pending.lexical.category, nil)
+    }
+  }
+}
+
+/// A value made on a stream's loop thread that rides along on another thread, untouched,
+/// until a task back on that loop uses it.
+private final class LoopBound<Value>: @unchecked Sendable {
+  // @unchecked Sendable: only read on the loop thread that created it.
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

@@ -36,9 +36,11 @@ enum GuardPhase {
     let settings = guards.settings
     var policyModel = request.model
     if router.isAutoModel(request.model), !settings.isUniform {
-      let classification = ClassifyPhase.run(request, router: router, observer: observer)
+      // Never waits for the embedding model: the classify phase runs it, off the loop.
+      let (category, classification) = ClassifyPhase.runWithoutModel(
+        request, router: router, observer: observer)
       outcome.classification = classification
-      policyModel = router.model(forCategory: classification.category).model
+      policyModel = router.model(forCategory: category).model
     }
     let policy = settings.policy(forModel: policyModel)
     observer?.guardsStarted()
@@ -82,7 +84,10 @@ enum GuardPhase {
       outcome.body = redacted
       outcome.request = reparsed
       outcome.bodyRewritten = true
-      if var classification = outcome.classification {
+      if router.configuration.classifier.kind == .embedding {
+        // The redacted text's vector needs the model: the classify phase runs it off the loop.
+        outcome.classification = nil
+      } else if var classification = outcome.classification {
         classification.vector = router.classify(outcome.request).vector
         outcome.classification = classification
       }

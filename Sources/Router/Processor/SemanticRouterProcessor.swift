@@ -36,6 +36,8 @@ public final class SemanticRouterProcessor: Processor {
   /// Names the request's trace and span (`trace_id`, `span_id`) once it is observed.
   private var logger: Logger
   private let sharedCache: SharedCacheProvider?
+  /// Runs the embedding model off this stream's loop (nil: on the calling thread).
+  private let inference: InferenceRunner?
 
   private var path = ""
   private var endpoint: OpenAIRequest.Endpoint?
@@ -49,17 +51,21 @@ public final class SemanticRouterProcessor: Processor {
   private var streamedAnswer: StreamedCompletionAssembler?
   /// Turns a translated request's chat-completions answer back into the client's API.
   private var translator: ChatResponseTranslator?
+  /// The stream ended (a body decision given later must not route after it).
+  private var ended = false
 
   /// A processor for one stream; `observer` follows the request for tracing and metrics;
-  /// `sharedCache` finds the loop's shared cache when the backend is `redis`.
+  /// `sharedCache` finds the loop's shared cache when the backend is `redis`; `inference`
+  /// runs the embedding model off the loop (`classifier.type: embedding`).
   public init(
     router: SemanticRouter, observer: (any RequestObserver)? = nil, logger: Logger,
-    sharedCache: SharedCacheProvider? = nil
+    sharedCache: SharedCacheProvider? = nil, inference: InferenceRunner? = nil
   ) {
     self.router = router
     self.observer = observer
     self.logger = logger
     self.sharedCache = sharedCache
+    self.inference = inference
   }
 
   /// A factory for `ExtProcService`: one processor per stream, each with the observer
@@ -143,8 +149,22 @@ public final class SemanticRouterProcessor: Processor {
       guarded = outcome
     }
 
-    let classification =
-      guarded?.classification ?? ClassifyPhase.run(request, router: router, observer: observer)
+    if let classification = guarded?.classification {
+      return route(request, classification: classification, body: body, guarded: guarded)
+    }
+    return ClassifyPhase.run(
+      request, router: router, inference: inference, observer: observer,
+      overloaded: classifierOverloaded, ended: { [weak self] in self?.ended ?? true }
+    ) { [self] classification in
+      route(request, classification: classification, body: body, guarded: guarded)
+    }
+  }
+
+  /// The phases after classification: route → cache → answer.
+  private func route(
+    _ request: OpenAIRequest, classification: Classification, body: HTTPBody,
+    guarded: GuardPhase.Outcome?
+  ) -> BodyDecision {
     var routed = RoutedRequest(request: request, classification: classification)
     // The response side reads what the phases found, whichever way this returns.
     defer { self.routed = routed }
@@ -279,6 +299,7 @@ public final class SemanticRouterProcessor: Processor {
   }
 
   public func streamEnded(_ end: ProcessorStreamEnd) {
+    ended = true
     guard endpoint != nil else { return }
     observer?.streamEnded(end)
   }
@@ -300,6 +321,19 @@ public final class SemanticRouterProcessor: Processor {
     logger.info("request blocked by a guard", metadata: ["path": "\(path)", "code": "\(code)"])
     observer?.immediateResponse(status: 400, reason: code, record: nil)
     return errorResponse(400, message, code: code)
+  }
+
+  /// The 503 for a query the embedding model could not take (`on_overload: reject`).
+  private func classifierOverloaded() -> ImmediateResponse {
+    logger.warning(
+      "classifier overloaded, request refused",
+      metadata: ["path": "\(path)", "queue_capacity": "\(router.configuration.classifier.queueCapacity)"])
+    observer?.immediateResponse(status: 503, reason: "classifier_overloaded", record: nil)
+    return errorResponse(
+      503,
+      "The router's classifier is overloaded: every inference thread is busy and its queue "
+        + "is full. Retry shortly.",
+      code: "classifier_overloaded", type: "server_error")
   }
 
   /// The loop's shared cache when this stream's snapshot caches in Redis.
@@ -329,13 +363,15 @@ public final class SemanticRouterProcessor: Processor {
 
   /// An error answer in the shape of the request's API: Anthropic's for the Messages API,
   /// OpenAI's (`invalid_request_error` with `code`) for the others.
-  private func errorResponse(_ status: Int, _ message: String, code: String) -> ImmediateResponse {
+  private func errorResponse(
+    _ status: Int, _ message: String, code: String, type: String = "invalid_request_error"
+  ) -> ImmediateResponse {
     var headers = HeaderMutation()
     headers.set("content-type", "application/json")
     let body =
       endpoint == .messages
       ? AnthropicErrorBody.make(status: status, message: message)
-      : OpenAIErrorBody.make(message: message, type: "invalid_request_error", code: code)
+      : OpenAIErrorBody.make(message: message, type: type, code: code)
     return ImmediateResponse(status: status, headers: headers, body: body, details: code)
   }
 }

@@ -5,7 +5,13 @@ import Foundation
 /// thread.
 public final class SemanticRouter: Sendable {
   public let configuration: RouterConfiguration
+  /// The lexical classifier (keyword rules, then logistic regression): the whole classifier
+  /// with `classifier.type: lexical`, the cascade's first tier with `embedding`.
   public let classifier: Classifier
+  /// The embedding model's classifier with `classifier.type: embedding`, when it loaded.
+  public let embeddingClassifier: EmbeddingClassifier?
+  /// Why the model did not load (`classifier.type: embedding` only).
+  public let embeddingLoadError: String?
   /// The in-process semantic cache, when `semantic_cache.enabled` with the `memory` backend.
   public let cache: SemanticCache?
   /// When this router was built (Unix seconds): `created` of the models `/v1/models` lists.
@@ -26,6 +32,8 @@ public final class SemanticRouter: Sendable {
   ) {
     self.configuration = configuration
     self.classifier = Classifier(configuration: configuration)
+    (self.embeddingClassifier, self.embeddingLoadError) = Self.embeddingClassifier(
+      configuration, previous: previous)
     self.createdAt = Int(Date().timeIntervalSince1970)
     if let previous, previous.configuration.semanticCache == configuration.semanticCache {
       self.cache = previous.cache
@@ -48,16 +56,83 @@ public final class SemanticRouter: Sendable {
     self.autoNames = Set(configuration.autoModelNames)
   }
 
+  /// The embedding classifier `configuration` asks for (nil with `type: lexical`), or why it
+  /// did not load. A reload whose model and examples are unchanged keeps the running one.
+  private static func embeddingClassifier(
+    _ configuration: RouterConfiguration, previous: SemanticRouter?
+  ) -> (EmbeddingClassifier?, String?) {
+    let settings = configuration.classifier
+    guard settings.kind == .embedding else { return (nil, nil) }
+    if let previous, let running = previous.embeddingClassifier,
+      previous.configuration.classifier.modelPath == settings.modelPath,
+      previous.configuration.classifier.examplesCachePath == settings.examplesCachePath,
+      previous.configuration.classifier.vectorCacheEntries == settings.vectorCacheEntries,
+      previous.configuration.categories.map(\.examples) == configuration.categories.map(\.examples),
+      previous.configuration.categories.map(\.name) == configuration.categories.map(\.name)
+    {
+      return (running, nil)
+    }
+    do {
+      return (try EmbeddingClassifier(settings: settings, categories: configuration.categories), nil)
+    } catch {
+      return (nil, "\(error)")
+    }
+  }
+
   /// Whether `model` asks the router to choose (`auto` by default).
   public func isAutoModel(_ model: String) -> Bool {
     autoNames.contains(model)
   }
 
   /// Classifies a parsed request: its last user message, with the system prompt as context.
-  /// The query vector is built only when the cache is on.
+  /// The query vector is built only when the cache is on. With `classifier.type: embedding` a
+  /// query that needs the model runs it here, on the calling thread (the `classify` command,
+  /// tests); the ext_proc path runs it on the inference pool through `startClassification`.
   public func classify(_ request: OpenAIRequest) -> Classification {
+    switch startClassification(request) {
+    case .decided(let classification):
+      return classification
+    case .needsModel(let pending):
+      let (vector, milliseconds) = pending.infer()
+      return pending.finish(vector: vector, milliseconds: milliseconds)
+    }
+  }
+
+  /// Classifies a parsed request as far as it can without running the embedding model: the
+  /// keyword rules and lexical classifier answer when they are sure (confidence at least
+  /// `classifier.cascade_confidence`), and the model decides the rest. With the semantic
+  /// cache on, every query needs its embedding (the cache compares meanings), so the model
+  /// runs for the cache even when the lexical tier decided the category, unless the vector is
+  /// still in the vector cache.
+  public func startClassification(_ request: OpenAIRequest) -> ClassificationStep {
     let query = request.query
-    return classifier.classify(query.text, context: query.context, wantsVector: configuration.semanticCache.enabled)
+    let wantsVector = configuration.semanticCache.enabled
+    let settings = configuration.classifier
+    guard settings.kind == .embedding else {
+      return .decided(classifier.classify(query.text, context: query.context, wantsVector: wantsVector))
+    }
+    guard let model = embeddingClassifier else {
+      var lexical = classifier.classify(query.text, context: query.context, wantsVector: wantsVector)
+      lexical.modelRun = ModelRun(model: "", outcome: .modelMissing)
+      return .decided(lexical)
+    }
+    var lexical = classifier.classify(query.text, context: query.context, wantsVector: false)
+    let lexicalSure =
+      lexical.method == .keyword
+      || (lexical.method == .statistical && settings.cascadeConfidence < 1
+        && lexical.confidence >= settings.cascadeConfidence)
+    if lexicalSure, !wantsVector {
+      lexical.modelRun = ModelRun(model: model.modelName, outcome: .skipped)
+      return .decided(lexical)
+    }
+    let pending = PendingModelClassification(
+      lexical: lexical, text: classifier.readText(of: query.text), lexicalDecides: lexicalSure,
+      wantsVector: wantsVector, model: model, fallbackCategory: configuration.fallbackCategory,
+      confidenceThreshold: settings.confidenceThreshold)
+    if let vector = model.cachedVector(for: pending.text) {
+      return .decided(pending.finish(vector: vector, outcome: .vectorCacheHit))
+    }
+    return .needsModel(pending)
   }
 
   /// The semantic-cache key of a request routed to `model`: the model, the API for every API

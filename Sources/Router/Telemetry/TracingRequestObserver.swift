@@ -130,9 +130,7 @@ public final class TracingRequestObserver: RequestObserver {
   public func classificationFinished(_ result: Classification) {
     guard let span = classification else { return }
     classification = nil
-    span.setAttribute("category.name", result.category)
-    span.setAttribute("classifier.type", result.method.rawValue)
-    span.setAttribute("classification.confidence", result.confidence)
+    ClassificationSpanAttributes.record(result, on: span)
     span.end()
     root?.setAttribute("category.name", result.category)
   }

@@ -54,8 +54,16 @@ import Testing
 
   @Test func classify_findsTheCategory_betweenTheObserversCalls() throws {
     let observer = RecordingObserver()
-    let classification = ClassifyPhase.run(
-      try parsed("auto", "solve the equation 2x = 4"), router: router, observer: observer)
+    var found: Classification?
+    let decision = ClassifyPhase.run(
+      try parsed("auto", "solve the equation 2x = 4"), router: router, inference: nil,
+      observer: observer, overloaded: { ImmediateResponse(status: 503) }
+    ) { classification in
+      found = classification
+      return .passThrough
+    }
+    #expect(decision == .passThrough)
+    let classification = try #require(found)
     #expect(classification.category == "math")
     #expect(observer.events == ["classify", "classified math"])
   }
@@ -64,7 +72,7 @@ import Testing
 
   @Test func route_choosesByCategoryForAuto_andRecordsTheFacts() throws {
     let request = try parsed("auto", "solve the equation 2x = 4", stream: true)
-    let classification = ClassifyPhase.run(request, router: router, observer: nil)
+    let classification = router.classify(request)
     var routed = RoutedRequest(request: request, classification: classification)
     let observer = RecordingObserver()
     let (decision, record) = RoutePhase.run(&routed, router: router, observer: observer)
@@ -87,7 +95,7 @@ import Testing
   @Test func route_leavesNoRoute_forAnUnknownModel() throws {
     let request = try parsed("gpt-9", "hi")
     var routed = RoutedRequest(
-      request: request, classification: ClassifyPhase.run(request, router: router, observer: nil))
+      request: request, classification: router.classify(request))
     let (decision, record) = RoutePhase.run(&routed, router: router, observer: nil)
     #expect(decision == .modelNotFound(model: "gpt-9"))
     #expect(routed.route == nil)
@@ -102,7 +110,7 @@ import Testing
     let cache = try #require(router.cache)
     let request = try parsed("auto", "solve the equation 2x = 4")
     var routed = RoutedRequest(
-      request: request, classification: ClassifyPhase.run(request, router: router, observer: nil))
+      request: request, classification: router.classify(request))
     guard case .route(let route) = RoutePhase.run(&routed, router: router, observer: nil).decision
     else {
       Issue.record("expected a route")
@@ -152,7 +160,7 @@ import Testing
     let body = Self.chat("auto", "tell me a joke")
     let request = try OpenAIRequest.parse(body, endpoint: .chatCompletions)
     var routed = RoutedRequest(
-      request: request, classification: ClassifyPhase.run(request, router: router, observer: nil))
+      request: request, classification: router.classify(request))
     let (decision, record) = RoutePhase.run(&routed, router: router, observer: nil)
     guard case .route(let route) = decision else {
       Issue.record("expected a route")
@@ -172,7 +180,7 @@ import Testing
 
     let explicit = try parsed("chat-model", "hi")
     var kept = RoutedRequest(
-      request: explicit, classification: ClassifyPhase.run(explicit, router: router, observer: nil))
+      request: explicit, classification: router.classify(explicit))
     let (keptDecision, keptRecord) = RoutePhase.run(&kept, router: router, observer: nil)
     guard case .route(let keptRoute) = keptDecision else {
       Issue.record("expected a route")

