@@ -28,39 +28,67 @@ from otlp_receiver import OTLPReceiver  # noqa: E402
 
 #: The request header that tells the backend how long its one unterminated line is.
 LINE_HEADER = "x-long-line-bytes"
+#: The request header naming the request for `LongLineBackend.release`.
+TOKEN_HEADER = "x-test-token"
 CAP = 64 * 1024
 #: Far past the cap and large enough that keeping it would show in the router's RSS.
 LINE_BYTES = 48 * 1024 * 1024
 BLOCK = 64 * 1024
 
-FIRST = b'data: {"id":"c","model":"chat-model","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'
+FIRST = (b'data: {"id":"c","model":"chat-model",'
+         b'"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n')
 USAGE = (b'data: {"id":"c","model":"chat-model","choices":[],'
          b'"usage":{"prompt_tokens":7,"completion_tokens":2}}\n\ndata: [DONE]\n\n')
 
 
-def backend_stream(line_bytes: int):
-  """The answer's body, block by block: a normal event, `line_bytes` of one `data:` line with
-  no newline, then its end, a usage event and `[DONE]`."""
-  yield FIRST
+def long_line(line_bytes: int):
+  """`line_bytes` of one `data:` line with no newline, block by block."""
   yield b"data: "
   left = line_bytes
   while left:
     block = min(left, BLOCK)
     yield b"x" * block
     left -= block
-  yield b"\n\n" + USAGE
+
+
+#: What ends the long line: its newline, a usage event and `[DONE]`.
+END = b"\n\n" + USAGE
+
+
+def backend_stream(line_bytes: int) -> bytes:
+  """The whole answer's body: a normal event, the long line, its end."""
+  return FIRST + b"".join(long_line(line_bytes)) + END
 
 
 class LongLineBackend:
   """An HTTP/1.1 backend on a free loopback port answering every request with the chunked event
   stream of `backend_stream`, its line as long as the request's `x-long-line-bytes` (0: no long
-  line at all, a normal short stream)."""
+  line at all, a normal short stream).
+
+  It sends the first event, then waits for `release(token)` (the request's `x-test-token`)
+  before the long line: the client has then read the first event, so Envoy has the router's
+  answer to the response headers. (Bytes that arrive before that answer are buffered by Envoy,
+  which fails the exchange with a 500 past its buffer limit, 1 MiB: Envoy's behaviour, whatever
+  the router does.) After the line it waits for a second `release(token)` before ending it, so
+  the test can look at the router while the line is still open."""
 
   def __init__(self) -> None:
     self._listener = socket.create_server(("127.0.0.1", 0))
     self.port = self._listener.getsockname()[1]
     self.url = f"http://127.0.0.1:{self.port}"
     self._thread = threading.Thread(target=self._accept, name="long-line-backend", daemon=True)
+    self._released: dict[str, threading.Event] = {}
+    self._lock = threading.Lock()
+
+  def _event(self, token: str, stage: int) -> threading.Event:
+    with self._lock:
+      return self._released.setdefault(f"{token}/{stage}", threading.Event())
+
+  def release(self, token: str, stage: int) -> None:
+    self._event(token, stage).set()
+
+  def _send(self, connection: socket.socket, block: bytes) -> None:
+    connection.sendall(b"%x\r\n%s\r\n" % (len(block), block))
 
   def _accept(self) -> None:
     while True:
@@ -97,8 +125,15 @@ class LongLineBackend:
       while (headers := self._read_request(connection)) is not None:
         connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
                            b"transfer-encoding: chunked\r\n\r\n")
-        for block in backend_stream(int(headers.get(LINE_HEADER, "0"))):
-          connection.sendall(b"%x\r\n%s\r\n" % (len(block), block))
+        token = headers.get(TOKEN_HEADER, "")
+        self._send(connection, FIRST)
+        if not self._event(token, 1).wait(30):
+          return
+        for block in long_line(int(headers.get(LINE_HEADER, "0"))):
+          self._send(connection, block)
+        if not self._event(token, 2).wait(30):
+          return
+        self._send(connection, END)
         connection.sendall(b"0\r\n\r\n")
 
   def __enter__(self) -> "LongLineBackend":
@@ -133,20 +168,32 @@ def limited(tmp_path_factory, receiver):
     path.write_text(json.dumps(config, indent=2))
     router = cleanup.enter_context(stack.Router(config=str(path)).start())
     envoy = cleanup.enter_context(ts.envoy_for(path, router.port, directory).start())
-    yield router, envoy
+    yield router, envoy, backend
 
 
-def stream(envoy_port: int, path: str, body: dict, line_bytes: int,
-           trace_id: str | None = None) -> tuple[int, bytes]:
-  """POSTs through Envoy and reads the whole streamed answer."""
-  headers = {"content-type": "application/json", LINE_HEADER: str(line_bytes)}
+def stream(backend: LongLineBackend, envoy_port: int, path: str, body: dict, line_bytes: int,
+           trace_id: str | None = None, line_passed=lambda: None) -> tuple[int, bytes]:
+  """POSTs through Envoy and reads the whole streamed answer: its first bytes; then the long
+  line (when the router passes the stream unchanged, `line_passed()` is called once
+  all of it has reached the client, while the backend holds the line open); then the rest."""
+  token = secrets.token_hex(8)
+  headers = {"content-type": "application/json", LINE_HEADER: str(line_bytes),
+             TOKEN_HEADER: token}
   if trace_id:
     headers["traceparent"] = ts.traceparent(trace_id)
   conn = http.client.HTTPConnection("127.0.0.1", envoy_port, timeout=120)
   try:
     conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
     response = conn.getresponse()
-    return response.status, response.read()
+    received = response.read1(65536) if response.status == 200 else b""
+    backend.release(token, 1)
+    line_end = len(FIRST) + len(b"data: ") + line_bytes
+    if path == "/v1/chat/completions":
+      while len(received) < line_end and (block := response.read1(1 << 20)):
+        received += block
+      line_passed()
+    backend.release(token, 2)
+    return response.status, received + response.read()
   finally:
     conn.close()
 
@@ -165,23 +212,24 @@ def general_question() -> dict:
 
 
 def test_a_newline_less_line_passes_whole_while_the_router_stops_reading_it(limited, receiver):
-  router, envoy = limited
+  router, envoy, backend = limited
   # Warm up: one normal stream, so the RSS baseline has every per-stream structure in it.
-  status, body = stream(envoy.port, "/v1/chat/completions", general_question(), 0)
-  assert status == 200 and body == b"".join(backend_stream(0))
+  status, body = stream(backend, envoy.port, "/v1/chat/completions", general_question(), 0)
+  assert status == 200 and body == backend_stream(0)
   before_rss = router.rss_kib()
   before_count = limit_count(router, "sse_event")
 
   trace_id = secrets.token_hex(16)
-  status, body = stream(envoy.port, "/v1/chat/completions", general_question(), LINE_BYTES,
-                        trace_id)
-  grown = router.rss_kib() - before_rss
-  print(f"\n{LINE_BYTES} B line, cap {CAP} B: router RSS {before_rss} KiB, "
-        f"grew {grown} KiB")
+  open_line_rss = []
+  status, body = stream(backend, envoy.port, "/v1/chat/completions", general_question(),
+                        LINE_BYTES, trace_id, lambda: open_line_rss.append(router.rss_kib()))
+  grown = open_line_rss[0] - before_rss
+  print(f"\n{LINE_BYTES} B line, cap {CAP} B: router RSS {before_rss} KiB before, "
+        f"{open_line_rss[0]} KiB with the line open (+{grown} KiB)")
 
   assert status == 200
-  assert len(body) == len(FIRST) + len(b"data: ") + LINE_BYTES + len(b"\n\n" + USAGE)
-  assert body == b"".join(backend_stream(LINE_BYTES)), "the client's bytes were changed"
+  assert len(body) == len(FIRST) + len(b"data: ") + LINE_BYTES + len(END)
+  assert body == backend_stream(LINE_BYTES), "the client's bytes were changed"
   # Keeping the line would hold at least its 48 MiB; the cap keeps 64 KiB.
   assert grown < 16 * 1024, f"router RSS grew {grown} KiB"
   assert limit_count(router, "sse_event") == before_count + 1
@@ -198,8 +246,9 @@ def test_a_newline_less_line_passes_whole_while_the_router_stops_reading_it(limi
   # Still healthy: the next stream is read to its usage.
   assert stack.health_status(router.address) == "SERVING"
   trace_id = secrets.token_hex(16)
-  status, body = stream(envoy.port, "/v1/chat/completions", general_question(), 0, trace_id)
-  assert status == 200 and body == b"".join(backend_stream(0))
+  status, body = stream(backend, envoy.port, "/v1/chat/completions", general_question(), 0,
+                        trace_id)
+  assert status == 200 and body == backend_stream(0)
   spans = ts.by_name([s for s in receiver.wait_for_trace(trace_id, ts.ROUTER_SPANS)
                       if s.service_name == "vllm-semantic-router"])
   assert spans[ts.UPSTREAM].attributes["gen_ai.usage.output_tokens"] == 2
@@ -207,10 +256,10 @@ def test_a_newline_less_line_passes_whole_while_the_router_stops_reading_it(limi
 
 
 def test_a_translated_stream_past_the_cap_ends_with_response_failed(limited):
-  router, envoy = limited
+  router, envoy, backend = limited
   before_count = limit_count(router, "sse_event")
   status, body = stream(
-    envoy.port, "/v1/responses",
+    backend, envoy.port, "/v1/responses",
     {"model": "chat-model", "stream": True, "input": f"tell me a joke {secrets.token_hex(4)}"},
     4 * 1024 * 1024)
   assert status == 200
