@@ -30,6 +30,9 @@ from otlp_receiver import OTLPReceiver  # noqa: E402
 LINE_HEADER = "x-long-line-bytes"
 #: The request header naming the request for `LongLineBackend.release`.
 TOKEN_HEADER = "x-test-token"
+#: The request header that asks for that many text events of `DELTA_BYTES` instead of the line.
+DELTAS_HEADER = "x-text-deltas"
+DELTA_BYTES = 1000
 CAP = 64 * 1024
 #: Far past the cap and large enough that keeping it would show in the router's RSS.
 LINE_BYTES = 48 * 1024 * 1024
@@ -54,6 +57,9 @@ def long_line(line_bytes: int):
 #: What ends the long line: its newline, a usage event and `[DONE]`.
 END = b"\n\n" + USAGE
 
+DELTA = (b'data: {"id":"c","model":"chat-model","choices":[{"index":0,"delta":{"content":"'
+         + b"a" * DELTA_BYTES + b'"}}]}\n\n')
+
 
 def backend_stream(line_bytes: int) -> bytes:
   """The whole answer's body: a normal event, the long line, its end."""
@@ -63,7 +69,7 @@ def backend_stream(line_bytes: int) -> bytes:
 class LongLineBackend:
   """An HTTP/1.1 backend on a free loopback port answering every request with the chunked event
   stream of `backend_stream`, its line as long as the request's `x-long-line-bytes` (0: no long
-  line at all, a normal short stream).
+  line at all, a normal short stream), or with `x-text-deltas` events of text in its place.
 
   It sends the first event, then waits for `release(token)` (the request's `x-test-token`)
   before the long line: the client has then read the first event, so Envoy has the router's
@@ -129,8 +135,12 @@ class LongLineBackend:
         self._send(connection, FIRST)
         if not self._event(token, 1).wait(30):
           return
-        for block in long_line(int(headers.get(LINE_HEADER, "0"))):
-          self._send(connection, block)
+        if deltas := int(headers.get(DELTAS_HEADER, "0")):
+          for _ in range(deltas):
+            self._send(connection, DELTA)
+        else:
+          for block in long_line(int(headers.get(LINE_HEADER, "0"))):
+            self._send(connection, block)
         if not self._event(token, 2).wait(30):
           return
         self._send(connection, END)
@@ -172,13 +182,14 @@ def limited(tmp_path_factory, receiver):
 
 
 def stream(backend: LongLineBackend, envoy_port: int, path: str, body: dict, line_bytes: int,
-           trace_id: str | None = None, line_passed=lambda: None) -> tuple[int, bytes]:
+           trace_id: str | None = None, line_passed=lambda: None,
+           deltas: int = 0) -> tuple[int, bytes]:
   """POSTs through Envoy and reads the whole streamed answer: its first bytes; then the long
   line (when the router passes the stream unchanged, `line_passed()` is called once
   all of it has reached the client, while the backend holds the line open); then the rest."""
   token = secrets.token_hex(8)
   headers = {"content-type": "application/json", LINE_HEADER: str(line_bytes),
-             TOKEN_HEADER: token}
+             TOKEN_HEADER: token, DELTAS_HEADER: str(deltas)}
   if trace_id:
     headers["traceparent"] = ts.traceparent(trace_id)
   conn = http.client.HTTPConnection("127.0.0.1", envoy_port, timeout=120)
@@ -272,4 +283,44 @@ def test_a_translated_stream_past_the_cap_ends_with_response_failed(limited):
   # Nothing of the backend's own stream reaches the client after the error.
   assert b"xxxx" not in body and b"[DONE]" not in body
   assert limit_count(router, "sse_event") == before_count + 1
+  assert stack.health_status(router.address) == "SERVING"
+
+
+def sse_events(body: bytes) -> list[tuple[str, dict]]:
+  """The (event name, data as JSON) of each event of a Responses event stream."""
+  events = []
+  for block in body.split(b"\n\n"):
+    fields = dict(line.split(b": ", 1) for line in block.split(b"\n") if b": " in line)
+    if b"event" in fields:
+      events.append((fields[b"event"].decode(), json.loads(fields[b"data"])))
+  return events
+
+
+@pytest.mark.parametrize("deltas, last_event", [(900, "response.completed"),
+                                                (1100, "response.failed")])
+def test_a_translated_responses_stream_keeps_its_text_up_to_max_translated_answer_bytes(
+    limited, deltas, last_event):
+  """900 kB of text fits the default 1 MiB and comes back whole in the closing events (one body
+  mutation of about 3.6 MB through Envoy); 1.1 MB ends with `response.failed`."""
+  router, envoy, backend = limited
+  before_count = limit_count(router, "translated_answer")
+  status, body = stream(
+    backend, envoy.port, "/v1/responses",
+    {"model": "chat-model", "stream": True, "input": f"tell me a joke {secrets.token_hex(4)}"},
+    0, deltas=deltas)
+  assert status == 200
+  events = sse_events(body)
+  names = [name for name, _ in events]
+  assert names[-1] == last_event, names[-5:]
+  text = "".join(data["delta"] for name, data in events if name == "response.output_text.delta")
+  if last_event == "response.completed":
+    assert text == "Hi" + "a" * (deltas * DELTA_BYTES)
+    output = events[-1][1]["response"]["output"][0]["content"][0]["text"]
+    assert output == text
+    assert limit_count(router, "translated_answer") == before_count
+  else:
+    assert len(text.encode()) <= 1 << 20
+    message = events[-1][1]["response"]["error"]["message"]
+    assert "max_translated_answer_bytes (1048576 bytes)" in message
+    assert limit_count(router, "translated_answer") == before_count + 1
   assert stack.health_status(router.address) == "SERVING"
