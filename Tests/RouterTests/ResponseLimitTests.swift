@@ -102,9 +102,7 @@ import Testing
 
   // MARK: - Through the processor
 
-  private func processor(
-    _ observer: RecordingObserver, limits: String
-  ) throws -> SemanticRouterProcessor {
+  private func router(_ settings: String) throws -> SemanticRouter {
     let yaml = """
       models:
         - name: chat-model
@@ -112,11 +110,15 @@ import Testing
           endpoints:
             - { name: c1, address: "http://127.0.0.1:8103", apis: [chat_completions] }
       default_model: chat-model
-      \(limits)
+      \(settings)
       """
-    return SemanticRouterProcessor(
-      router: SemanticRouter(configuration: try RouterConfiguration.parse(yaml: yaml)),
-      observer: observer, logger: logger)
+    return SemanticRouter(configuration: try RouterConfiguration.parse(yaml: yaml))
+  }
+
+  private func processor(
+    _ observer: RecordingObserver?, limits: String
+  ) throws -> SemanticRouterProcessor {
+    SemanticRouterProcessor(router: try router(limits), observer: observer, logger: logger)
   }
 
   /// Routes `request` to `path`, answers it with an event stream of `chunks`, and returns what
@@ -221,6 +223,32 @@ import Testing
     #expect(observer.events.filter { $0.hasPrefix("limit") } == ["limit translated_answer"])
     // The backend's stream itself was read to its end: usage is known.
     #expect(observer.events.contains("finished 7/2"))
+  }
+
+  @Test(arguments: [false, true])
+  func streamedAnswer_pastTheCap_isNotCached(withLongLine: Bool) throws {
+    let router = try router(
+      "max_sse_event_bytes: \(Self.cap)\nsemantic_cache: { enabled: true }")
+    let request =
+      #"{"model":"chat-model","stream":true,"#
+      + #""messages":[{"role":"user","content":"tell me a joke"}]}"#
+    let end =
+      Self.dataEvent(
+        #"{"id":"c","model":"m1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)
+      + Self.usageChunk + Self.dataEvent("[DONE]")
+    let long = withLongLine ? Self.endlessLine(1 << 20, chunk: 32 << 10) : []
+    let first = SemanticRouterProcessor(router: router, observer: nil, logger: logger)
+    _ = stream(first, "/v1/chat/completions", request, [Self.firstChunk] + long + [end])
+
+    let second = SemanticRouterProcessor(router: router, observer: nil, logger: logger)
+    _ = second.processRequestHeaders(
+      HTTPHeadersMessage(
+        headers: HTTPHeaders([(":method", "POST"), (":path", "/v1/chat/completions")])))
+    let decision = second.processRequestBody(
+      HTTPBody(bytes: Array(request.utf8), endOfStream: true), mode: .buffered)
+    var hit = false
+    if case .immediate = decision { hit = true }
+    #expect(hit == !withLongLine, "a stream the router stopped reading is never stored")
   }
 
   // MARK: - Settings and metrics

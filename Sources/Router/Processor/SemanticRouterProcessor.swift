@@ -15,7 +15,9 @@ import Logging
 ///   A semantic-cache hit is answered at once; bad input gets an OpenAI-style 400/404/413.
 /// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;
 ///   `text/event-stream` bodies switch to STREAMED and pass unchanged while the first token and
-///   usage are noted; JSON bodies are read for usage and stored in the cache when successful.
+///   usage are noted (a successful chat or text completion stream is also assembled and
+///   stored in the cache); JSON bodies are read for usage and stored in the cache when
+///   successful.
 ///   A request translated to chat completions (its backend lacks `/v1/responses` or
 ///   `/v1/messages`) gets its answer, events and errors translated back
 ///   (`ChatResponseTranslator`).
@@ -43,6 +45,8 @@ public final class SemanticRouterProcessor: Processor {
   private var responseIsEventStream = false
   private var responseIsJSON = false
   private var streamObserver: OpenAIStreamObserver?
+  /// Assembles a streamed answer for the cache; nil when it will not be stored.
+  private var streamedAnswer: StreamedCompletionAssembler?
   /// Turns a translated request's chat-completions answer back into the client's API.
   private var translator: ChatResponseTranslator?
   /// The answer passed a `ResponseLimit` and the observer was told (once).
@@ -233,6 +237,8 @@ public final class SemanticRouterProcessor: Processor {
     if responseIsEventStream {
       streamObserver = OpenAIStreamObserver(
         api: routed.backendAPI, maxEventBytes: router.configuration.maxSSEEventBytes)
+      streamedAnswer = CachePhase.streamAssembler(
+        for: routed, status: responseStatus, router: router, cachesShared: sharedStore() != nil)
       // Tokens must reach the client as they come: pass SSE chunks through one by one.
       return .respond(response, modeOverride: ProcessingMode(responseBodyMode: .streamed))
     }
@@ -263,6 +269,11 @@ public final class SemanticRouterProcessor: Processor {
         observer?.responseLimitExceeded(limit)
       }
       if body.endOfStream { observer?.responseFinished(stream.summary) }
+      streamedAnswer?.feed(body.bytes)
+      if body.endOfStream, let streamedAnswer, let routed {
+        CachePhase.storeStreamed(
+          streamedAnswer, for: routed, router: router, shared: sharedStore())
+      }
       guard let events else { return .passThrough }
       return .respond(CommonResponse(bodyMutation: events.isEmpty ? .clear : .replace(events)))
     }
@@ -277,19 +288,8 @@ public final class SemanticRouterProcessor: Processor {
       answer = translator.translate(status: responseStatus, body: body.bytes)
       response.replaceBody(with: answer)
     }
-    if responseStatus == 200, let summary, summary.hasGeneratedContent,
-      !routed.request.stream, let cache = router.cache, let cacheKey = routed.cacheKey
-    {
-      cache.store(
-        key: cacheKey, vector: routed.classification.vector,
-        response: CachedResponse(body: answer, contentType: "application/json"))
-    } else if responseStatus == 200, let summary, summary.hasGeneratedContent,
-      !routed.request.stream, let shared = sharedStore(), let cacheKey = routed.cacheKey
-    {
-      shared.store(
-        key: cacheKey, vector: routed.classification.vector,
-        response: CachedResponse(body: answer, contentType: "application/json"),
-        settings: router.configuration.semanticCache)
+    if responseStatus == 200, let summary, summary.hasGeneratedContent, !routed.request.stream {
+      CachePhase.store(answer, for: routed, router: router, shared: sharedStore())
     }
     return .respond(response)
   }
