@@ -182,6 +182,10 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
   }
 
+  public func loopStopped() {
+    closeNow()
+  }
+
   private func closeNow() {
     guard !isClosed else { return }
     isClosed = true
