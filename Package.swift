@@ -159,11 +159,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     // bench/run's in-process benchmarks: the router's CPU per request through the ext_proc
-    // handler, and the tracing span cost. Not a product; `make test` does not run it.
+    // handler, and the tracing span cost; bench/cache_index.sh's cache index benchmark. Not a product; `make test` does not run it.
     .executableTarget(
       name: "RouterBenchmarks",
       dependencies: [
-        "Router", "Tracing", "ExtProc", "GRPC", "Redis", "RedisCache", "Transport",
+        "Router", "Tracing", "ExtProc", "GRPC", "Redis", "RedisCache", "Transport", "Embedding",
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "bench/Sources/RouterBenchmarks",
@@ -180,7 +180,9 @@ let package = Package(
     .testTarget(
       name: "TextCodingTests", dependencies: ["TextCoding"], swiftSettings: swiftSettings),
     .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
-    .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "RedisTests", dependencies: ["Redis", "RedisCache", "Router"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ExtProcTests", dependencies: ["ExtProc", "GRPC", "CGeneratedProtos"],
@@ -194,6 +196,11 @@ let package = Package(
     // `sentence-transformers` (scripts/embedding-references.py).
     .testTarget(
       name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["References"],
+      swiftSettings: swiftSettings),
+    // The semantic cache on the paraphrase set (deploy/cache), lexical and embedding vectors;
+    // scripts/cache-paraphrases prints its report.
+    .testTarget(
+      name: "CacheParaphraseTests", dependencies: ["Router", "Embedding"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "RouterTests", dependencies: ["Router", "ExtProc", "Metrics"],

@@ -31,11 +31,12 @@ public final class RedisSemanticCache: SharedCacheStore {
     key: String, vector: QueryVector, settings: SemanticCacheSettings,
     completion: @escaping (CachedResponse?) -> Void
   ) {
-    guard vector.components.count == QueryVector.dimensions else {
+    guard vector.isUsable else {
       completion(nil)
       return
     }
-    let keys = SharedCacheKeys(prefix: prefix, cacheKey: key)
+    let space = vector.space
+    let keys = SharedCacheKeys(prefix: prefix, cacheKey: key, space: space)
     let exactID = keys.entryID(vector)
     let deadline = Syscall.monotonicNanoseconds() &+ timeoutNanoseconds
     var commands: [[[UInt8]]] = [Self.command("GET", keys.entry(exactID))]
@@ -45,8 +46,8 @@ public final class RedisSemanticCache: SharedCacheStore {
         completion(nil)
         return
       }
-      let threshold = settings.similarityThreshold
-      if let bytes = replies[0].bytes, let entry = SharedCacheEntry.decode(bytes),
+      let threshold = settings.similarityThreshold(for: vector.kind)
+      if let bytes = replies[0].bytes, let entry = SharedCacheEntry.decode(bytes, space: space),
         entry.components.withUnsafeBufferPointer({ vector.cosine($0) }) >= threshold
       {
         completion(entry.response)
@@ -77,7 +78,7 @@ public final class RedisSemanticCache: SharedCacheStore {
         var best: (id: String, similarity: Double)?
         for (id, value) in zip(candidates, values.first?.elements ?? []) {
           guard let bytes = value.bytes,
-            let stored = SharedCacheEntry.decodeComponents(bytes)
+            let stored = SharedCacheEntry.decodeComponents(bytes, space: space)
           else { continue }
           let similarity = stored.withUnsafeBufferPointer { vector.cosine($0) }
           if similarity >= threshold, similarity > best?.similarity ?? -1 {
@@ -93,7 +94,7 @@ public final class RedisSemanticCache: SharedCacheStore {
           [Self.command("GET", keys.entry(best.id))], timeoutNanoseconds: deadline - now
         ) { [self] result in
           guard let bytes = checked(result)?.first?.bytes,
-            let entry = SharedCacheEntry.decode(bytes)
+            let entry = SharedCacheEntry.decode(bytes, space: space)
           else {
             completion(nil)
             return
@@ -107,11 +108,8 @@ public final class RedisSemanticCache: SharedCacheStore {
   public func store(
     key: String, vector: QueryVector, response: CachedResponse, settings: SemanticCacheSettings
   ) {
-    guard vector.components.count == QueryVector.dimensions,
-      vector.components.contains(where: { $0 != 0 }),
-      response.body.count <= settings.maxAnswerBytes
-    else { return }
-    let keys = SharedCacheKeys(prefix: prefix, cacheKey: key)
+    guard vector.isUsable, response.body.count <= settings.maxAnswerBytes else { return }
+    let keys = SharedCacheKeys(prefix: prefix, cacheKey: key, space: vector.space)
     let id = keys.entryID(vector)
     let ttl = String(settings.ttlSeconds)
     var commands: [[[UInt8]]] = [

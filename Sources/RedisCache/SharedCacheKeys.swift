@@ -10,6 +10,9 @@ public import Router
 /// - `{prefix}z:{key}`: a sorted set of entry ids by store time, trimmed to `max_entries`.
 ///
 /// `key` appears as its FNV-1a digest: cache keys carry model names and digests of any length.
+/// Vectors of a space other than 256-dimension lexical have the space in the digest too, so
+/// entries of different spaces never share a band set (lexical ones keep the digest they had
+/// before vectors had spaces, and stay findable).
 public struct SharedCacheKeys: Sendable {
   /// Bands of the 64-bit signature, of `bitsPerBand` bits each. At the default threshold
   /// (cosine 0.95, each bit differs with probability 0.10) a match shares at least one of the
@@ -23,8 +26,10 @@ public struct SharedCacheKeys: Sendable {
   public let keyDigest: String
   private let base: String
 
-  public init(prefix: String, cacheKey: String) {
-    keyDigest = String(Self.fnv1a(Array(cacheKey.utf8)), radix: 16)
+  public init(prefix: String, cacheKey: String, space: QueryVector.Space) {
+    let lexical = QueryVector.Space(kind: .lexical, dimensions: QueryVector.dimensions)
+    let digested = space == lexical ? cacheKey : cacheKey + "\u{0}" + space.description
+    keyDigest = String(Self.fnv1a(Array(digested.utf8)), radix: 16)
     base = prefix
   }
 

@@ -140,12 +140,37 @@ private let configurationWithoutCache = """
     #expect(cache.statistics.evictionsForBytes == 1)
   }
 
-  @Test func entryBytes_countsBodyContentTypeKeyAndTheFixedOverhead() {
+  @Test func entryBytes_countsBodyContentTypeKeyVectorAndTheFixedOverhead() {
     let answer = CachedResponse(body: Array("{}".utf8), contentType: "application/json")
     #expect(
       SemanticCache.entryBytes(key: "model#1", response: answer)
-        == 2 + 16 + 7 + SemanticCache.entryOverheadBytes)
-    #expect(SemanticCache.entryOverheadBytes >= QueryVector.dimensions * 4)
+        == 2 + 16 + 7 + 256 * 4 + SemanticCache.entryOverheadBytes)
+    #expect(
+      SemanticCache.entryBytes(key: "model#1", response: answer, dimensions: 384)
+        == 2 + 16 + 7 + 384 * 4 + SemanticCache.entryOverheadBytes)
+  }
+
+  @Test func embeddingVectors_matchAtTheirOwnThreshold_andNeverALexicalEntry() {
+    let settings = SemanticCacheSettings(enabled: true, similarityThreshold: 0.99)
+    #expect(settings.embeddingSimilarityThreshold < 0.99)
+    let cache = SemanticCache(settings: settings)
+    // Two 384-dimension embeddings at cosine 0.95 (above the embedding threshold only).
+    var first = [Float](repeating: 0, count: 384)
+    var second = first
+    first[0] = 1
+    second[0] = 0.95
+    second[1] = (1 - 0.9025 as Float).squareRoot()
+    cache.store(key: "m", vector: QueryVector(embedding: first), response: response("embedded"))
+    #expect(cache.lookup(key: "m", vector: QueryVector(embedding: second)) == response("embedded"))
+    // A lexical vector never meets an embedding, even where the components agree.
+    var lexical = [Float](repeating: 0, count: QueryVector.dimensions)
+    lexical[0] = 1
+    #expect(cache.lookup(key: "m", vector: QueryVector(components: lexical)) == nil)
+    cache.store(key: "m", vector: QueryVector(components: lexical), response: response("lexical"))
+    #expect(cache.lookup(key: "m", vector: QueryVector(components: lexical)) == response("lexical"))
+    #expect(cache.lookup(key: "m", vector: QueryVector(embedding: first)) == response("embedded"))
+    // Nor does an embedding of another dimension (another model after a reload).
+    #expect(cache.lookup(key: "m", vector: QueryVector(embedding: Array(first.prefix(256)))) == nil)
   }
 
   @Test func answerAboveMaxAnswerBytes_isNotStored_andCounted_andEvictsNothing() {
@@ -211,7 +236,22 @@ private let configurationWithoutCache = """
     #expect(small.semanticCache.maxAnswerBytes == 65536)
   }
 
+  @Test func thresholds_areReadPerVectorKind_withTheEmbeddingDefault() throws {
+    let defaults = try RouterConfiguration.parse(yaml: configurationWithoutCache).semanticCache
+    #expect(defaults.similarityThreshold(for: .lexical) == 0.95)
+    #expect(defaults.similarityThreshold(for: .embedding) == 0.93)
+    let set = try RouterConfiguration.parse(
+      yaml: configurationWithoutCache
+        + "semantic_cache: { similarity_threshold: 0.9, embedding_similarity_threshold: 0.8 }\n")
+    #expect(set.semanticCache.similarityThreshold(for: .lexical) == 0.9)
+    #expect(set.semanticCache.similarityThreshold(for: .embedding) == 0.8)
+  }
+
   @Test(arguments: [
+    (
+      "  embedding_similarity_threshold: 1.5", "semantic_cache.embedding_similarity_threshold",
+      "must be between"
+    ),
     ("  max_bytes: 0", "semantic_cache.max_bytes", "must be between 1 and"),
     ("  max_bytes: 64MiB", "semantic_cache.max_bytes", "expected an integer"),
     ("  max_answer_bytes: -1", "semantic_cache.max_answer_bytes", "must be between 1 and"),
@@ -279,5 +319,37 @@ private let configurationWithoutCache = """
     let cache = cache()
     cache.store(key: "m", vector: vector(""), response: response("x"))
     #expect(cache.count == 0)
+  }
+
+  /// Thousands of embedding entries (past `LSHIndex.minimumIndexedGroup`, so lookups probe
+  /// the index) with evictions: every entry held is found by a paraphrase of it (cosine about
+  /// 0.95), and an evicted one never is.
+  @Test func aFullEmbeddingCache_findsWhatItHolds_andNothingItEvicted() {
+    var settings = SemanticCacheSettings(enabled: true, maxEntries: 3500)
+    settings.embeddingSimilarityThreshold = 0.9
+    let cache = SemanticCache(settings: settings)
+    var random = SystemRandomNumberGenerator()
+    // 64 dimensions keep the debug build quick; the index works alike at any dimension.
+    func direction() -> [Float] { (0..<64).map { _ in Float.random(in: -1...1, using: &random) } }
+    let stored = (0..<4000).map { _ in QueryVector(embedding: direction()) }
+    for (number, vector) in stored.enumerated() {
+      cache.store(key: "m", vector: vector, response: response("answer \(number)"))
+    }
+    #expect(cache.count == 3500)
+    #expect(cache.statistics.evictionsForEntries == 500)
+    var found = 0
+    for (number, vector) in stored.enumerated() {
+      // A paraphrase: mostly the stored direction plus an orthogonal-ish part.
+      let noise = QueryVector(embedding: direction()).components
+      let near = QueryVector(
+        embedding: zip(vector.components, noise).map { 0.95 * $0 + 0.31 * $1 })
+      let hit = cache.lookup(key: "m", vector: near)
+      if number < 500 {
+        #expect(hit == nil)
+      } else if hit == response("answer \(number)") {
+        found += 1
+      }
+    }
+    #expect(found >= 3490, "found \(found) of 3500")
   }
 }

@@ -1,16 +1,17 @@
 /// The entries of a `SemanticCache`, not thread-safe (the cache locks around it).
 ///
-/// Entries live in slots of parallel arrays (vectors flattened, so a cosine reads one run of
-/// memory); each key has the list of its slots, and a doubly linked recency list runs through
-/// all slots. A lookup touches only its key's slots, and storing, evicting the least recently
-/// used entry and removing one are O(1), however many keys the cache holds, and so is keeping
-/// the total of the entries' sizes. Freed slots are reused.
+/// Entries live in slots of parallel arrays; each group (cache key and vector space) has the
+/// list of its slots, and a doubly linked recency list runs through all slots. A lookup touches
+/// only its group's slots that the `LSHIndex` offers as candidates (or all of them when the
+/// cache scans), so vectors of another space are never compared. Storing, evicting the least
+/// recently used entry and removing one cost O(bands), however many entries and groups the
+/// cache holds, and so does keeping the total of the entries' sizes. Freed slots are reused.
 struct CacheEntries {
   private var signatures: [UInt64] = []
-  private var vectors: [Float] = []
+  private var vectors: [QueryVector] = []
   private var responses: [CachedResponse] = []
   private var storedAt: [ContinuousClock.Instant] = []
-  private var keys: [String] = []
+  private var groups: [CacheGroup] = []
   /// Each slot's size in bytes, as given when it was stored.
   private var sizes: [Int] = []
   /// Each slot's index in its key's list.
@@ -21,15 +22,46 @@ struct CacheEntries {
   private var newest = -1
   private var oldest = -1
   private var freeSlots: [Int] = []
-  private var slotsByKey: [String: [Int]] = [:]
+  private var slotsByGroup: [CacheGroup: GroupSlots] = [:]
+  private var nextGroupID: UInt32 = 0
+  private var index = LSHIndex()
+  /// The lookup that last offered each slot as a candidate, so each is offered once.
+  private var offeredBy: [UInt32] = []
+  private var lookupNumber: UInt32 = 0
+
+  /// A group's index id (its buckets' prefix) and slots.
+  private struct GroupSlots {
+    var id: UInt32
+    var slots: [Int]
+  }
 
   /// Entries held.
   private(set) var count = 0
   /// The sizes of the entries held, summed.
   private(set) var bytes = 0
 
-  /// The slots stored under `key`.
-  func slots(for key: String) -> [Int] { slotsByKey[key] ?? [] }
+  /// The slots of `group` that may hold a vector near the one of band codes `codes`: those
+  /// sharing a probed bucket, or all of the group's when `codes` is nil (the cache scans) or
+  /// the group is smaller than `LSHIndex.minimumIndexedGroup`.
+  mutating func candidates(in group: CacheGroup, codes: [UInt16]?) -> [Int] {
+    guard let entry = slotsByGroup[group] else { return [] }
+    guard let codes, entry.slots.count >= LSHIndex.minimumIndexedGroup else { return entry.slots }
+    lookupNumber &+= 1
+    if lookupNumber == 0 {
+      // Wrapped: forget old marks so none equals a new number by chance.
+      for slot in offeredBy.indices { offeredBy[slot] = 0 }
+      lookupNumber = 1
+    }
+    var result: [Int] = []
+    let number = lookupNumber
+    index.forEachCandidate(group: entry.id, codes: codes) { slot in
+      if offeredBy[slot] != number {
+        offeredBy[slot] = number
+        result.append(slot)
+      }
+    }
+    return result
+  }
 
   func signature(_ slot: Int) -> UInt64 { signatures[slot] }
   func response(_ slot: Int) -> CachedResponse { responses[slot] }
@@ -37,11 +69,7 @@ struct CacheEntries {
 
   /// Cosine similarity of the slot's vector with `vector`.
   func cosine(_ slot: Int, _ vector: QueryVector) -> Double {
-    vectors.withUnsafeBufferPointer { all in
-      let start = slot * QueryVector.dimensions
-      return vector.cosine(
-        UnsafeBufferPointer(rebasing: all[start..<(start + QueryVector.dimensions)]))
-    }
+    vectors[slot].cosine(vector)
   }
 
   /// The least recently used slot, if any.
@@ -59,34 +87,39 @@ struct CacheEntries {
     return result
   }
 
-  /// Adds an entry of `size` bytes under `key` as the most recently used.
+  /// Adds an entry of `size` bytes to `group` as the most recently used, indexed by its band
+  /// codes (none when the cache scans).
   mutating func insert(
-    key: String, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
-    now: ContinuousClock.Instant
+    group: CacheGroup, signature: UInt64, vector: QueryVector, codes: [UInt16]?,
+    response: CachedResponse, size: Int, now: ContinuousClock.Instant
   ) {
     let slot: Int
     if let reused = freeSlots.popLast() {
       slot = reused
       signatures[slot] = signature
-      setVector(slot, vector)
+      vectors[slot] = vector
       responses[slot] = response
       storedAt[slot] = now
-      keys[slot] = key
+      groups[slot] = group
       sizes[slot] = size
     } else {
       slot = signatures.count
       signatures.append(signature)
-      vectors.append(contentsOf: vector.components)
+      vectors.append(vector)
       responses.append(response)
       storedAt.append(now)
-      keys.append(key)
+      groups.append(group)
       sizes.append(size)
       positions.append(0)
       newer.append(-1)
       older.append(-1)
+      offeredBy.append(0)
     }
-    positions[slot] = slotsByKey[key, default: []].count
-    slotsByKey[key, default: []].append(slot)
+    var entry = slotsByGroup.removeValue(forKey: group) ?? newGroup()
+    positions[slot] = entry.slots.count
+    entry.slots.append(slot)
+    slotsByGroup[group] = entry
+    if let codes { index.insert(slot: slot, group: entry.id, codes: codes) }
     linkAsNewest(slot)
     count += 1
     bytes += size
@@ -95,13 +128,17 @@ struct CacheEntries {
   /// Gives a slot a new vector and response of `size` bytes, stored now, and marks it most
   /// recently used.
   mutating func replace(
-    _ slot: Int, signature: UInt64, vector: QueryVector, response: CachedResponse, size: Int,
-    now: ContinuousClock.Instant
+    _ slot: Int, signature: UInt64, vector: QueryVector, codes: [UInt16]?,
+    response: CachedResponse, size: Int, now: ContinuousClock.Instant
   ) {
+    if let codes, let id = slotsByGroup[groups[slot]]?.id {
+      index.remove(slot: slot)
+      index.insert(slot: slot, group: id, codes: codes)
+    }
     bytes += size - sizes[slot]
     sizes[slot] = size
     signatures[slot] = signature
-    setVector(slot, vector)
+    vectors[slot] = vector
     responses[slot] = response
     storedAt[slot] = now
     touch(slot)
@@ -116,19 +153,22 @@ struct CacheEntries {
 
   /// Frees a slot (its response is released at once).
   mutating func remove(_ slot: Int) {
-    let key = keys[slot]
+    let group = groups[slot]
     let position = positions[slot]
-    // Taken out and put back, so the list is not copied. Swap-remove: the key's last slot
+    // Taken out and put back, so the list is not copied. Swap-remove: the group's last slot
     // takes this one's place.
-    var list = slotsByKey.removeValue(forKey: key) ?? []
-    let moved = list[list.count - 1]
-    list[position] = moved
-    positions[moved] = position
-    list.removeLast()
-    if !list.isEmpty { slotsByKey[key] = list }
+    if var entry = slotsByGroup.removeValue(forKey: group) {
+      let moved = entry.slots[entry.slots.count - 1]
+      entry.slots[position] = moved
+      positions[moved] = position
+      entry.slots.removeLast()
+      if !entry.slots.isEmpty { slotsByGroup[group] = entry }
+    }
+    index.remove(slot: slot)
     unlink(slot)
     responses[slot] = CachedResponse(body: [], contentType: "")
-    keys[slot] = ""
+    vectors[slot] = .empty
+    groups[slot] = CacheGroup(key: "", space: QueryVector.empty.space)
     bytes -= sizes[slot]
     sizes[slot] = 0
     freeSlots.append(slot)
@@ -140,9 +180,10 @@ struct CacheEntries {
     self = CacheEntries()
   }
 
-  private mutating func setVector(_ slot: Int, _ vector: QueryVector) {
-    let start = slot * QueryVector.dimensions
-    vectors.replaceSubrange(start..<(start + QueryVector.dimensions), with: vector.components)
+  /// A group with a fresh id (a live group's id comes again only after 2³² new groups).
+  private mutating func newGroup() -> GroupSlots {
+    nextGroupID &+= 1
+    return GroupSlots(id: nextGroupID, slots: [])
   }
 
   private mutating func linkAsNewest(_ slot: Int) {
@@ -160,4 +201,11 @@ struct CacheEntries {
     older[slot] = -1
     newer[slot] = -1
   }
+}
+
+/// Where an entry is looked up: its cache key and its vector's space (a lookup never compares
+/// vectors of another space, e.g. after a reload switched the classifier).
+struct CacheGroup: Hashable {
+  var key: String
+  var space: QueryVector.Space
 }

@@ -2,18 +2,20 @@ import Foundation
 import Synchronization
 
 /// A semantic response cache: answers a query with a stored response under the same key (the
-/// chosen model, see `SemanticRouter.cacheKey`) whose query vector has cosine similarity at or
-/// above the threshold.
+/// chosen model, see `SemanticRouter.cacheKey`) whose query vector, of the same space (kind,
+/// dimension and model), has cosine similarity at or above the threshold for its kind.
 ///
 /// Bounded by entry count and by bytes (`entryBytes`; the least recently used entries are
 /// evicted), by answer size (a larger answer is not stored) and by age (an entry older than the
 /// TTL is never served and is dropped when found). Thread-safe; the entries, their recency
 /// order and their total size are `CacheEntries`.
 ///
-/// Lookups stay cheap with a full cache: each entry carries a 64-bit random-hyperplane
-/// signature of its vector (SimHash), and only entries whose signature is within a Hamming
-/// distance that a match at the threshold exceeds with negligible probability (below 1e-6)
-/// get the exact cosine check.
+/// Lookups stay cheap with a full cache: an `LSHIndex` of random-hyperplane bands offers the
+/// entries that may be near the query (a match at the threshold is missed with probability
+/// below 0.5%, nearer ones far less), each entry's 64-bit signature (SimHash) drops candidates
+/// whose Hamming distance a match exceeds with negligible probability (below 1e-6), and the
+/// rest get the exact cosine check. The band codes are computed before the lock is taken, so
+/// it is held for the probes and the candidates' cosines only.
 public final class SemanticCache: Sendable {
   private struct State {
     var entries = CacheEntries()
@@ -25,16 +27,21 @@ public final class SemanticCache: Sendable {
     var notStoredTooLarge: UInt64 = 0
   }
 
-  /// The fixed part of an entry's size: its query vector, and an estimate of its bookkeeping
-  /// (signature, time, recency links, place in its key's list) and of the heap headers of its
-  /// body, content type and key.
-  public static let entryOverheadBytes = QueryVector.dimensions * MemoryLayout<Float>.size + 192
+  /// The fixed part of an entry's size besides its vector: an estimate of its bookkeeping
+  /// (signature, time, recency links, place in its group's list), of its index memberships
+  /// (16 bytes a band, counted at 32 bands, more than the default thresholds take) and of the
+  /// heap headers of its vector, body, content type and key.
+  public static let entryOverheadBytes = 224 + 32 * 16
 
   public let settings: SemanticCacheSettings
   private let clock: @Sendable () -> ContinuousClock.Instant
   private let state = Mutex(State())
-  /// Signatures further apart than this cannot belong to vectors at the similarity threshold.
-  private let maximumDistance: Int
+  /// Per vector kind: signatures further apart than this cannot belong to vectors at the
+  /// kind's similarity threshold.
+  private let maximumDistance: [QueryVector.Kind: Int]
+  /// Per vector kind: the index's bands at the kind's threshold, nil to scan (a threshold too
+  /// low for the index, see `LSHIndex.maxBands`).
+  private let bands: [QueryVector.Kind: Int?]
 
   public init(
     settings: SemanticCacheSettings,
@@ -42,13 +49,30 @@ public final class SemanticCache: Sendable {
   ) {
     self.settings = settings
     self.clock = clock
-    // Two vectors at angle θ differ in each hyperplane bit with probability θ/π; allow the mean
-    // plus 5.5 standard deviations at the threshold's angle.
-    let angle = acos(min(max(settings.similarityThreshold, -1), 1))
+    self.maximumDistance = [
+      .lexical: Self.maximumDistance(threshold: settings.similarityThreshold),
+      .embedding: Self.maximumDistance(threshold: settings.embeddingSimilarityThreshold),
+    ]
+    self.bands = [
+      .lexical: LSHIndex.bands(forThreshold: settings.similarityThreshold),
+      .embedding: LSHIndex.bands(forThreshold: settings.embeddingSimilarityThreshold),
+    ]
+  }
+
+  /// The band codes of `vector` for the index, nil when its kind's entries are scanned.
+  private func codes(_ vector: QueryVector) -> [UInt16]? {
+    guard let bands = bands[vector.kind] ?? nil else { return nil }
+    return HyperplaneHash.bandCodes(of: vector.components, bands: bands)
+  }
+
+  /// Two vectors at angle θ differ in each signature bit with probability θ/π; allows the mean
+  /// plus 5.5 standard deviations at the threshold's angle.
+  private static func maximumDistance(threshold: Double) -> Int {
+    let angle = acos(min(max(threshold, -1), 1))
     let p = angle / Double.pi
     let mean = 64 * p
     let deviation = (64 * p * (1 - p)).squareRoot()
-    self.maximumDistance = min(64, Int((mean + 5.5 * deviation).rounded(.up)))
+    return min(64, Int((mean + 5.5 * deviation).rounded(.up)))
   }
 
   /// Number of entries held (expired ones included until they are found).
@@ -68,23 +92,28 @@ public final class SemanticCache: Sendable {
   }
 
   /// The bytes an entry is counted as against `max_bytes`: its answer's body and content type,
-  /// its key, and `entryOverheadBytes`.
-  public static func entryBytes(key: String, response: CachedResponse) -> Int {
-    response.body.count + response.contentType.utf8.count + key.utf8.count + entryOverheadBytes
+  /// its key, its vector of `dimensions` floats, and `entryOverheadBytes`.
+  public static func entryBytes(
+    key: String, response: CachedResponse, dimensions: Int = QueryVector.dimensions
+  ) -> Int {
+    response.body.count + response.contentType.utf8.count + key.utf8.count
+      + dimensions * MemoryLayout<Float>.size + entryOverheadBytes
   }
 
   /// The most similar fresh response stored under `key`, if similar enough.
   public func lookup(key: String, vector: QueryVector) -> CachedResponse? {
-    guard vector.components.count == QueryVector.dimensions else { return nil }
+    guard vector.isUsable else { return nil }
+    let group = CacheGroup(key: key, space: vector.space)
     let signature = vector.signature
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
-    let threshold = settings.similarityThreshold
-    let maximumDistance = self.maximumDistance
+    let threshold = settings.similarityThreshold(for: vector.kind)
+    let maximumDistance = self.maximumDistance[vector.kind] ?? 64
+    let codes = codes(vector)
     return state.withLock { state -> CachedResponse? in
       var best: (slot: Int, similarity: Double)?
       var expired: [Int] = []
-      for slot in state.entries.slots(for: key)
+      for slot in state.entries.candidates(in: group, codes: codes)
       where (state.entries.signature(slot) ^ signature).nonzeroBitCount <= maximumDistance {
         if now - state.entries.storedAt(slot) >= ttl {
           expired.append(slot)
@@ -106,10 +135,9 @@ public final class SemanticCache: Sendable {
   /// one, evicting expired entries or else the least recently used ones until it fits. An
   /// answer larger than `maxAnswerBytes` (or than `maxBytes` once counted) is not stored.
   public func store(key: String, vector: QueryVector, response: CachedResponse) {
-    guard vector.components.count == QueryVector.dimensions,
-      vector.components.contains(where: { $0 != 0 })
-    else { return }
-    let size = Self.entryBytes(key: key, response: response)
+    guard vector.isUsable else { return }
+    let group = CacheGroup(key: key, space: vector.space)
+    let size = Self.entryBytes(key: key, response: response, dimensions: vector.components.count)
     let maxBytes = settings.maxBytes
     guard response.body.count <= settings.maxAnswerBytes, size <= maxBytes else {
       state.withLock { $0.notStoredTooLarge += 1 }
@@ -118,16 +146,18 @@ public final class SemanticCache: Sendable {
     let signature = vector.signature
     let now = clock()
     let ttl = Duration.seconds(settings.ttlSeconds)
-    let threshold = settings.similarityThreshold
-    let maximumDistance = self.maximumDistance
+    let threshold = settings.similarityThreshold(for: vector.kind)
+    let maximumDistance = self.maximumDistance[vector.kind] ?? 64
     let maxEntries = settings.maxEntries
+    let codes = codes(vector)
     state.withLock { state in
-      if let same = state.entries.slots(for: key).first(where: {
+      if let same = state.entries.candidates(in: group, codes: codes).first(where: {
         (state.entries.signature($0) ^ signature).nonzeroBitCount <= maximumDistance
           && state.entries.cosine($0, vector) >= threshold
       }) {
         state.entries.replace(
-          same, signature: signature, vector: vector, response: response, size: size, now: now)
+          same, signature: signature, vector: vector, codes: codes, response: response,
+          size: size, now: now)
         // The entry is the newest and fits alone, so the others make room if it grew.
         Self.evictForBytes(&state, toFit: 0, maxBytes: maxBytes)
         return
@@ -143,10 +173,16 @@ public final class SemanticCache: Sendable {
       }
       Self.evictForBytes(&state, toFit: size, maxBytes: maxBytes)
       state.entries.insert(
-        key: key, signature: signature, vector: vector, response: response, size: size,
-        now: now)
+        group: group, signature: signature, vector: vector, codes: codes, response: response,
+        size: size, now: now)
       if state.oldestStoredAt == nil { state.oldestStoredAt = now }
     }
+  }
+
+  /// Counts an answer not stored for its size that never reached `store` (a streamed answer
+  /// whose content passed `maxAnswerBytes` while it was being assembled).
+  public func countNotStoredTooLarge() {
+    state.withLock { $0.notStoredTooLarge += 1 }
   }
 
   /// Drops every entry.

@@ -1,26 +1,87 @@
-/// A fixed-size dense embedding of a query for the semantic cache: the query's TF-IDF features
-/// folded into 256 signed dimensions (feature hashing), L2-normalized, so cosine similarity is
-/// a dot product.
+/// A query's dense vector for the semantic cache, of any dimension, L2-normalized so cosine
+/// similarity is a dot product. Two kinds: the lexical classifier's (its TF-IDF features folded
+/// into 256 signed dimensions by feature hashing) and a sentence-embedding model's (as many
+/// dimensions as the model's `hidden_size`). Vectors of different kinds, dimensions or models
+/// live in different spaces: their cosine is meaningless, so the caches never compare them
+/// (`space`).
 public struct QueryVector: Sendable, Equatable {
-  /// Number of dimensions.
+  /// Where a vector comes from.
+  public enum Kind: UInt8, Sendable, Hashable {
+    /// Hashed TF-IDF features of the lexical classifier.
+    case lexical = 1
+    /// A sentence-embedding model's output.
+    case embedding = 2
+  }
+
+  /// The kind, dimension and model of a vector: only vectors of the same space are compared.
+  public struct Space: Sendable, Hashable, CustomStringConvertible {
+    public var kind: Kind
+    public var dimensions: Int
+    /// The embedding model's digest (`QueryVector.model`), 0 for none.
+    public var model: UInt64
+
+    public init(kind: Kind, dimensions: Int, model: UInt64 = 0) {
+      self.kind = kind
+      self.dimensions = dimensions
+      self.model = model
+    }
+
+    public var description: String {
+      let name = "\(kind == .lexical ? "lexical" : "embedding")-\(dimensions)"
+      return model == 0 ? name : name + "-" + String(model, radix: 16)
+    }
+  }
+
+  /// Number of dimensions of a lexical vector (the feature-hashing width).
   public static let dimensions = 256
 
+  /// Where the vector comes from.
+  public let kind: Kind
+  /// Which embedding model made it: an FNV-1a digest of the name given, stable across
+  /// processes (0 for lexical vectors and unnamed models). Two models of one dimension (after a
+  /// reload, or replicas sharing Redis during a rollout) are different spaces.
+  public let model: UInt64
   /// The unit-length components (all zero for a text without features).
   public let components: [Float]
 
   /// 64 bits, one per fixed pseudo-random ±1 hyperplane: set when the vector lies on its
   /// positive side. Two vectors at angle θ differ in each bit with probability about θ/π
-  /// (SimHash), which lets the cache skip clearly dissimilar entries without computing their
+  /// (SimHash), which lets the caches skip clearly dissimilar entries without computing their
   /// cosine. Computed once here, so a lookup and the store after it do not both pay for it.
   public let signature: UInt64
 
   /// No vector (the classifier was asked not to build one); similar to nothing.
   public static let empty = QueryVector(components: [])
 
+  /// A lexical vector of unit-length (or all-zero) components.
   public init(components: [Float]) {
-    self.components = components
-    self.signature = components.count == Self.dimensions ? Self.signature(of: components) : 0
+    self.init(kind: .lexical, model: 0, unitComponents: components)
   }
+
+  /// A sentence embedding (a model's pooled output, any dimension) of the model named `model`
+  /// (e.g. its folder's name, or a digest of its weights), scaled to unit length here so a
+  /// model that does not normalize still compares by cosine.
+  public init(embedding: [Float], model: String = "") {
+    var digest: UInt64 = 0
+    if !model.isEmpty {
+      digest = 0xcbf2_9ce4_8422_2325
+      for byte in model.utf8 { digest = (digest ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+    self.init(kind: .embedding, model: digest, unitComponents: Self.normalized(embedding))
+  }
+
+  private init(kind: Kind, model: UInt64, unitComponents components: [Float]) {
+    self.kind = kind
+    self.model = model
+    self.components = components
+    self.signature = components.isEmpty ? 0 : HyperplaneHash.signature(of: components)
+  }
+
+  /// The vector's kind, dimension and model.
+  public var space: Space { Space(kind: kind, dimensions: components.count, model: model) }
+
+  /// Whether the vector has a direction (an empty or all-zero vector matches nothing).
+  public var isUsable: Bool { components.contains { $0 != 0 } }
 
   /// Folds (feature index, weight) pairs into the dense vector and normalizes it.
   init(features: SparseAccumulator, weight: (Int32, Float) -> Float) {
@@ -31,8 +92,13 @@ public struct QueryVector: Sendable, Equatable {
     self.init(normalizing: components)
   }
 
-  /// The vector of `components` (summed with `fold`) scaled to unit length.
+  /// The lexical vector of `components` (summed with `fold`) scaled to unit length.
   init(normalizing components: [Float]) {
+    self.init(kind: .lexical, model: 0, unitComponents: Self.normalized(components))
+  }
+
+  /// `components` scaled to unit length (all-zero ones unchanged).
+  private static func normalized(_ components: [Float]) -> [Float] {
     var components = components
     var norm: Float = 0
     for value in components { norm += value * value }
@@ -40,7 +106,7 @@ public struct QueryVector: Sendable, Equatable {
       let scale = 1 / norm.squareRoot()
       for index in components.indices { components[index] *= scale }
     }
-    self.init(components: components)
+    return components
   }
 
   /// Adds feature `index`'s `weight` to its hashed, signed dimension of `components`.
@@ -52,70 +118,20 @@ public struct QueryVector: Sendable, Equatable {
     components[dimension] += sign * weight
   }
 
-  /// Cosine similarity with `other` (both are unit length or zero); 0 against an empty vector.
+  /// Cosine similarity with `other` (both are unit length or zero); 0 against an empty vector
+  /// or one of another space.
   public func cosine(_ other: QueryVector) -> Double {
-    other.components.withUnsafeBufferPointer { cosine($0) }
+    guard other.kind == kind, other.model == model else { return 0 }
+    return other.components.withUnsafeBufferPointer { cosine($0) }
   }
 
-  /// Cosine similarity with unit-length components stored elsewhere (the caches' storage).
+  /// Cosine similarity with unit-length components of the same space stored elsewhere (the
+  /// caches' storage); 0 when the dimensions differ.
   public func cosine(_ other: UnsafeBufferPointer<Float>) -> Double {
     components.withUnsafeBufferPointer { Double(Self.dot($0, other)) }
   }
 
-  /// The hyperplanes are rows of H·D: D flips the sign of each dimension at random, H is the
-  /// 256-point Walsh–Hadamard matrix. Each row is a random ±1 vector, the 64 rows used are
-  /// orthogonal, and a fast Walsh–Hadamard transform projects onto all of them in 8 passes of
-  /// additions instead of 64 dot products.
-  private static func signature(of components: [Float]) -> UInt64 {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: dimensions) { buffer in
-      let projected = buffer.baseAddress!
-      components.withUnsafeBufferPointer { components in
-        signs.withUnsafeBufferPointer { signs in
-          for index in stride(from: 0, to: dimensions, by: 8) {
-            let flipped = components.loadSIMD8(at: index) * signs.loadSIMD8(at: index)
-            projected.storeSIMD8(at: index, flipped)
-          }
-        }
-      }
-      // Butterflies within each run of eight, then across runs eight lanes at a time.
-      var half = 1
-      while half < 8 {
-        for start in stride(from: 0, to: dimensions, by: 2 * half) {
-          for index in start..<(start + half) {
-            let a = projected[index]
-            let b = projected[index + half]
-            projected[index] = a + b
-            projected[index + half] = a - b
-          }
-        }
-        half *= 2
-      }
-      while half < dimensions {
-        for start in stride(from: 0, to: dimensions, by: 2 * half) {
-          for index in stride(from: start, to: start + half, by: 8) {
-            let a = projected.loadSIMD8(at: index)
-            let b = projected.loadSIMD8(at: index + half)
-            projected.storeSIMD8(at: index, a + b)
-            projected.storeSIMD8(at: index + half, a - b)
-          }
-        }
-        half *= 2
-      }
-      var bits: UInt64 = 0
-      for bit in 0..<64 where projected[bit * (dimensions / 64)] > 0 {
-        bits |= 1 << UInt64(bit)
-      }
-      return bits
-    }
-  }
-
-  /// D's diagonal (±1), from a fixed seed, identical in every process.
-  private static let signs: [Float] = {
-    var random = SplitMix64(seed: 0x51_6E_48_61_73_68)
-    return (0..<dimensions).map { _ in random.next() & 1 == 1 ? -1 : 1 }
-  }()
-
-  private static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>)
+  static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>)
     -> Float
   {
     guard a.count == b.count, a.baseAddress != nil, b.baseAddress != nil else { return 0 }
@@ -134,21 +150,9 @@ public struct QueryVector: Sendable, Equatable {
   }
 }
 
-extension UnsafeMutablePointer<Float> {
-  @inline(__always)
-  fileprivate func loadSIMD8(at index: Int) -> SIMD8<Float> {
-    UnsafeRawPointer(self + index).loadUnaligned(as: SIMD8<Float>.self)
-  }
-
-  @inline(__always)
-  fileprivate func storeSIMD8(at index: Int, _ value: SIMD8<Float>) {
-    UnsafeMutableRawPointer(self + index).storeBytes(of: value, as: SIMD8<Float>.self)
-  }
-}
-
 extension UnsafeBufferPointer<Float> {
   @inline(__always)
-  fileprivate func loadSIMD8(at index: Int) -> SIMD8<Float> {
+  func loadSIMD8(at index: Int) -> SIMD8<Float> {
     UnsafeRawPointer(baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: SIMD8<Float>.self)
   }
 }

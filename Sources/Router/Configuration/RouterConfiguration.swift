@@ -221,9 +221,17 @@ public struct SemanticCacheSettings: Sendable, Equatable {
   /// `max_body_bytes`.
   public static let defaultMaxAnswerBytes = 1 << 20
 
+  /// The default `embedding_similarity_threshold`: the lowest at which all-MiniLM-L6-v2 serves
+  /// none of the 40 different-meaning pairs of `deploy/cache/paraphrases-dev.tsv` (a wrong
+  /// answer costs more than a miss; the README's semantic cache section has the whole curve).
+  public static let defaultEmbeddingSimilarityThreshold = 0.93
+
   public var enabled: Bool
-  /// Cosine similarity at or above which a cached answer is served.
+  /// Cosine similarity at or above which a cached answer is served, for lexical query vectors.
   public var similarityThreshold: Double
+  /// The same for sentence-embedding query vectors, whose cosines run in another range.
+  public var embeddingSimilarityThreshold =
+    SemanticCacheSettings.defaultEmbeddingSimilarityThreshold
   /// The most entries kept; the least recently used goes first.
   public var maxEntries: Int
   /// The most bytes all entries may take (see `SemanticCache.entryBytes`); the least recently
@@ -249,5 +257,10 @@ public struct SemanticCacheSettings: Sendable, Equatable {
     self.maxBytes = maxBytes
     self.maxAnswerBytes = maxAnswerBytes
     self.ttlSeconds = ttlSeconds
+  }
+
+  /// The threshold for query vectors of `kind`.
+  public func similarityThreshold(for kind: QueryVector.Kind) -> Double {
+    kind == .embedding ? embeddingSimilarityThreshold : similarityThreshold
   }
 }

@@ -346,8 +346,8 @@ final class RouterConfigurationParser {
 
   private func parseCache(_ node: Node) -> SemanticCacheSettings? {
     let keys = [
-      "enabled", "similarity_threshold", "max_entries", "max_bytes", "max_answer_bytes",
-      "ttl_seconds", "backend", "redis",
+      "enabled", "similarity_threshold", "embedding_similarity_threshold", "max_entries",
+      "max_bytes", "max_answer_bytes", "ttl_seconds", "backend", "redis",
     ]
     guard let fields = reader.mapping(node, at: "semantic_cache", keys: keys) else { return nil }
     var settings = SemanticCacheSettings()
@@ -358,6 +358,12 @@ final class RouterConfigurationParser {
       let value = reader.double(node, at: "semantic_cache.similarity_threshold", in: 0.01...1)
     {
       settings.similarityThreshold = value
+    }
+    if let node = fields["embedding_similarity_threshold"],
+      let value = reader.double(
+        node, at: "semantic_cache.embedding_similarity_threshold", in: 0.01...1)
+    {
+      settings.embeddingSimilarityThreshold = value
     }
     if let node = fields["max_entries"],
       let value = reader.int(node, at: "semantic_cache.max_entries", in: 1...1_000_000)

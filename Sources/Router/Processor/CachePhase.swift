@@ -1,7 +1,8 @@
 import ExtProc
 
 /// The cache phase: looks a routed request up in the semantic cache (when it is on) and turns
-/// a hit into the client's answer, as JSON or as an event stream when the client asked for one.
+/// a hit into the client's answer, as JSON or as an event stream when the client asked for one;
+/// on the way back, stores a successful answer (JSON, or a stream assembled into JSON).
 enum CachePhase {
   /// Looks `routed` up under its cache key, which it notes in `routed` for storing the answer
   /// later. Nil: no usable cached answer, so the request goes upstream.
@@ -48,6 +49,48 @@ enum CachePhase {
       }
     }
     return .later(later)
+  }
+
+  /// Stores `answer`, a successful JSON answer to `routed` in its client's API, in the cache
+  /// it was looked up in: the process's, else the loop's shared one.
+  static func store(
+    _ answer: [UInt8], for routed: RoutedRequest, router: SemanticRouter,
+    shared: (any SharedCacheStore)?
+  ) {
+    guard let key = routed.cacheKey else { return }
+    let response = CachedResponse(body: answer, contentType: "application/json")
+    if let cache = router.cache {
+      cache.store(key: key, vector: routed.classification.vector, response: response)
+    } else if let shared {
+      shared.store(
+        key: key, vector: routed.classification.vector, response: response,
+        settings: router.configuration.semanticCache)
+    }
+  }
+
+  /// An assembler for the event stream answering `routed` when it may be stored: a 200 to a
+  /// chat or text completion that was looked up in a cache, streamed in the client's own API
+  /// (a translated stream is another API's events). Nil otherwise.
+  static func streamAssembler(
+    for routed: RoutedRequest, status: Int, router: SemanticRouter, cachesShared: Bool
+  ) -> StreamedCompletionAssembler? {
+    guard status == 200, routed.cacheKey != nil, !routed.translated,
+      routed.request.endpoint == .chatCompletions || routed.request.endpoint == .completions,
+      router.cache != nil || cachesShared
+    else { return nil }
+    return StreamedCompletionAssembler(
+      maxContentBytes: router.configuration.semanticCache.maxAnswerBytes)
+  }
+
+  /// Stores the assembled answer of a finished stream; one past `max_answer_bytes` is counted
+  /// as not stored for its size.
+  static func storeStreamed(
+    _ assembler: StreamedCompletionAssembler, for routed: RoutedRequest,
+    router: SemanticRouter, shared: (any SharedCacheStore)?
+  ) {
+    if assembler.overflowed { router.cache?.countNotStoredTooLarge() }
+    guard let answer = assembler.completion() else { return }
+    store(answer, for: routed, router: router, shared: shared)
   }
 
   /// The cached answer as an immediate 200, in SSE form when the client asked for a stream

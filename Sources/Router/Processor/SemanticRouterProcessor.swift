@@ -15,7 +15,9 @@ import Logging
 ///   A semantic-cache hit is answered at once; bad input gets an OpenAI-style 400/404/413.
 /// - Response: `x-vsr-selected-category` and `x-vsr-selected-model` are added;
 ///   `text/event-stream` bodies switch to STREAMED and pass unchanged while the first token and
-///   usage are noted; JSON bodies are read for usage and stored in the cache when successful.
+///   usage are noted (a successful chat or text completion stream is also assembled and
+///   stored in the cache); JSON bodies are read for usage and stored in the cache when
+///   successful.
 ///   A request translated to chat completions (its backend lacks `/v1/responses` or
 ///   `/v1/messages`) gets its answer, events and errors translated back
 ///   (`ChatResponseTranslator`).
@@ -43,6 +45,8 @@ public final class SemanticRouterProcessor: Processor {
   private var responseIsEventStream = false
   private var responseIsJSON = false
   private var streamObserver: OpenAIStreamObserver?
+  /// Assembles a streamed answer for the cache; nil when it will not be stored.
+  private var streamedAnswer: StreamedCompletionAssembler?
   /// Turns a translated request's chat-completions answer back into the client's API.
   private var translator: ChatResponseTranslator?
 
@@ -227,6 +231,8 @@ public final class SemanticRouterProcessor: Processor {
     }
     if responseIsEventStream {
       streamObserver = OpenAIStreamObserver(api: routed.backendAPI)
+      streamedAnswer = CachePhase.streamAssembler(
+        for: routed, status: responseStatus, router: router, cachesShared: sharedStore() != nil)
       // Tokens must reach the client as they come: pass SSE chunks through one by one.
       return .respond(response, modeOverride: ProcessingMode(responseBodyMode: .streamed))
     }
@@ -245,6 +251,11 @@ public final class SemanticRouterProcessor: Processor {
       if stream.observe(body.bytes) { observer?.firstToken() }
       streamObserver = stream
       if body.endOfStream { observer?.responseFinished(stream.summary) }
+      streamedAnswer?.feed(body.bytes)
+      if body.endOfStream, let streamedAnswer, let routed {
+        CachePhase.storeStreamed(
+          streamedAnswer, for: routed, router: router, shared: sharedStore())
+      }
       guard var translator else { return .passThrough }
       let events = translator.translate(chunk: body.bytes, endOfStream: body.endOfStream)
       self.translator = translator
@@ -261,19 +272,8 @@ public final class SemanticRouterProcessor: Processor {
       answer = translator.translate(status: responseStatus, body: body.bytes)
       response.replaceBody(with: answer)
     }
-    if responseStatus == 200, let summary, summary.hasGeneratedContent,
-      !routed.request.stream, let cache = router.cache, let cacheKey = routed.cacheKey
-    {
-      cache.store(
-        key: cacheKey, vector: routed.classification.vector,
-        response: CachedResponse(body: answer, contentType: "application/json"))
-    } else if responseStatus == 200, let summary, summary.hasGeneratedContent,
-      !routed.request.stream, let shared = sharedStore(), let cacheKey = routed.cacheKey
-    {
-      shared.store(
-        key: cacheKey, vector: routed.classification.vector,
-        response: CachedResponse(body: answer, contentType: "application/json"),
-        settings: router.configuration.semanticCache)
+    if responseStatus == 200, let summary, summary.hasGeneratedContent, !routed.request.stream {
+      CachePhase.store(answer, for: routed, router: router, shared: sharedStore())
     }
     return .respond(response)
   }

@@ -23,6 +23,10 @@ import Logging
 //   RouterBenchmarks cache --redis HOST:PORT [--entries N] [--lookups N]
 // `cache`: latency (p50, p99) and CPU per semantic-cache lookup, in memory and in Redis
 // (bench/shared_cache.sh starts a redis-server and runs it).
+//   RouterBenchmarks cache-index [--sizes 1000,10000,100000] [--queries N] [--threshold T]
+//                                [--model DIR --vectors-file FILE]
+// `cache-index`: the in-memory cache's LSH index beside an exact scan at each size: insert
+// time, lookup p50/p99, recall (bench/cache_index.sh runs it on random and MiniLM vectors).
 
 LoggingSystem.bootstrap { label in
   var handler = StreamLogHandler.standardError(label: label)
@@ -43,13 +47,17 @@ do {
     try GuardCostBenchmark(arguments: arguments).run()
   case "cache":
     try CacheLookupBenchmark(arguments: arguments).run()
+  case "cache-index":
+    try CacheIndexBenchmark(arguments: arguments).run()
   default:
     throw BenchmarkArguments.Failure(
       "usage: RouterBenchmarks router --config FILE --words FILE... [--sizes 2048,32768] "
         + "[--requests N] [--tracing-endpoint HOST:PORT] | spans --endpoint HOST:PORT [--spans N] [--rounds N] "
         + "[--shape router|uniform12] | exporters --grpc-endpoint HOST:PORT --http-endpoint URL "
         + "[--batch N] [--exports N] [--rounds N] | guards --config FILE --words FILE... "
-        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N]")
+        + "[--sizes 1024,16384,131072] [--kib N] [--rounds N] | cache --redis HOST:PORT "
+        + "[--entries N] [--lookups N] | cache-index [--sizes 1000,10000,100000] [--queries N] "
+        + "[--threshold T] [--model DIR --vectors-file FILE]")
   }
 } catch {
   FileHandle.standardError.write(Data("RouterBenchmarks: \(error)\n".utf8))
