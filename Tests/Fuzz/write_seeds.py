@@ -143,17 +143,24 @@ def translator_seeds(answers: list[tuple[int, bool, bytes]]) -> list[bytes]:
 
 
 def cache_entries(answers: list[tuple[int, bool, bytes]]) -> list[bytes]:
-  """SharedCacheEntry's layout: "vsr1", 256 float32 LE, the content type's length and bytes,
-  the body."""
+  """SharedCacheEntry's layouts holding the stub's answers: version 2 ("vsr2", kind, dimension
+  u32 LE, model u64 LE, float32 LE components) for a lexical 256 and a 384-dimension
+  embedding, version 1 ("vsr1", 256 float32 LE) as older routers wrote; then the content
+  type's length (u32 LE) and bytes, and the body."""
   entries = []
   for index, (status, streamed, body) in enumerate(answers):
     if status != 200:
       continue
-    components = [((i * 37 + index) % 17 - 8) / 64 for i in range(256)]
     content_type = b"text/event-stream" if streamed else b"application/json"
-    entries.append(b"vsr1" + struct.pack("<256f", *components)
-                   + struct.pack("<I", len(content_type)) + content_type + body)
-  entries.append(b"vsr1" + struct.pack("<256f", *([0.0] * 256)))  # a vector alone
+    answer = struct.pack("<I", len(content_type)) + content_type + body
+    lexical = [((i * 37 + index) % 17 - 8) / 64 for i in range(256)]
+    embedding = [((i * 13 + index) % 11 - 5) / 64 for i in range(384)]
+    entries.append(b"vsr2" + struct.pack("<BIQ", 1, 256, 0)
+                   + struct.pack("<256f", *lexical) + answer)
+    entries.append(b"vsr2" + struct.pack("<BIQ", 2, 384, 0x9E3779B97F4A7C15)
+                   + struct.pack("<384f", *embedding) + answer)
+    entries.append(b"vsr1" + struct.pack("<256f", *lexical) + answer)
+  entries.append(b"vsr2" + struct.pack("<BIQ", 1, 256, 0) + struct.pack("<256f", *([0.0] * 256)))
   return entries
 
 
