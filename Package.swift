@@ -241,8 +241,18 @@ if Context.environment["SEMANTIC_ROUTER_FUZZ"] != nil {
       "FuzzHTTP2Connection",
       ["GRPC", "ExtProc", "Router", "Metrics", .product(name: "Logging", package: "swift-log")]
     ),
+    ("FuzzRESPDecoder", ["Redis"]),
+    ("FuzzSharedCacheEntry", ["RedisCache", "Router"]),
+    ("FuzzChatResponseTranslator", ["Router"]),
+    ("FuzzSafetensorsHeader", ["Embedding", "FuzzSupport"]),
+    ("FuzzBERTTokenizer", ["Embedding", "FuzzSupport"]),
+    ("FuzzRequestGuards", ["Router"]),
   ]
   package.targets.append(.target(name: "CLibFuzzer", path: "Tests/Fuzz/Targets/CLibFuzzer"))
+  // What several targets share (a scratch file for readers that take a path).
+  package.targets.append(
+    .target(
+      name: "FuzzSupport", path: "Tests/Fuzz/Targets/FuzzSupport", swiftSettings: swiftSettings))
   for target in fuzzTargets {
     package.targets.append(
       .executableTarget(
