@@ -74,6 +74,36 @@ import Testing
           + "api=\"none\"} 1"))
   }
 
+  /// Model names the configuration does not know come from the client: as labels they would
+  /// add a series per name without bound.
+  @Test func unroutedModelNames_shareOneLabel() {
+    let registry = MetricsRegistry()
+    let metrics = RouterMetrics(registry: registry)
+    for name in ["made-up-1", "made-up-2"] {
+      var unrouted = record(model: "m2")
+      unrouted.originalModel = name
+      unrouted.selectedModel = nil
+      let rejected = metrics.makeObserver()
+      rejected.classificationFinished(classification("law"))
+      rejected.immediateResponse(status: 400, reason: "unknown_model", record: unrouted)
+      rejected.streamEnded(.completed)
+      let passedThrough = metrics.makeObserver()
+      passedThrough.classificationFinished(classification("law"))
+      _ = passedThrough.routed(unrouted)
+      passedThrough.responseStarted(status: 200)
+      passedThrough.responseFinished(OpenAIResponseSummary())
+      passedThrough.streamEnded(.completed)
+    }
+    let text = registry.renderPrometheusText()
+    #expect(!text.contains("made-up"))
+    #expect(
+      text.contains(
+        #"semantic_router_requests_total{category="law",model="unknown",outcome="rejected",api="none"} 2"#))
+    #expect(
+      text.contains(
+        #"semantic_router_requests_total{category="law",model="unknown",outcome="ok",api="none"} 2"#))
+  }
+
   /// Envoy resets a finished exchange's stream as often as it half-closes it.
   @Test(arguments: [ProcessorStreamEnd.completed, .cancelled])
   func finishedResponse_isOk_howeverTheStreamEnds(end: ProcessorStreamEnd) {

@@ -57,14 +57,19 @@ public final class MetricsRequestObserver: RequestObserver {
     (hit ? metrics.cacheHits : metrics.cacheMisses).increment()
   }
 
+  /// The `model` label of a request the router did not route to a configured model (rejected,
+  /// or passed through under `unknown_model: pass_through`): the name the client sent would add
+  /// a series per distinct name, without bound.
+  static let unroutedModelLabel = "unknown"
+
   public func routed(_ record: RoutingRecord) -> [(name: String, value: String)] {
-    model = record.selectedModel ?? record.originalModel
+    model = record.selectedModel ?? Self.unroutedModelLabel
     wentUpstream = true
     return []
   }
 
   public func immediateResponse(status: Int, reason: String, record: RoutingRecord?) {
-    if let record { model = record.selectedModel ?? record.originalModel }
+    if let record { model = record.selectedModel ?? Self.unroutedModelLabel }
     outcome = status < 400 ? "cache_hit" : "rejected"
   }
 
