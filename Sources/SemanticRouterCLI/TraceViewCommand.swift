@@ -20,6 +20,15 @@ struct TraceViewCommand: ParsableCommand {
   @Option(help: "Seconds without a new span before a trace counts as finished.")
   var quietSeconds: Double = 2
 
+  @Option(
+    help: "Spans held waiting for their trace to go quiet at most; past it the traces quiet longest are printed early."
+  )
+  var maxPendingSpans = TraceViewServer.Configuration.defaultMaxPendingSpans
+
+  func validate() throws {
+    guard maxPendingSpans > 0 else { throw ValidationError("--max-pending-spans must be positive") }
+  }
+
   func run() throws {
     ProcessSignals.block()
     LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -27,7 +36,8 @@ struct TraceViewCommand: ParsableCommand {
     let view = TraceViewServer(
       configuration: .init(
         host: listen.host, port: listen.port,
-        quietPeriod: .milliseconds(Int(quietSeconds * 1000)), jsonPath: json),
+        quietPeriod: .milliseconds(Int(quietSeconds * 1000)), jsonPath: json,
+        maxPendingSpans: maxPendingSpans),
       logger: logger,
       output: { tree in
         print(tree + "\n")

@@ -22,16 +22,22 @@ public final class TraceViewServer: Sendable {
     public var quietPeriod: Duration
     /// If set, every received span is appended to this file as one JSON object per line.
     public var jsonPath: String?
+    /// Spans held waiting for their trace's quiet period at most; past it the traces quiet
+    /// longest are printed early (`earlyTraceCount`).
+    public var maxPendingSpans: Int
 
     public init(
       host: String = "0.0.0.0", port: Int = 4317, quietPeriod: Duration = .seconds(2),
-      jsonPath: String? = nil
+      jsonPath: String? = nil, maxPendingSpans: Int = defaultMaxPendingSpans
     ) {
       self.host = host
       self.port = port
       self.quietPeriod = quietPeriod
       self.jsonPath = jsonPath
+      self.maxPendingSpans = maxPendingSpans
     }
+
+    public static let defaultMaxPendingSpans = TraceCollector.defaultMaxPendingSpans
   }
 
   private enum Phase {
@@ -52,7 +58,8 @@ public final class TraceViewServer: Sendable {
     output: @escaping @Sendable (String) -> Void
   ) {
     self.configuration = configuration
-    sink = TraceViewSink(output: output, logger: logger)
+    sink = TraceViewSink(
+      maxPendingSpans: configuration.maxPendingSpans, output: output, logger: logger)
     grpc = GRPCServer(
       configuration: GRPCServer.Configuration(
         host: configuration.host, port: configuration.port, threads: 1),
@@ -70,6 +77,8 @@ public final class TraceViewServer: Sendable {
   public var receivedSpanCount: UInt64 { sink.receivedSpanCount }
   /// Trees printed so far.
   public var printedTraceCount: UInt64 { sink.printedTraceCount }
+  /// Traces printed before their quiet period to stay within `maxPendingSpans`.
+  public var earlyTraceCount: UInt64 { sink.earlyTraceCount }
 
   /// Opens the JSON file, binds and starts serving; returns the bound port.
   @discardableResult

@@ -8,20 +8,25 @@ import Synchronization
 /// never interleave and the gRPC loop never waits on a file or a terminal.
 final class TraceViewSink: Sendable {
   let queue = DispatchQueue(label: "semantic-router.trace-view.output")
-  private let collector = Mutex(TraceCollector())
+  private let collector: Mutex<TraceCollector>
   private let jsonFD = Mutex<Int32>(-1)
   private let output: @Sendable (String) -> Void
   private let logger: Logger
   private let spansReceived = Atomic<UInt64>(0)
   private let tracesPrinted = Atomic<UInt64>(0)
+  private let tracesHandedOutEarly = Atomic<UInt64>(0)
 
-  init(output: @escaping @Sendable (String) -> Void, logger: Logger) {
+  init(
+    maxPendingSpans: Int, output: @escaping @Sendable (String) -> Void, logger: Logger
+  ) {
+    collector = Mutex(TraceCollector(maxPendingSpans: maxPendingSpans))
     self.output = output
     self.logger = logger
   }
 
   var receivedSpanCount: UInt64 { spansReceived.load(ordering: .relaxed) }
   var printedTraceCount: UInt64 { tracesPrinted.load(ordering: .relaxed) }
+  var earlyTraceCount: UInt64 { tracesHandedOutEarly.load(ordering: .relaxed) }
 
   /// Opens (creating or appending to) the JSON lines file.
   func openJSON(path: String) throws(TraceViewError) {
@@ -47,11 +52,25 @@ final class TraceViewSink: Sendable {
   func receive(_ spans: [TraceViewSpan]) {
     guard !spans.isEmpty else { return }
     spansReceived.wrappingAdd(UInt64(spans.count), ordering: .relaxed)
-    collector.withLock { $0.add(spans, at: .now) }
+    let early = collector.withLock { $0.add(spans, at: .now) }
+    if !early.isEmpty { handOutEarly(early) }
     let hasJSON = jsonFD.withLock { $0 >= 0 }
     guard hasJSON else { return }
     let lines = spans.map { SpanJSONLineEncoder.encode($0) + "\n" }.joined()
     queue.async { self.writeJSON(lines) }
+  }
+
+  /// Prints traces before their quiet period, to stay within the pending-span bound; the first
+  /// time says so, since a later span of such a trace prints as a tree of its own.
+  private func handOutEarly(_ traces: [[TraceViewSpan]]) {
+    let before = tracesHandedOutEarly.wrappingAdd(
+      UInt64(traces.count), ordering: .relaxed
+    ).oldValue
+    if before == 0 {
+      logger.warning(
+        "more spans pending than --max-pending-spans: printing the traces quiet longest early")
+    }
+    queue.async { self.emit(traces) }
   }
 
   /// Prints the traces quiet for `quietPeriod`. On `queue` only.
