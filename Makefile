@@ -75,9 +75,11 @@ fuzz-smoke: apt
 # The Swift tests under ThreadSanitizer, then AddressSanitizer (each in its own build folder;
 # Tests/Sanitizers holds the suppressions and says why each is there).
 sanitize: venv
-	ENVOY=$(CURDIR)/$(VENV)/bin/envoy TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp \
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy SEMANTIC_ROUTER_TEST_MODEL=$(or $(TEST_MODEL),missing-model) \
+	  TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp \
 	  swift test --sanitize=thread --scratch-path .build-tsan
-	ENVOY=$(CURDIR)/$(VENV)/bin/envoy LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
+	ENVOY=$(CURDIR)/$(VENV)/bin/envoy SEMANTIC_ROUTER_TEST_MODEL=$(or $(TEST_MODEL),missing-model) \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
 	  swift test --sanitize=address --scratch-path .build-asan
 
 # Every shipped Envoy config is what `envoy-config` prints for the router config beside it

@@ -125,11 +125,18 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    // The embedding model's int8 dense-layer kernels in C (AVX2, AVX-512 VNNI, portable),
+    // chosen at run time; Swift's SIMD integer widening compiles to per-lane code. Optimised in
+    // debug builds too, for the same reason as kernelSettings. Only Embedding imports it.
+    .target(
+      name: "CEmbeddingKernels",
+      cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+    ),
     // A BERT sentence-embedding model on the CPU: safetensors, the WordPiece tokenizer, the
     // encoder forward pass, pooling.
     .target(
       name: "Embedding",
-      dependencies: ["COpenBLAS"],
+      dependencies: ["COpenBLAS", "CEmbeddingKernels"],
       swiftSettings: swiftSettings + kernelSettings
     ),
     // The semantic router: OpenAI bodies, classification, cache, routing decisions, spans.
@@ -169,11 +176,11 @@ let package = Package(
       path: "bench/Sources/RouterBenchmarks",
       swiftSettings: swiftSettings
     ),
-    // bench/embedding's per-query latency of the embedding model. Not a product; `make test`
-    // does not run it.
+    // bench/embedding's per-query latency of the embedding model, and its measures beside the
+    // router's lexical vectors. Not a product; `make test` does not run it.
     .executableTarget(
       name: "EmbeddingBenchmarks",
-      dependencies: ["Embedding"],
+      dependencies: ["Embedding", "Router"],
       path: "bench/Sources/EmbeddingBenchmarks",
       swiftSettings: swiftSettings
     ),
@@ -234,8 +241,18 @@ if Context.environment["SEMANTIC_ROUTER_FUZZ"] != nil {
       "FuzzHTTP2Connection",
       ["GRPC", "ExtProc", "Router", "Metrics", .product(name: "Logging", package: "swift-log")]
     ),
+    ("FuzzRESPDecoder", ["Redis"]),
+    ("FuzzSharedCacheEntry", ["RedisCache", "Router"]),
+    ("FuzzChatResponseTranslator", ["Router"]),
+    ("FuzzSafetensorsHeader", ["Embedding", "FuzzSupport"]),
+    ("FuzzBERTTokenizer", ["Embedding", "FuzzSupport"]),
+    ("FuzzRequestGuards", ["Router"]),
   ]
   package.targets.append(.target(name: "CLibFuzzer", path: "Tests/Fuzz/Targets/CLibFuzzer"))
+  // What several targets share (a scratch file for readers that take a path).
+  package.targets.append(
+    .target(
+      name: "FuzzSupport", path: "Tests/Fuzz/Targets/FuzzSupport", swiftSettings: swiftSettings))
   for target in fuzzTargets {
     package.targets.append(
       .executableTarget(

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """bench/embedding's driver: runs each implementation pinned to one core, pools rounds, and
-writes a table of p50/p99 per query with each one's share of the core's measured sgemm peak.
+writes a table of p50/p99 per query with each one's share of the core's measured sgemm peak and
+its speed relative to ONNX Runtime in f32. Implementations: ours in f32 and int8, ONNX Runtime
+in f32 and with its own dynamic int8 quantisation, PyTorch in f32.
 
 Every implementation gets the same token ids (made here with the model's own tokenizer.json)
 and does the same work: ids in, mean-pooled unit vector out. Tokenization is not timed.
@@ -88,12 +90,15 @@ def main():
     parser.add_argument("--core", type=int, default=1)
     args = parser.parse_args()
 
+    load_at_start = os.getloadavg()[0]
     model_dir = model_directory()
     RESULTS.mkdir(parents=True, exist_ok=True)
     onnx_file = RESULTS / "minilm.onnx"
-    if not onnx_file.exists():
+    onnx_int8_file = RESULTS / "minilm-int8.onnx"
+    if not onnx_file.exists() or not onnx_int8_file.exists():
         subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "export-onnx.py"), model_dir, str(onnx_file)],
+            [sys.executable, str(ROOT / "bench" / "export-onnx.py"), model_dir, str(onnx_file),
+             str(onnx_int8_file)],
             check=True, capture_output=True)
     ids_file = RESULTS / "embedding-ids.jsonl"
     ids_file.write_text("".join(json.dumps(ids) + "\n" for ids in token_ids(model_dir)))
@@ -103,11 +108,14 @@ def main():
     swift = [str(ROOT / ".build" / "release" / "EmbeddingBenchmarks"), model_dir, str(ids_file)]
     python = [sys.executable, str(ROOT / "bench" / "embedding_python.py")]
     implementations = {
-        "ours (Swift, f32)": lambda: swift + [str(args.runs)],
+        "ours (f32)": lambda: swift + [str(args.runs), "f32"],
         "ONNX Runtime (f32)": lambda: python + [
             "onnxruntime", model_dir, str(onnx_file), str(ids_file), str(args.runs)],
         "PyTorch (f32)": lambda: python + [
             "pytorch", model_dir, str(onnx_file), str(ids_file), str(args.runs)],
+        "ours (int8)": lambda: swift + [str(args.runs), "int8"],
+        "ONNX Runtime (dynamic int8)": lambda: python + [
+            "onnxruntime", model_dir, str(onnx_int8_file), str(ids_file), str(args.runs)],
     }
     samples = {(name, n): {"wall_ms": [], "cpu_ms": []} for name in implementations
                for n in LENGTHS}
@@ -125,20 +133,22 @@ def main():
         f"queries per length; ids in, unit vector out. CPU = the thread's CPU time (leaves out "
         f"time the shared core spent on other processes); wall = elapsed. Peak = best one-core "
         f"OpenBLAS sgemm (numpy, 1024², float32) seen during the run: {peak:.1f} GFLOPS "
-        f"(lowest sample {min(peaks):.1f}).",
+        f"(lowest sample {min(peaks):.1f}); the int8 rows count the same operations against the "
+        f"same f32 peak. Load average at the start {load_at_start:.1f}.",
         "",
         "| tokens | implementation | CPU p50 ms | CPU p99 ms | wall p50 ms | wall p99 ms "
-        "| GFLOPS (CPU p50) | share of peak |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| GFLOPS (CPU p50) | share of peak | × ORT f32 (CPU p50) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in LENGTHS:
+        baseline = percentile(samples[("ONNX Runtime (f32)", n)]["cpu_ms"], 0.5)
         for name in implementations:
             cpu, wall = samples[(name, n)]["cpu_ms"], samples[(name, n)]["wall_ms"]
             gflops = flops(config, n) / (percentile(cpu, 0.5) / 1e3) / 1e9
             lines.append(
                 f"| {n} | {name} | {percentile(cpu, 0.5):.2f} | {percentile(cpu, 0.99):.2f} "
                 f"| {percentile(wall, 0.5):.2f} | {percentile(wall, 0.99):.2f} | {gflops:.1f} "
-                f"| {100 * gflops / peak:.0f}% |")
+                f"| {100 * gflops / peak:.0f}% | {baseline / percentile(cpu, 0.5):.2f}× |")
     lines += ["", f"Machine: {platform.node()}, {os.cpu_count()} cores, "
               f"{platform.processor() or platform.machine()}, "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at the end "

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Exports a sentence-transformers BERT folder's transformer to ONNX for bench/embedding.
 
-    python bench/export-onnx.py MODEL_DIR OUT.onnx
+    python bench/export-onnx.py MODEL_DIR OUT.onnx [OUT-INT8.onnx]
 
 Inputs input_ids, attention_mask, token_type_ids (int64, batch × tokens, both axes dynamic);
 output last_hidden_state. Pooling and normalisation stay outside the graph, as in the Swift
-and PyTorch runs they are compared with. Needs torch, transformers and onnx.
+and PyTorch runs they are compared with. With a third argument, also writes ONNX Runtime's own
+dynamic int8 quantisation of the same graph (`quantize_dynamic`: int8 weights with one scale
+per output channel, as ours, and activations quantised per tensor at run time). Needs torch,
+transformers, onnx and (for int8) onnxruntime.
 """
 
 import sys
@@ -48,6 +51,10 @@ def main():
             opset_version=17,
             dynamo=False,
         )
+    if len(sys.argv) > 3:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(out, sys.argv[3], per_channel=True, weight_type=QuantType.QInt8)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ public struct BERTTokenizer: Sendable {
   let addedTokens: [(bytes: [UInt8], id: Int32)]
   public let classifierID: Int32
   public let separatorID: Int32
+  /// The largest id `encode` can return (a table indexed by token id needs one more row).
+  public let largestID: Int32
 
   /// Reads `tokenizer.json` at `path`.
   public init(path: String) throws {
@@ -68,6 +70,7 @@ public struct BERTTokenizer: Sendable {
     }
     classifierID = try specialID("[CLS]")
     separatorID = try specialID("[SEP]")
+    largestID = max(vocabulary.values.max() ?? 0, added.map(\.id).max() ?? 0)
   }
 
   /// The token ids of `text` with `[CLS]` and `[SEP]`, at most `maximumLength` of them

@@ -1,14 +1,14 @@
 /// The tensors of a BERT checkpoint, checked against the configuration's sizes, the dense
-/// layers packed for the SIMD kernel.
+/// layers packed for the kernel of the chosen precision.
 struct BERTWeights: Sendable {
   /// One encoder layer.
   struct Layer: Sendable {
     /// Query, key and value projections fused into one `3·hidden × hidden` layer.
-    let queryKeyValue: PackedLinearLayer
-    let attentionOutput: PackedLinearLayer
+    let queryKeyValue: any DenseLayer
+    let attentionOutput: any DenseLayer
     let attentionNorm: (gamma: [Float], beta: [Float])
-    let intermediate: PackedLinearLayer
-    let output: PackedLinearLayer
+    let intermediate: any DenseLayer
+    let output: any DenseLayer
     let outputNorm: (gamma: [Float], beta: [Float])
   }
 
@@ -21,7 +21,9 @@ struct BERTWeights: Sendable {
   /// Keeps the mapping of `wordEmbeddings` alive.
   let file: SafetensorsFile
 
-  init(file: SafetensorsFile, configuration c: BERTConfiguration) throws {
+  init(file: SafetensorsFile, configuration c: BERTConfiguration, precision: EmbeddingPrecision)
+    throws
+  {
     self.file = file
     // Checkpoints saved from BertModel name tensors `embeddings.…`; those saved from a task
     // model (BertForMaskedLM, …) put the same tensors under `bert.`.
@@ -54,15 +56,20 @@ struct BERTWeights: Sendable {
     embeddingNorm = try norm("embeddings.LayerNorm", h)
     layers = try (0..<c.layers).map { index in
       let name = "encoder.layer.\(index)"
-      func dense(_ names: [String], inputs: Int, outputs: Int) throws -> PackedLinearLayer {
+      func dense(_ names: [String], inputs: Int, outputs: Int) throws -> any DenseLayer {
         var weights: [Float] = []
         var bias: [Float] = []
         for part in names {
           weights += try floats("\(name).\(part).weight", [outputs, inputs])
           bias += try floats("\(name).\(part).bias", [outputs])
         }
-        return PackedLinearLayer(
-          weights: weights, bias: bias, inputs: inputs, outputs: outputs * names.count)
+        let outputs = outputs * names.count
+        switch precision {
+        case .f32:
+          return PackedLinearLayer(weights: weights, bias: bias, inputs: inputs, outputs: outputs)
+        case .int8:
+          return Int8LinearLayer(weights: weights, bias: bias, inputs: inputs, outputs: outputs)
+        }
       }
       let attention = "attention.self"
       return Layer(

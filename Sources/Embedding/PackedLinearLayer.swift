@@ -2,8 +2,24 @@
 /// at load into panels of `width` output columns (`panel[k][j] = W[panelStart + j][k]`),
 /// so each step of the inner loop is one vector load, a broadcast and a fused multiply-add per
 /// row, and no call repacks the weights (OpenBLAS repacks its B operand on every call, which
-/// costs as much as the multiply at query sizes).
+/// costs as much as the multiply at query sizes). On CPUs with AVX-512 the same panels go to
+/// the C kernel (`CKernels.f32Linear`): 16-row tiles and prefetching; both kernels add the
+/// products in the same order with fused multiply-adds, so they give the same bits.
 struct PackedLinearLayer: Sendable {
+  /// The code that multiplies.
+  enum Kernel: Sendable, CaseIterable {
+    /// `SIMD16<Float>` in Swift, 6-row tiles (AVX2 + FMA on x86-64).
+    case swiftSIMD
+    /// The C AVX-512 kernel.
+    case avx512
+
+    /// The fastest kernel this CPU runs.
+    static let best: Kernel = CKernels.f32AVX512Available ? .avx512 : .swiftSIMD
+
+    /// The kernels this CPU can run.
+    static var available: [Kernel] { best == .avx512 ? allCases : [.swiftSIMD] }
+  }
+
   /// Output columns per panel: one `SIMD16<Float>`, two AVX2 registers.
   static let width = 16
   /// Rows of the input computed together: 6 rows × 16 columns of accumulators fill 12 of the
@@ -17,9 +33,12 @@ struct PackedLinearLayer: Sendable {
   /// The bias zero-padded to a whole number of panels.
   private let bias: [Float]
 
-  init(weights: [Float], bias: [Float], inputs: Int, outputs: Int) {
+  let kernel: Kernel
+
+  init(weights: [Float], bias: [Float], inputs: Int, outputs: Int, kernel: Kernel = .best) {
     self.inputs = inputs
     self.outputs = outputs
+    self.kernel = kernel
     let width = Self.width
     let panels = (outputs + width - 1) / width
     var packed = [Float](repeating: 0, count: panels * inputs * width)
@@ -35,6 +54,12 @@ struct PackedLinearLayer: Sendable {
 
   /// Writes `rows × outputs` values to `output` from `rows × inputs` values at `input`.
   func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+    if kernel == .avx512 {
+      CKernels.f32Linear(
+        input, rows: rows, inputs: inputs, outputs: outputs, packed: packed, bias: bias,
+        into: output)
+      return
+    }
     let width = Self.width
     let panels = (outputs + width - 1) / width
     let tailInput = UnsafeMutablePointer<Float>.allocate(capacity: Self.rowBlock * inputs)

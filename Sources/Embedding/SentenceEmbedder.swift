@@ -6,18 +6,32 @@ public struct SentenceEmbedder: Sendable {
   public let tokenizer: BERTTokenizer
   private let encoder: BERTEncoder
 
+  /// The dense-layer kernel in use, for logs and benchmarks: `f32-avx512` or `f32-swift-simd`,
+  /// `int8-avx512-vnni`, `int8-avx2` or `int8-portable`, by what this CPU offers.
+  public var kernel: String {
+    switch precision {
+    case .f32: PackedLinearLayer.Kernel.best == .avx512 ? "f32-avx512" : "f32-swift-simd"
+    case .int8: "int8-\(Int8LinearLayer.Kernel.best.rawValue)"
+    }
+  }
+
   /// The length of the vectors `embed` returns.
   public var dimension: Int { configuration.hiddenSize }
 
-  /// Loads the model folder at `directory`; any missing file, unknown architecture, missing
-  /// tensor or wrong shape is an `EmbeddingError` naming the file and field.
-  public init(directory: String) throws {
+  /// The number format of the dense layers.
+  public let precision: EmbeddingPrecision
+
+  /// Loads the model folder at `directory`, its dense layers in `precision`; any missing file,
+  /// unknown architecture, missing tensor or wrong shape is an `EmbeddingError` naming the file
+  /// and field.
+  public init(directory: String, precision: EmbeddingPrecision = .f32) throws {
+    self.precision = precision
     configuration = try BERTConfiguration(directory: directory)
     tokenizer = try BERTTokenizer(path: "\(directory)/tokenizer.json")
     let file = try SafetensorsFile(path: "\(directory)/model.safetensors")
     encoder = BERTEncoder(
       configuration: configuration,
-      weights: try BERTWeights(file: file, configuration: configuration))
+      weights: try BERTWeights(file: file, configuration: configuration, precision: precision))
   }
 
   /// The token ids the model sees for `text`: `[CLS] … [SEP]`, at most `max_seq_length`.

@@ -110,6 +110,10 @@ final class RedisConnection: Selectable, EndOfTickWork {
     failWaiting(.connectionLost("closed"))
   }
 
+  func loopStopped() {
+    close()
+  }
+
   // MARK: - Events
 
   func runAtEndOfTick() {

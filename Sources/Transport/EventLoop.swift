@@ -8,6 +8,10 @@ package protocol Selectable: AnyObject {
   func readable()
   /// The descriptor is writable (only delivered while registered for writing).
   func writable()
+  /// The loop stopped for good while this was still registered: close the descriptor and drop
+  /// what refers back (an open connection holds itself for its C library's callbacks, so left
+  /// open it would stay allocated, with its loop, for the life of the process).
+  func loopStopped()
 }
 
 /// Work a loop runs once at the end of the current iteration, before it waits again (used to
@@ -214,11 +218,17 @@ public final class EventLoop: @unchecked Sendable {
     (readable ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
   }
 
-  /// Drops the registrations, timers, tasks and end-of-tick work the loop still holds, once no
-  /// thread will run it again: their handlers and callbacks refer back to the loop (and to the
-  /// servers and connections they serve), so kept they would keep all of it alive for good.
-  /// Called by the thread that ran the loop, after `run()` returned.
+  /// Closes what is still registered and drops the timers, tasks and end-of-tick work the loop
+  /// still holds, once no thread will run it again: their handlers and callbacks refer back to
+  /// the loop (and to the servers and connections they serve), so kept they would keep all of
+  /// it alive for good. Called by the thread that ran the loop, after `run()` returned.
   package func discardPendingWork() {
+    // The handlers close as they would on the loop (unregistering, cancelling their timers).
+    thread.store(UInt(pthread_self()), ordering: .relaxed)
+    defer { thread.store(0, ordering: .relaxed) }
+    for registration in registrations {
+      registration?.handler.loopStopped()
+    }
     registrations.removeAll()
     timers = TimerQueue()
     endOfTick.removeAll()

@@ -79,6 +79,9 @@ private final class DirectoryWatch: Selectable {
 
   deinit { Syscall.close(fd) }
 
+  /// Nothing to do: the loop drops its registration, and `deinit` closes the descriptor.
+  func loopStopped() {}
+
   func readable() {
     // The events themselves do not matter, only that some came: drain them all.
     while case .processed(let count) = (try? Syscall.read(fd, loop.readBuffer)) ?? .wouldBlock,

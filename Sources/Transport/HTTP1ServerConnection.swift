@@ -82,6 +82,10 @@ final class HTTP1ServerConnection: Selectable {
     onClose(self)
   }
 
+  func loopStopped() {
+    close()
+  }
+
   // MARK: - Events
 
   func readable() {

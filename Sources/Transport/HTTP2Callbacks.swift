@@ -116,11 +116,9 @@ private let onFrameSent: nghttp2_on_frame_send_callback = { _, frame, userData i
 
 private let onFrameNotSent: nghttp2_on_frame_not_send_callback = { _, frame, _, userData in
   let frame = frame!.pointee
-  // A request whose HEADERS could not go out (e.g. after GOAWAY) never reached the server.
   guard UInt32(frame.hd.type) == NGHTTP2_HEADERS.rawValue else { return 0 }
   let connection = connectionFromUserData(userData)
-  connection.streamClosed(
-    streamID: frame.hd.stream_id, errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
+  connection.headersNotSent(streamID: frame.hd.stream_id)
   return 0
 }
 

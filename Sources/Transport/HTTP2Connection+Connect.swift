@@ -254,6 +254,10 @@ private final class HTTP2ConnectAttempt: Selectable {
     }
   }
 
+  func loopStopped() {
+    fail(.system(SystemError(function: "connect", errno: ECANCELED)))
+  }
+
   private func fail(_ error: HTTP2ConnectError) {
     guard let completion else { return }
     self.completion = nil

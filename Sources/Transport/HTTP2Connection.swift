@@ -182,6 +182,10 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
   }
 
+  public func loopStopped() {
+    closeNow()
+  }
+
   private func closeNow() {
     guard !isClosed else { return }
     isClosed = true
@@ -367,6 +371,18 @@ public final class HTTP2Connection: Selectable, EndOfTickWork {
     }
     stream.receivingHeaders.discard()
     submitReset(stream: stream, errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+  }
+
+  /// A HEADERS frame could not be sent (e.g. after GOAWAY, or a block over nghttp2's 64 KiB
+  /// limit). A client's request never reached the server, which nghttp2 closes itself; a
+  /// server's response or trailers leave nghttp2's stream open with the peer waiting for an
+  /// answer, so it is reset.
+  func headersNotSent(streamID: Int32) {
+    streamClosed(streamID: streamID, errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
+    guard role == .server, let session else { return }
+    nghttp2_submit_rst_stream(
+      session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, NGHTTP2_INTERNAL_ERROR.rawValue)
+    scheduleFlush()
   }
 
   func streamClosed(streamID: Int32, errorCode: UInt32) {

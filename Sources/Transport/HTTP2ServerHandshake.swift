@@ -46,6 +46,10 @@ final class HTTP2ServerHandshake: Selectable {
     fail(TLSError(.handshake, "the server is shutting down"))
   }
 
+  func loopStopped() {
+    cancel()
+  }
+
   func readable() {
     guard completion != nil else { return }
     let outcome = SocketReader.read(fd, into: loop.readBuffer) { bytes in

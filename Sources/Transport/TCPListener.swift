@@ -12,8 +12,9 @@ final class TCPListener: Selectable {
   let loop: EventLoop
   let fd: Int32
   private let logger: Logger
-  private let onAccept: (Int32) -> Void
-  private let onDescriptorsExhausted: () -> Void
+  // Dropped on close: they refer back to the server, which holds this listener.
+  private var onAccept: ((Int32) -> Void)?
+  private var onDescriptorsExhausted: (() -> Void)?
   private var reserveFD: Int32?
   private var isClosed = false
   private var paused = false
@@ -60,6 +61,7 @@ final class TCPListener: Selectable {
     isClosed = true
     Syscall.close(fd)
     closeReserve()
+    dropCallbacks()
   }
 
   /// Stops accepting and closes the socket. Loop thread only.
@@ -70,13 +72,23 @@ final class TCPListener: Selectable {
     if !paused { loop.unregister(fd: fd) }
     Syscall.close(fd)
     closeReserve()
+    dropCallbacks()
+  }
+
+  private func dropCallbacks() {
+    onAccept = nil
+    onDescriptorsExhausted = nil
+  }
+
+  func loopStopped() {
+    close()
   }
 
   func readable() {
     while !isClosed && !paused {
       do {
         guard case .processed(let client) = try Syscall.accept(fd) else { return }
-        onAccept(client)
+        onAccept?(client)
       } catch {
         switch error.errno {
         case ECONNABORTED, EPROTO, EPERM:
@@ -109,7 +121,7 @@ final class TCPListener: Selectable {
     reserveFD = nil
     var shed = 0
     while shed < Self.maxShedPerEvent, case .processed(let client)? = try? Syscall.accept(fd) {
-      onDescriptorsExhausted()
+      onDescriptorsExhausted?()
       Syscall.close(client)
       shed += 1
     }

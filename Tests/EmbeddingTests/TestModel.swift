@@ -21,10 +21,15 @@ enum TestModel {
     return nil
   }()
 
-  /// The model with the default kernel, loaded once for all tests.
-  static func embedder() throws -> SentenceEmbedder { try shared.get() }
+  /// The model in `precision`, loaded once for all tests.
+  static func embedder(precision: EmbeddingPrecision = .f32) throws -> SentenceEmbedder {
+    try (precision == .f32 ? f32 : int8).get()
+  }
 
-  private static let shared = Result { try SentenceEmbedder(directory: directory ?? "") }
+  private static let f32 = Result { try SentenceEmbedder(directory: directory ?? "") }
+  private static let int8 = Result {
+    try SentenceEmbedder(directory: directory ?? "", precision: .int8)
+  }
 
   static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()

@@ -22,8 +22,10 @@ import Testing
     server.register(path: "/test.Echo/Fail") { _ in
       FailHandler(status: GRPCStatus(.aborted, "bad % thing \u{2713}\nline"))
     }
-    server.register(path: "/test.Control/Shutdown") { _ in
-      ShutdownHandler { server.beginGracefulShutdown(drainTimeout: .seconds(5)) }
+    // Weak: the server holds its handler factories, so a strong capture would keep it alive.
+    server.register(path: "/test.Control/Shutdown") { [weak server] _ in
+      let call = server  // held only while this call's handler lives
+      return ShutdownHandler { call?.beginGracefulShutdown(drainTimeout: .seconds(5)) }
     }
     try server.start()
     let port = try #require(server.localAddress?.port)

@@ -38,6 +38,7 @@ import Transport
   @Test func pipelinedCommands_getTheirRepliesInOrder() throws {
     let server = try RedisServerProcess()
     let loop = try EventLoop()
+    defer { loop.discardPendingWork() }  // the client's connection, registered, holds the loop
     let client = try client(server, on: loop)
     let replies = try send(
       client, on: loop, [["SET", "k", "v"], ["GET", "k"], ["INCR", "n"], ["GET", "missing"]]
@@ -56,6 +57,7 @@ import Transport
   @Test func password_isSentWithAUTH_andAWrongOneMakesTheServerUnavailable() throws {
     let server = try RedisServerProcess(password: "s3cret")
     let loop = try EventLoop()
+    defer { loop.discardPendingWork() }  // the client's connection, registered, holds the loop
     let good = try client(server, on: loop, password: "s3cret")
     #expect(try send(good, on: loop, [["PING"]]).get() == [.simpleString("PONG")])
     let bad = try client(server, on: loop, password: "wrong")
@@ -68,6 +70,7 @@ import Transport
   @Test func serverKilled_failsTheBatch_thenTheClientReconnectsWhenItIsBack() throws {
     let server = try RedisServerProcess()
     let loop = try EventLoop()
+    defer { loop.discardPendingWork() }  // the client's connection, registered, holds the loop
     let client = try client(server, on: loop)
     #expect(try send(client, on: loop, [["PING"]]).get() == [.simpleString("PONG")])
     server.stop()
@@ -91,6 +94,7 @@ import Transport
   @Test func stoppedServer_answersTimeout() throws {
     let server = try RedisServerProcess()
     let loop = try EventLoop()
+    defer { loop.discardPendingWork() }  // the client's connection, registered, holds the loop
     let client = try client(server, on: loop, timeoutMilliseconds: 50)
     #expect(try send(client, on: loop, [["PING"]]).get() == [.simpleString("PONG")])
     server.signal(SIGSTOP)

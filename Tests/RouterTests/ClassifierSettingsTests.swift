@@ -32,6 +32,7 @@ private let configurationHead = """
     let settings = try parse("  confidence_threshold: 0.4")
     #expect(settings.kind == .lexical)
     #expect(settings.modelPath == nil)
+    #expect(settings.precision == .f32)
     #expect(settings.cascadeConfidence == ClassifierSettings.defaultCascadeConfidence)
     #expect(settings.onOverload == .lexical)
     #expect(settings.inferenceThreads == 0)
@@ -45,6 +46,7 @@ private let configurationHead = """
       """
         type: embedding
         model_path: models/all-MiniLM-L6-v2
+        precision: int8
         cascade_confidence: 0.75
         on_overload: reject
         inference_threads: 3
@@ -54,6 +56,7 @@ private let configurationHead = """
       """)
     #expect(settings.kind == .embedding)
     #expect(settings.modelPath == "/etc/router/models/all-MiniLM-L6-v2")
+    #expect(settings.precision == .int8)
     #expect(settings.cascadeConfidence == 0.75)
     #expect(settings.onOverload == .reject)
     #expect(settings.inferenceThreads == 3)
@@ -67,6 +70,7 @@ private let configurationHead = """
     ("  type: embedding", "classifier.model_path", 7, "required with type: embedding"),
     ("  cascade_confidence: 1.5", "classifier.cascade_confidence", 7, "between 0.0 and 1.0"),
     ("  on_overload: drop", "classifier.on_overload", 7, "must be one of lexical, reject"),
+    ("  precision: fp16", "classifier.precision", 7, "must be one of f32, int8"),
     ("  inference_threads: -1", "classifier.inference_threads", 7, "between 0 and 256"),
     ("  queue_capacity: 0", "classifier.queue_capacity", 7, "between 1 and"),
     ("  vector_cache_entries: many", "classifier.vector_cache_entries", 7, "expected an integer"),

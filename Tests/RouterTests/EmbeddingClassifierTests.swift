@@ -109,6 +109,31 @@ struct EmbeddingClassifierTests {
     #expect(retrained.embeddingClassifier?.exampleCount == running.exampleCount + 1)
   }
 
+  @Test func int8Precision_classifiesAlike_andItsVectorsNeverMixWithF32() throws {
+    let directory = try EmbeddingTestModel.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let f32Settings = settings(cacheDirectory: directory)
+    var int8Settings = f32Settings
+    int8Settings.precision = .int8
+    let f32 = try EmbeddingClassifier(settings: f32Settings, categories: Self.small)
+    let int8 = try EmbeddingClassifier(settings: int8Settings, categories: Self.small)
+    // The f32 classifier stored its examples' vectors; the int8 one must not read them.
+    #expect(int8.examplesSource != .cacheFile)
+    #expect(int8.modelIdentity != f32.modelIdentity)
+
+    var configuration = RouterFixtures.twoModels
+    configuration.categories = Self.small + [CategoryConfiguration(name: "general")]
+    configuration.classifier = f32Settings
+    configuration.classifier.cascadeConfidence = 1
+    let f32Router = SemanticRouter(configuration: configuration)
+    configuration.classifier.precision = .int8
+    let int8Router = SemanticRouter(configuration: configuration, reusingCacheOf: f32Router)
+    #expect(int8Router.embeddingClassifier !== f32Router.embeddingClassifier)
+    let question = EmbeddingTestModel.request("How long did the Byzantine state last?")
+    #expect(f32Router.classify(question).category == "history")
+    #expect(int8Router.classify(question).category == "history")
+  }
+
   // MARK: - Examples cache file
 
   @Test func examplesCacheFile_isReused_andACorruptOneIsRebuilt() throws {

@@ -1,4 +1,6 @@
 import Dispatch
+import Glibc
+import Logging
 import Synchronization
 import Testing
 
@@ -43,6 +45,74 @@ import Testing
       group.join()
     }
     #expect(freedLoop == nil)
+  }
+
+  /// An open connection holds itself (nghttp2's callbacks point at it) until it closes, so
+  /// one still open when its loop stopped stayed allocated with the loop for good
+  /// (LeakSanitizer's report after every test that stopped a loop with connections open).
+  @Test func stoppedGroup_closesTheConnectionsStillOpen_soTheyAreFreed() throws {
+    final class WeakConnection: @unchecked Sendable {
+      // @unchecked Sendable: set on the loop before `done` signals, read after.
+      weak var connection: HTTP2Connection?
+    }
+    let (serverFD, peerFD) = try Syscall.socketpair()
+    defer { Syscall.close(peerFD) }
+    let started = WeakConnection()
+    do {
+      let group = try EventLoopGroup(count: 1)
+      let loop = group.loops[0]
+      let done = DispatchSemaphore(value: 0)
+      loop.execute {
+        let connection = HTTP2Connection(
+          fd: serverFD, role: .server, loop: loop, settings: HTTP2Settings(),
+          peerAddress: "peer", logger: Logger(label: "test"))
+        try! connection.start()
+        started.connection = connection
+        done.signal()
+      }
+      #expect(done.wait(timeout: .now() + 5) == .success)
+      #expect(started.connection != nil)
+      group.stop()
+      group.join()
+    }
+    #expect(started.connection == nil)
+    // The server's end was closed: the peer reads its SETTINGS, then the end of the stream.
+    let peer = RawPeer(fd: peerFD)
+    while peer.readFrame() != nil {}
+    var byte: UInt8 = 0
+    #expect(recv(peerFD, &byte, 1, Int32(MSG_DONTWAIT)) == 0)
+  }
+
+  /// A server's listener held its accept callback, which holds the server and its group, and
+  /// the server holds the listener: a server whose loops stopped without `beginGracefulShutdown`
+  /// stayed allocated with its loops, listening, for good.
+  @Test func stoppedGroup_closesTheListener_soTheServerAndItsLoopsAreFreed() throws {
+    weak var freedLoop: EventLoop?
+    let port: Int
+    do {
+      let group = try EventLoopGroup(count: 1)
+      freedLoop = group.loops[0]
+      let server = HTTP2Server(
+        configuration: HTTP2Server.Configuration(host: "127.0.0.1", port: 0), group: group,
+        logger: Logger(label: "test")
+      ) { _ in HTTP2ConnectionTests.EchoServer() }
+      port = try server.start().port
+      group.stop()
+      group.join()
+    }
+    #expect(freedLoop == nil)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    defer { Glibc.close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    #expect(connected == -1 && errno == ECONNREFUSED)
   }
 
   @Test func timers_fireInDeadlineOrder_andCancelledTimersNever() throws {

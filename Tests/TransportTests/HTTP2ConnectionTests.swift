@@ -108,13 +108,27 @@ import Testing
     }
     let loop = group.loops[0]
     let done = DispatchSemaphore(value: 0)
+    let made = MadePair()
     loop.execute {
       let pair = try! Pair(loop: loop)
+      made.pair = pair
       body(pair) { done.signal() }
     }
     for _ in 0..<count {
       #expect(done.wait(timeout: .now() + 10) == .success)
     }
+    // The tests' hooks capture the pair, which holds them: drop them so the pair is freed.
+    loop.execute {
+      made.pair?.echo.onData = nil
+      made.pair?.echo.onStreamClosed = nil
+      made.pair?.echo.onConnectionClosed = nil
+      made.pair = nil
+    }
+  }
+
+  final class MadePair: @unchecked Sendable {
+    // @unchecked Sendable: used only on the pair's loop.
+    var pair: Pair?
   }
 
   static func request(path: String) -> [HTTP2Header] {

@@ -6,8 +6,9 @@
 /// Kept per choice: the content deltas joined, the finish reason; per stream: the id, model,
 /// creation time and the usage of the chunk that carried one. A stream that cannot be replayed
 /// faithfully gives no answer: one not ended by `data: [DONE]`, a choice without a finish
-/// reason, an error event, tool or function call deltas (not replayed by the encoder), or
-/// content beyond `maxContentBytes` (then no more is kept, and `overflowed` says why).
+/// reason, an error event, tool or function call deltas (not replayed by the encoder),
+/// content beyond `maxContentBytes` (then no more is kept, and `overflowed` says why), or an
+/// event past the parser's `max_sse_event_bytes` (the parser stops, so `[DONE]` is never seen).
 struct StreamedCompletionAssembler {
   private struct Choice {
     var content: [UInt8] = []
@@ -16,7 +17,7 @@ struct StreamedCompletionAssembler {
 
   /// The most content bytes kept (the cache's `max_answer_bytes`).
   let maxContentBytes: Int
-  private var parser = ServerSentEventParser()
+  private var parser: ServerSentEventParser
   private var id: String?
   private var model: String?
   private var created: Int?
@@ -30,8 +31,11 @@ struct StreamedCompletionAssembler {
   /// Content went past `maxContentBytes`.
   private(set) var overflowed = false
 
-  init(maxContentBytes: Int) {
+  init(
+    maxContentBytes: Int, maxEventBytes: Int = ServerSentEventParser.defaultMaxEventBytes
+  ) {
     self.maxContentBytes = maxContentBytes
+    parser = ServerSentEventParser(maxEventBytes: maxEventBytes)
   }
 
   /// Reads one body chunk (chunk boundaries may fall anywhere).
@@ -40,6 +44,7 @@ struct StreamedCompletionAssembler {
     var events: [ServerSentEventParser.Event] = []
     parser.feed(chunk) { events.append($0) }
     for event in events { handle(event.data) }
+    if parser.limitExceeded { unusable = true }
   }
 
   /// The assembled completion JSON, nil when the stream cannot be replayed (see above).

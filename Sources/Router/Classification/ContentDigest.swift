@@ -25,15 +25,16 @@ struct ContentDigest {
     value = (hash ^ UInt64(bytes.count)) &* Self.prime
   }
 
-  /// A digest of the files' contents, in order (each mapped, not copied); nil when one cannot
-  /// be read.
-  static func ofFiles(_ paths: [String]) -> UInt64? {
+  /// A digest of the files' contents, in order (each mapped, not copied), then of `variant`
+  /// (e.g. how the files are loaded); nil when one cannot be read.
+  static func ofFiles(_ paths: [String], variant: String = "") -> UInt64? {
     var digest = ContentDigest()
     for path in paths {
       guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
       else { return nil }
       data.withUnsafeBytes { digest.add($0) }
     }
+    digest.add(Array(variant.utf8))
     return digest.value
   }
 }

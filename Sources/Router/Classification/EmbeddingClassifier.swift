@@ -41,7 +41,8 @@ public final class EmbeddingClassifier: Sendable {
       throw EmbeddingError(
         file: "router config", field: "classifier.model_path", reason: "not set")
     }
-    let embedder = try SentenceEmbedder(directory: directory)
+    let embedder = try SentenceEmbedder(
+      directory: directory, precision: EmbeddingPrecision(settings.precision))
     self.embedder = embedder
     self.modelName = Self.name(ofFolder: directory)
     let trained = categories.filter { !$0.examples.isEmpty }
@@ -53,8 +54,9 @@ public final class EmbeddingClassifier: Sendable {
     let modelFiles = ["config.json", "tokenizer.json", "model.safetensors"].map {
       "\(directory)/\($0)"
     }
-    let modelDigest = ContentDigest.ofFiles(modelFiles)
-    // The same files give the same identity in every replica, whatever the folder is called.
+    // The same files at the same precision give the same identity in every replica, whatever
+    // the folder is called; int8 vectors differ a little from f32 ones, so they never mix.
+    let modelDigest = ContentDigest.ofFiles(modelFiles, variant: settings.precision.rawValue)
     self.modelIdentity = modelDigest.map { String($0, radix: 16) } ?? modelName
     let store = settings.examplesCachePath.flatMap { path in
       modelDigest.map { digest in
@@ -162,5 +164,14 @@ public final class EmbeddingClassifier: Sendable {
       index += 1
     }
     return sum
+  }
+}
+
+extension EmbeddingPrecision {
+  init(_ precision: ClassifierSettings.Precision) {
+    switch precision {
+    case .f32: self = .f32
+    case .int8: self = .int8
+    }
   }
 }

@@ -30,6 +30,13 @@ public struct ClassifierSettings: Sendable, Equatable {
     case reject
   }
 
+  /// How the model's dense layers run (`precision`): int8 is about twice as fast and within
+  /// cosine 0.995 of f32 (README, "Sentence embeddings").
+  public enum Precision: String, Sendable, Equatable, CaseIterable {
+    case f32
+    case int8
+  }
+
   /// Below this confidence the fallback category applies.
   public var confidenceThreshold: Double
   /// Of a longer query (or system prompt) the classifier reads the first and last
@@ -39,6 +46,7 @@ public struct ClassifierSettings: Sendable, Equatable {
   /// The sentence-transformers model folder (Hugging Face layout), absolute; required with
   /// `type: embedding`.
   public var modelPath: String?
+  public var precision: Precision
   /// The lexical tier answers when its confidence is at least this; the model decides the
   /// rest. 1 sends every query without a keyword match to the model.
   public var cascadeConfidence: Double
@@ -55,7 +63,7 @@ public struct ClassifierSettings: Sendable, Equatable {
   public init(
     confidenceThreshold: Double = 0.35,
     maxQueryBytes: Int = ClassifierSettings.defaultMaxQueryBytes, kind: Kind = .lexical,
-    modelPath: String? = nil,
+    modelPath: String? = nil, precision: Precision = .f32,
     cascadeConfidence: Double = ClassifierSettings.defaultCascadeConfidence,
     onOverload: OverloadPolicy = .lexical, inferenceThreads: Int = 0,
     queueCapacity: Int = ClassifierSettings.defaultQueueCapacity,
@@ -66,6 +74,7 @@ public struct ClassifierSettings: Sendable, Equatable {
     self.maxQueryBytes = maxQueryBytes
     self.kind = kind
     self.modelPath = modelPath
+    self.precision = precision
     self.cascadeConfidence = cascadeConfidence
     self.onOverload = onOverload
     self.inferenceThreads = inferenceThreads

@@ -21,6 +21,12 @@ public struct RouterConfiguration: Sendable, Equatable {
   public var routingHeaders: RoutingHeaderNames
   /// Largest request body the router accepts; larger bodies get a 413 error.
   public var maxBodyBytes: Int
+  /// Longest line, and most data of one event, the router reads in a streamed answer; past it
+  /// the answer passes unread (`ResponseLimit.sseEvent`).
+  public var maxSSEEventBytes = ServerSentEventParser.defaultMaxEventBytes
+  /// Most text a translated Responses stream may carry (its closing events repeat it all);
+  /// past it the client's stream ends with `response.failed` (`ResponseLimit.translatedAnswer`).
+  public var maxTranslatedAnswerBytes = RouterConfiguration.defaultMaxTranslatedAnswerBytes
   /// What to do with a request naming a model that is not configured.
   public var unknownModel: UnknownModelPolicy
   /// The semantic cache.
@@ -68,6 +74,9 @@ public struct RouterConfiguration: Sendable, Equatable {
 
   /// 1 MiB: Envoy's default per-connection buffer limit, and far above any chat prompt.
   public static let defaultMaxBodyBytes = 1 << 20
+  /// 1 MiB: about 250,000 tokens of text, past the output limit of today's models, and the
+  /// semantic cache's default `max_answer_bytes`.
+  public static let defaultMaxTranslatedAnswerBytes = 1 << 20
 
   /// The model with this name, if configured.
   public func model(named name: String) -> ModelConfiguration? {

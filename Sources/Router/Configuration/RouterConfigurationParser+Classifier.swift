@@ -5,7 +5,7 @@ extension RouterConfigurationParser {
   static let classifierKeys = [
     "confidence_threshold", "max_query_bytes", "type", "model_path", "cascade_confidence",
     "on_overload", "inference_threads", "queue_capacity", "vector_cache_entries",
-    "examples_cache",
+    "examples_cache", "precision",
   ]
 
   /// File name of the examples' vectors next to the config when `examples_cache` is not set.
@@ -39,6 +39,11 @@ extension RouterConfigurationParser {
       reader.fail(
         "classifier.model_path", node,
         "required with type: embedding (a sentence-transformers model folder)")
+    }
+    if let value = fields["precision"].flatMap({
+      action($0, at: "classifier.precision", as: ClassifierSettings.Precision.self)
+    }) {
+      settings.precision = value
     }
     if let value = fields["cascade_confidence"].flatMap({
       reader.double($0, at: "classifier.cascade_confidence", in: 0...1)

@@ -16,7 +16,7 @@ final class RouterConfigurationParser {
   static let topLevelKeys = [
     "models", "default_model", "categories", "fallback_category", "classifier",
     "auto_model_names", "routing_headers", "max_body_bytes", "unknown_model", "semantic_cache",
-    "observability", "server", "guards",
+    "observability", "server", "guards", "max_sse_event_bytes", "max_translated_answer_bytes",
   ]
 
   /// A parsed model with the nodes needed to locate reference errors.
@@ -316,6 +316,16 @@ final class RouterConfigurationParser {
       let value = reader.int(node, at: "max_body_bytes", in: 1...(64 << 20))
     {
       configuration.maxBodyBytes = value
+    }
+    if let node = top["max_sse_event_bytes"],
+      let value = reader.int(node, at: "max_sse_event_bytes", in: 1024...(64 << 20))
+    {
+      configuration.maxSSEEventBytes = value
+    }
+    if let node = top["max_translated_answer_bytes"],
+      let value = reader.int(node, at: "max_translated_answer_bytes", in: 1024...(64 << 20))
+    {
+      configuration.maxTranslatedAnswerBytes = value
     }
     if let node = top["unknown_model"], let text = reader.string(node, at: "unknown_model") {
       if let policy = UnknownModelPolicy(rawValue: text) {

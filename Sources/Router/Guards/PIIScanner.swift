@@ -41,6 +41,8 @@ public struct PIIScanner: Sendable {
           if index > skipped {
             while index > skipped, !ByteClass.isSpace(text[index - 1]) { index -= 1 }
           }
+          // The skip can end exactly at the end of the text (plain words ending in a space).
+          if index == count { break }
         }
         var classes = table[Int(text[index])]
         if classes == ByteClass.space {

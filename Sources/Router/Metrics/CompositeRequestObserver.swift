@@ -63,6 +63,10 @@ public final class CompositeRequestObserver: RequestObserver {
     for observer in observers { observer.responseFinished(summary) }
   }
 
+  public func responseLimitExceeded(_ limit: ResponseLimit) {
+    for observer in observers { observer.responseLimitExceeded(limit) }
+  }
+
   public func streamEnded(_ end: ProcessorStreamEnd) {
     for observer in observers { observer.streamEnded(end) }
   }

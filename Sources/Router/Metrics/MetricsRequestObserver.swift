@@ -76,6 +76,10 @@ public final class MetricsRequestObserver: RequestObserver {
     if firstTokenTime == nil { firstTokenTime = metrics.now() }
   }
 
+  public func responseLimitExceeded(_ limit: ResponseLimit) {
+    metrics.responseLimitExceeded.labels([limit.rawValue]).increment()
+  }
+
   public func responseFinished(_ summary: OpenAIResponseSummary) {
     responseSummary = summary
     responseEndTime = metrics.now()

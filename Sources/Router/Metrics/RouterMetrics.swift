@@ -9,6 +9,7 @@ public struct RouterMetrics: Sendable {
   let classificationDuration: Histogram
   let cacheHits: Counter
   let cacheMisses: Counter
+  let responseLimitExceeded: CounterFamily
   let genAI: GenAIMetrics
   /// Where observers read the time (a test's manual clock, else the continuous clock).
   let now: @Sendable () -> ContinuousClock.Instant
@@ -45,6 +46,12 @@ public struct RouterMetrics: Sendable {
       "semantic_router_cache_hits", help: "Semantic-cache lookups answered from the cache.")
     cacheMisses = registry.counter(
       "semantic_router_cache_misses", help: "Semantic-cache lookups that found no answer.")
+    responseLimitExceeded = registry.counter(
+      "semantic_router_response_limit_exceeded",
+      help: "Answers the router stopped reading (and translating) at a limit: sse_event "
+        + "(max_sse_event_bytes), translated_answer (max_translated_answer_bytes).",
+      labelNames: ["limit"])
+    for limit in ResponseLimit.allCases { _ = responseLimitExceeded.labels([limit.rawValue]) }
     registry.registerCollector { currentCache().map { Self.cacheFamilies($0.statistics) } ?? [] }
     genAI = GenAIMetrics(registry: registry, providerName: providerName)
     guards = GuardMetrics(registry: registry)

@@ -6,10 +6,13 @@
 /// model and usage of `response.completed` (or `response.incomplete`). Messages: the model and
 /// input tokens of `message_start`, the first non-empty `content_block_delta`, the output
 /// tokens of `message_delta`, and `message_stop`.
+///
+/// An event larger than `maxEventBytes` ends the watching (`limitExceeded`): the bytes still
+/// pass, but what comes after it (usage, the end marker) is not seen.
 public struct OpenAIStreamObserver: Sendable {
   /// The API of the stream.
   public let api: OpenAIRequest.Endpoint
-  private var parser = ServerSentEventParser()
+  private var parser: ServerSentEventParser
   /// A chunk with generated content has been seen.
   public private(set) var sawFirstToken = false
   /// The stream's end marker (`data: [DONE]`, `response.completed`, `message_stop`) has been
@@ -20,8 +23,15 @@ public struct OpenAIStreamObserver: Sendable {
   /// Number of data events seen (`[DONE]` included).
   public private(set) var eventCount = 0
 
-  public init(api: OpenAIRequest.Endpoint = .chatCompletions) {
+  /// A line or an event of the stream was larger than `maxEventBytes`: the observer stopped.
+  public var limitExceeded: Bool { parser.limitExceeded }
+
+  public init(
+    api: OpenAIRequest.Endpoint = .chatCompletions,
+    maxEventBytes: Int = ServerSentEventParser.defaultMaxEventBytes
+  ) {
     self.api = api
+    parser = ServerSentEventParser(maxEventBytes: maxEventBytes)
   }
 
   /// Observes one body chunk; returns true when it carried the first generated token.

@@ -79,7 +79,8 @@ enum CachePhase {
       router.cache != nil || cachesShared
     else { return nil }
     return StreamedCompletionAssembler(
-      maxContentBytes: router.configuration.semanticCache.maxAnswerBytes)
+      maxContentBytes: router.configuration.semanticCache.maxAnswerBytes,
+      maxEventBytes: router.configuration.maxSSEEventBytes)
   }
 
   /// Stores the assembled answer of a finished stream; one past `max_answer_bytes` is counted

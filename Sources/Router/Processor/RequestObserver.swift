@@ -78,6 +78,9 @@ public protocol RequestObserver: AnyObject {
   func firstToken()
   /// The response body ended; `summary` has the response model and token usage, if found.
   func responseFinished(_ summary: OpenAIResponseSummary)
+  /// The answer passed a bound on what the router keeps of it: the router stopped reading it
+  /// (and translating it); at most once per request.
+  func responseLimitExceeded(_ limit: ResponseLimit)
   /// The ext_proc stream ended (last call), normally or not.
   func streamEnded(_ end: ProcessorStreamEnd)
   /// The trace and span that log lines about this request name (`trace_id`, `span_id`), once
@@ -113,6 +116,7 @@ extension RequestObserver {
   public func responseStarted(status: Int) {}
   public func firstToken() {}
   public func responseFinished(_ summary: OpenAIResponseSummary) {}
+  public func responseLimitExceeded(_ limit: ResponseLimit) {}
   public func streamEnded(_ end: ProcessorStreamEnd) {}
   public var logCorrelation: LogCorrelation? { nil }
 }

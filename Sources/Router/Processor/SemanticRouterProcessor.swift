@@ -53,6 +53,8 @@ public final class SemanticRouterProcessor: Processor {
   private var translator: ChatResponseTranslator?
   /// The stream ended (a body decision given later must not route after it).
   private var ended = false
+  /// The answer passed a `ResponseLimit` and the observer was told (once).
+  private var responseLimitReported = false
 
   /// A processor for one stream; `observer` follows the request for tracing and metrics;
   /// `sharedCache` finds the loop's shared cache when the backend is `redis`; `inference`
@@ -245,12 +247,16 @@ public final class SemanticRouterProcessor: Processor {
     response.headerMutation.set(Self.modelHeader, model)
     if message.endOfStream { return .respond(response) }
     if routed.translated {
-      translator = ChatResponseTranslator(api: routed.request.endpoint, model: model)
+      translator = ChatResponseTranslator(
+        api: routed.request.endpoint, model: model,
+        maxEventBytes: router.configuration.maxSSEEventBytes,
+        maxAnswerBytes: router.configuration.maxTranslatedAnswerBytes)
       // Whatever the backend answered (an error page too) becomes the client API's JSON.
       if !responseIsEventStream { response.headerMutation.set("content-type", "application/json") }
     }
     if responseIsEventStream {
-      streamObserver = OpenAIStreamObserver(api: routed.backendAPI)
+      streamObserver = OpenAIStreamObserver(
+        api: routed.backendAPI, maxEventBytes: router.configuration.maxSSEEventBytes)
       streamedAnswer = CachePhase.streamAssembler(
         for: routed, status: responseStatus, router: router, cachesShared: sharedStore() != nil)
       // Tokens must reach the client as they come: pass SSE chunks through one by one.
@@ -270,15 +276,25 @@ public final class SemanticRouterProcessor: Processor {
     if var stream = streamObserver {
       if stream.observe(body.bytes) { observer?.firstToken() }
       streamObserver = stream
+      var limit = stream.limitExceeded ? ResponseLimit.sseEvent : nil
+      var events: [UInt8]?
+      if var translator {
+        events = translator.translate(chunk: body.bytes, endOfStream: body.endOfStream)
+        self.translator = translator
+        limit = translator.limitExceeded ?? limit
+      }
+      // Before the response ends: the observers end their spans there.
+      if let limit, !responseLimitReported {
+        responseLimitReported = true
+        observer?.responseLimitExceeded(limit)
+      }
       if body.endOfStream { observer?.responseFinished(stream.summary) }
       streamedAnswer?.feed(body.bytes)
       if body.endOfStream, let streamedAnswer, let routed {
         CachePhase.storeStreamed(
           streamedAnswer, for: routed, router: router, shared: sharedStore())
       }
-      guard var translator else { return .passThrough }
-      let events = translator.translate(chunk: body.bytes, endOfStream: body.endOfStream)
-      self.translator = translator
+      guard let events else { return .passThrough }
       return .respond(CommonResponse(bodyMutation: events.isEmpty ? .clear : .replace(events)))
     }
     // BUFFERED: the whole response.

@@ -65,6 +65,7 @@ public final class SemanticRouter: Sendable {
     guard settings.kind == .embedding else { return (nil, nil) }
     if let previous, let running = previous.embeddingClassifier,
       previous.configuration.classifier.modelPath == settings.modelPath,
+      previous.configuration.classifier.precision == settings.precision,
       previous.configuration.classifier.examplesCachePath == settings.examplesCachePath,
       previous.configuration.classifier.vectorCacheEntries == settings.vectorCacheEntries,
       previous.configuration.categories.map(\.examples) == configuration.categories.map(\.examples),

@@ -36,6 +36,9 @@ public final class TracingRequestObserver: RequestObserver {
   public static let apiAttribute = "semantic_router.api"
   /// On the upstream span: the request was translated to chat completions for its backend.
   public static let translatedAttribute = "semantic_router.api.translated"
+  /// On the upstream span: the limit (`sse_event`, `translated_answer`) at which the router
+  /// stopped reading the answer, so usage and the end of the stream are unknown.
+  public static let responseLimitAttribute = "semantic_router.response.limit_exceeded"
   /// The request guards' span, named as OpenTelemetry's GenAI security conventions name a
   /// guardian's evaluation: `apply_guardrail {gen_ai.guardian.name}`.
   public static let guardSpanName = "apply_guardrail semantic-router"
@@ -221,6 +224,10 @@ public final class TracingRequestObserver: RequestObserver {
     upstream.addEvent(
       Self.firstTokenEventName,
       attributes: [SpanAttribute("gen_ai.server.time_to_first_token", .double(seconds))], at: now)
+  }
+
+  public func responseLimitExceeded(_ limit: ResponseLimit) {
+    upstream?.setAttribute(Self.responseLimitAttribute, limit.rawValue)
   }
 
   public func responseFinished(_ summary: OpenAIResponseSummary) {

@@ -238,6 +238,20 @@ struct PIIScannerTests {
     #expect(found(prefix + "xAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPLE").map(\.0) == [.secret])
   }
 
+  // Found by FuzzRequestGuards: the eight-byte skip reached the end of the text and the scan
+  // read the byte after it.
+  @Test(
+    "plain words ending in a space on an eight-byte boundary end the scan at the text's end",
+    arguments: ["say hi. ", "\u{7F}Ignore ", String(repeating: "plain w ", count: 4)])
+  func plainWordsToTheEnd(text: String) {
+    #expect(found(text).isEmpty)
+    let followed = Array((text + "4111 1111 1111 1111").utf8)
+    let matches = followed.withUnsafeBufferPointer { bytes in
+      PIIScanner().scan(UnsafeBufferPointer(rebasing: bytes[..<text.utf8.count]))
+    }
+    #expect(matches.isEmpty)
+  }
+
   @Test("a type switched off is not looked for")
   func switchedOff() {
     let text = "ann@example.com 4111 1111 1111 1111 10.1.2.3"

@@ -31,6 +31,7 @@ final class RecordingObserver: RequestObserver {
   func responseFinished(_ summary: OpenAIResponseSummary) {
     events.append("finished \(summary.promptTokens ?? -1)/\(summary.completionTokens ?? -1)")
   }
+  func responseLimitExceeded(_ limit: ResponseLimit) { events.append("limit \(limit.rawValue)") }
   func streamEnded(_ end: ProcessorStreamEnd) { events.append("ended") }
 }
 
