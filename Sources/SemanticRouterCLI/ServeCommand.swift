@@ -225,6 +225,7 @@ struct ServeCommand: ParsableCommand {
     let snapshots = reloader.holder
     let metrics = RouterMetrics(registry: registry) { snapshots.current.router.cache }
     let inference = try makeInference(snapshot.router, metrics: metrics, logger: logger)
+    registry.registerCollector { [ClassifierMetrics.modelLoaded(snapshots.current.router)] }
     let accessLog = try makeAccessLog(configuration.logging, registry: registry, logger: logger)
     let sharedCache = try makeSharedCache(
       configuration.semanticCache, registry: registry, logger: logger)
@@ -297,14 +298,13 @@ struct ServeCommand: ParsableCommand {
   /// a reload that changes them needs a restart), made whatever the classifier type so a
   /// reload may switch to `embedding`. With `type: embedding` and a model that did not load,
   /// `on_overload: reject` stops the router (exit 2); `lexical` starts it on the lexical
-  /// classifier with an error log and `semantic_router_classifier_model_loaded` at 0.
+  /// classifier with an error log (and `semantic_router_classifier_model_loaded` 0).
   private func makeInference(
     _ router: SemanticRouter, metrics: RouterMetrics, logger: Logger
   ) throws -> InferenceRunner {
     let settings = router.configuration.classifier
     if settings.kind == .embedding {
       if let model = router.embeddingClassifier {
-        metrics.classifier.modelLoaded.set(1)
         var source = "examples_cache"
         if case .embedded(let reason) = model.examplesSource { source = "embedded (\(reason))" }
         logger.info(

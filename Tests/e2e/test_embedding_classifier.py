@@ -4,11 +4,13 @@ stub vLLMs, with the classification span checked by the independent OTLP receive
 classifier's figures on /metrics; with the semantic cache on, a paraphrase is answered from the
 cache because the cache compares the model's embeddings. A model folder that does not load
 stops the router with `on_overload: reject`, and leaves it on the lexical classifier with
-`lexical`.
+`lexical`; a full inference queue with `on_overload: reject` answers 503 `classifier_overloaded`.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
 import subprocess
 from contextlib import ExitStack
 from pathlib import Path
@@ -139,3 +141,33 @@ def test_the_semantic_cache_compares_embeddings_so_a_paraphrase_hits(tmp_path, b
     samples = parse_prometheus(routed.metrics())
     # With the cache on, every query is embedded for its vector, the lexical tier's too.
     assert metric(samples, "semantic_router_classifier_model_runs_total", outcome="inferred") == 3
+
+
+def test_a_full_inference_queue_applies_on_overload_reject(tmp_path, backends) -> None:
+  # One inference thread and one waiting slot: of 24 distinct questions sent at once, at most
+  # two can be taken, so the rest find the queue full.
+  config = e2e_stack.write_router_config(
+    tmp_path / "router-config.yaml", e2e_stack.endpoints_of(backends), cache=False,
+    classifier=e2e_stack.embedding_classifier(
+      cascade_confidence=1, inference_threads=1, queue_capacity=1, on_overload="reject"))
+  with e2e_stack.RoutedStack(config, with_admin=True) as routed:
+    def ask(number: int) -> tuple[int, bytes]:
+      text = f"Question {number}: what would a long walk along the river feel like in spring? " * 4
+      status, _, body = e2e_stack.post_chat(
+        routed.envoy.port,
+        {"model": "auto", "messages": [{"role": "user", "content": text}], "max_tokens": 4})
+      return status, body
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+      answers = list(pool.map(ask, range(24)))
+    refused = [body for status, body in answers if status == 503]
+    assert all(status in (200, 503) for status, _ in answers), answers
+    assert refused, "no request found the queue full"
+    for body in refused:
+      error = json.loads(body)["error"]
+      assert error["code"] == "classifier_overloaded" and error["type"] == "server_error"
+    samples = parse_prometheus(routed.metrics())
+    assert metric(samples, "semantic_router_classifier_model_runs_total",
+                  outcome="overloaded") == len(refused)
+    assert metric(samples, "semantic_router_classifier_model_runs_total",
+                  outcome="inferred") == len(answers) - len(refused)

@@ -2,15 +2,13 @@ public import Metrics
 
 /// The embedding classifier's figures on `/metrics`: inference latency, the inference queue's
 /// depth, what the model did per query (run, vector-cache hit, skipped, overloaded, missing)
-/// and whether it loaded.
+/// and whether it loaded (`modelLoaded`).
 public struct ClassifierMetrics: Sendable {
   /// Time the model ran for one query on an inference thread (queue wait excluded).
   let inferenceDuration: Histogram
   /// Queries waiting for an inference thread.
   public let queueDepth: Gauge
   let modelRuns: CounterFamily
-  /// 1 when `classifier.type: embedding` and the model loaded; 0 otherwise.
-  public let modelLoaded: Gauge
 
   public init(registry: MetricsRegistry) {
     inferenceDuration = registry.histogram(
@@ -27,9 +25,15 @@ public struct ClassifierMetrics: Sendable {
         + "query's vector was reused), skipped (the lexical tier was sure and no cache vector "
         + "was needed), overloaded (queue full: on_overload applied), model_missing.",
       labelNames: ["outcome"])
-    modelLoaded = registry.gauge(
+  }
+
+  /// `semantic_router_classifier_model_loaded`, read from the router in force at each scrape
+  /// (a reload may load or lose the model).
+  public static func modelLoaded(_ router: SemanticRouter) -> MetricFamilySnapshot {
+    .gauge(
       "semantic_router_classifier_model_loaded",
-      help: "1 when classifier.type is embedding and the model loaded, else 0.")
+      help: "1 when classifier.type is embedding and the model loaded, else 0.",
+      value: router.embeddingClassifier == nil ? 0 : 1)
   }
 
   /// Counts what the model did for one classified query, and how long it ran.
