@@ -152,6 +152,9 @@ public final class SemanticRouter: Sendable {
     if let unread = classifier.unreadDigest(of: query.text) {
       key += "|" + String(UInt(bitPattern: unread), radix: 16)
     }
+    if let numbers = QueryNumbers.digest(of: query.text) {
+      key += "%" + String(numbers, radix: 16)
+    }
     return key
   }
 
