@@ -29,7 +29,8 @@ struct TraceCollector {
   var pendingTraceCount: Int { pending.count }
 
   /// Files `spans` under their trace ids, received at `now`. Returns the traces handed out
-  /// early to keep at most `maxPendingSpans` (least recently received first), usually none.
+  /// early to keep at most `maxPendingSpans` (least recently received first, down to 90% of
+  /// it), usually none.
   mutating func add(
     _ spans: [TraceViewSpan], at now: ContinuousClock.Instant
   ) -> [[TraceViewSpan]] {
@@ -39,10 +40,13 @@ struct TraceCollector {
     }
     pendingSpanCount += spans.count
     guard pendingSpanCount > maxPendingSpans else { return [] }
+    // Down to 90%, so a sender that never pauses sorts the pending traces once per tenth of
+    // the bound rather than on every call.
+    let lowWater = maxPendingSpans - maxPendingSpans / 10
     var remaining = pendingSpanCount
     var early: [String] = []
     for (traceID, trace) in pending.sorted(by: { $0.value.lastReceived < $1.value.lastReceived }) {
-      guard remaining > maxPendingSpans else { break }
+      guard remaining > lowWater else { break }
       remaining -= trace.spans.count
       early.append(traceID)
     }

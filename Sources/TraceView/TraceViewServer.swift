@@ -23,7 +23,7 @@ public final class TraceViewServer: Sendable {
     /// If set, every received span is appended to this file as one JSON object per line.
     public var jsonPath: String?
     /// Spans held waiting for their trace's quiet period at most; past it the traces quiet
-    /// longest are printed early (`earlyTraceCount`).
+    /// longest are printed early.
     public var maxPendingSpans: Int
 
     public init(
@@ -77,8 +77,6 @@ public final class TraceViewServer: Sendable {
   public var receivedSpanCount: UInt64 { sink.receivedSpanCount }
   /// Trees printed so far.
   public var printedTraceCount: UInt64 { sink.printedTraceCount }
-  /// Traces printed before their quiet period to stay within `maxPendingSpans`.
-  public var earlyTraceCount: UInt64 { sink.earlyTraceCount }
 
   /// Opens the JSON file, binds and starts serving; returns the bound port.
   @discardableResult

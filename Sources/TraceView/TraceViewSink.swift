@@ -26,7 +26,6 @@ final class TraceViewSink: Sendable {
 
   var receivedSpanCount: UInt64 { spansReceived.load(ordering: .relaxed) }
   var printedTraceCount: UInt64 { tracesPrinted.load(ordering: .relaxed) }
-  var earlyTraceCount: UInt64 { tracesHandedOutEarly.load(ordering: .relaxed) }
 
   /// Opens (creating or appending to) the JSON lines file.
   func openJSON(path: String) throws(TraceViewError) {

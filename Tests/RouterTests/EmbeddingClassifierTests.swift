@@ -78,6 +78,30 @@ struct EmbeddingClassifierTests {
     #expect(result.vector.model != 0)
   }
 
+  @Test func namedModel_neverRunsTheModel_unlessItsCacheWantsTheVector() throws {
+    var configuration = try EmbeddingTestModel.shippedConfiguration(
+      cacheDirectory: EmbeddingTestModel.sharedCacheDirectory)
+    configuration.classifier.cascadeConfidence = 1
+    configuration.semanticCache.enabled = true
+    let router = SemanticRouter(configuration: configuration)
+    let question = "Why did the Roman Empire split into two halves? \(UUID())"
+    let configured = try #require(configuration.models.first?.name)
+    // A model that does not exist: no route, no cache, so no model run.
+    let unknown = router.classify(EmbeddingTestModel.request(question, model: "no-such-model"))
+    #expect(unknown.modelRun?.outcome == .skipped)
+    #expect(unknown.vector.components.isEmpty)
+    // A configured model: its cache compares the query's embedding.
+    let named = router.classify(EmbeddingTestModel.request(question, model: configured))
+    #expect(named.modelRun?.outcome == .inferred)
+    #expect(named.vector.kind == .embedding)
+    // With the cache off a named model's request needs nothing from the model.
+    configuration.semanticCache.enabled = false
+    let uncached = SemanticRouter(configuration: configuration)
+    #expect(
+      uncached.classify(EmbeddingTestModel.request(question, model: configured)).modelRun?.outcome
+        == .skipped)
+  }
+
   @Test func missingModel_isReportedWithTheFile_andTheLexicalClassifierAnswers() throws {
     var configuration = try EmbeddingTestModel.shippedConfiguration(
       cacheDirectory: EmbeddingTestModel.sharedCacheDirectory)

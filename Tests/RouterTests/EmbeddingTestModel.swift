@@ -53,9 +53,9 @@ enum EmbeddingTestModel {
   }
 
   /// A chat request whose last user message is `text`.
-  static func request(_ text: String) -> OpenAIRequest {
+  static func request(_ text: String, model: String = "auto") -> OpenAIRequest {
     OpenAIRequest(
-      endpoint: .chatCompletions, model: "auto", modelValueRange: 0..<0,
+      endpoint: .chatCompletions, model: model, modelValueRange: 0..<0,
       messages: [OpenAIRequest.Message(role: "user", content: text)])
   }
 }

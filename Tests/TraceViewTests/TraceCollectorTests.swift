@@ -41,11 +41,12 @@ struct TraceCollectorTests {
   }
 
   @Test func pastTheSpanBound_theTracesQuietLongestAreHandedOutEarly() {
-    var collector = TraceCollector(maxPendingSpans: 3)
+    var collector = TraceCollector(maxPendingSpans: 4)
     let t0 = ContinuousClock.now
     #expect(collector.add([span("old", "1", start: 1), span("old", "2", start: 2)], at: t0).isEmpty)
     #expect(collector.add([span("mid", "3", start: 3)], at: t0 + .seconds(0.1)).isEmpty)
-    let early = collector.add([span("new", "4", start: 4)], at: t0 + .seconds(0.2))
+    #expect(collector.add([span("new", "4", start: 4)], at: t0 + .seconds(0.2)).isEmpty)
+    let early = collector.add([span("new", "5", start: 5)], at: t0 + .seconds(0.3))
     #expect(early.map { $0.map(\.spanID) } == [["1", "2"]])
     #expect(collector.pendingTraceCount == 2)
     // One busy trace past the bound goes out whole; its later spans start a new trace.

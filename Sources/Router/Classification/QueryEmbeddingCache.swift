@@ -76,6 +76,4 @@ final class QueryEmbeddingCache: Sendable {
       state.pushNewest(slot)
     }
   }
-
-  var count: Int { state.withLock { $0.index.count } }
 }

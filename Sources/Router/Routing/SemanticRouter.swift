@@ -104,10 +104,14 @@ public final class SemanticRouter: Sendable {
   /// `classifier.cascade_confidence`), and the model decides the rest. With the semantic
   /// cache on, every query needs its embedding (the cache compares meanings), so the model
   /// runs for the cache even when the lexical tier decided the category, unless the vector is
-  /// still in the vector cache.
+  /// still in the vector cache. The model never runs for a request whose model is named: its
+  /// category decides no route, and its vector is wanted only for a configured model's cache
+  /// (a client naming models that do not exist must not buy model time or fill the queue).
   public func startClassification(_ request: OpenAIRequest) -> ClassificationStep {
     let query = request.query
-    let wantsVector = configuration.semanticCache.enabled
+    let routesByCategory = isAutoModel(request.model)
+    let wantsVector =
+      configuration.semanticCache.enabled && (routesByCategory || balancers[request.model] != nil)
     let settings = configuration.classifier
     guard settings.kind == .embedding else {
       return .decided(classifier.classify(query.text, context: query.context, wantsVector: wantsVector))
@@ -122,12 +126,13 @@ public final class SemanticRouter: Sendable {
       lexical.method == .keyword
       || (lexical.method == .statistical && settings.cascadeConfidence < 1
         && lexical.confidence >= settings.cascadeConfidence)
-    if lexicalSure, !wantsVector {
+    if lexicalSure || !routesByCategory, !wantsVector {
       lexical.modelRun = ModelRun(model: model.modelName, outcome: .skipped)
       return .decided(lexical)
     }
     let pending = PendingModelClassification(
-      lexical: lexical, text: classifier.readText(of: query.text), lexicalDecides: lexicalSure,
+      lexical: lexical, text: classifier.readText(of: query.text),
+      lexicalDecides: lexicalSure || !routesByCategory,
       wantsVector: wantsVector, model: model, fallbackCategory: configuration.fallbackCategory,
       confidenceThreshold: settings.confidenceThreshold)
     if let vector = model.cachedVector(for: pending.text) {
