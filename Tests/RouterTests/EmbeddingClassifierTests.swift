@@ -1,7 +1,7 @@
 import ExtProc
 import Foundation
 import Logging
-import Router
+@testable import Router
 import Testing
 
 /// The embedding classifier on the real all-MiniLM-L6-v2 model: the cascade, the vector cache,
@@ -204,6 +204,38 @@ struct EmbeddingClassifierTests {
       return
     }
     #expect(otherReason.contains("another model or other examples"))
+  }
+
+  /// A file whose digests hold but whose sizes or labels are absurd (written by hand, or by a
+  /// bug) is embedded again, never a trap at start-up or in the vote.
+  @Test func examplesCacheFile_withAbsurdSizesOrLabels_isRebuilt() throws {
+    let directory = try EmbeddingTestModel.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let settings = settings(cacheDirectory: directory)
+    let url = URL(fileURLWithPath: try #require(settings.examplesCachePath))
+    _ = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    let stored = try [UInt8](Data(contentsOf: url))
+    let header = ExampleVectorsFile.headerSize
+
+    var huge = stored
+    for offset in 24..<32 { huge[offset] = 0xFF }  // dimension and rows 2^32 - 1
+    try Data(huge).write(to: url)
+    let hugeSizes = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    #expect(hugeSizes.examplesSource != .cacheFile)
+
+    var badLabel = stored
+    withUnsafeBytes(of: Int32(99).littleEndian) { badLabel.replaceSubrange(header..<header + 4, with: $0) }
+    var digest = ContentDigest()
+    digest.add(Array(badLabel[header...]))
+    withUnsafeBytes(of: digest.value.littleEndian) { badLabel.replaceSubrange(32..<40, with: $0) }
+    try Data(badLabel).write(to: url)
+    let classifier = try EmbeddingClassifier(settings: settings, categories: Self.small)
+    guard case .embedded(let reason) = classifier.examplesSource else {
+      Issue.record("a label past the categories must not be trusted: \(classifier.examplesSource)")
+      return
+    }
+    #expect(reason.contains("label"))
+    #expect(classifier.nearest(classifier.embed("What is 5 plus 9?"))?.category == "math")
   }
 
   // MARK: - The processor through the pool

@@ -65,7 +65,9 @@ public final class EmbeddingClassifier: Sendable {
       }
     }
     switch store?.read() {
-    case .success(let vectors) where vectors.dimension == embedder.dimension:
+    case .success(let vectors)
+    where vectors.dimension == embedder.dimension
+      && vectors.labels.allSatisfy({ $0 >= 0 && Int($0) < trained.count }):
       self.examples = vectors
       self.examplesSource = .cacheFile
     case let other:
@@ -75,7 +77,7 @@ public final class EmbeddingClassifier: Sendable {
       if let store {
         switch other {
         case .failure(let rejection): reason = "\(store.path): \(rejection)"
-        default: reason = "\(store.path): another dimension"
+        default: reason = "\(store.path): another dimension or a label past the categories"
         }
         do {
           try store.write(vectors)

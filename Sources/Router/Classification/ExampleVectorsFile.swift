@@ -4,7 +4,7 @@ import Foundation
 /// digests. Layout (little-endian): magic `SRXV0001`, model digest, examples digest (u64 each),
 /// dimension, row count (u32 each), payload digest (u64), then the labels (i32 per row) and
 /// the vectors (f32). A file that is short, long, of another key or whose payload does not
-/// match its digest is never trusted: `read` returns nil and the caller embeds again.
+/// match its digest is never trusted: `read` says why and the caller embeds again.
 struct ExampleVectorsFile {
   static let magic = Array("SRXV0001".utf8)
   static let headerSize = 8 + 8 + 8 + 4 + 4 + 8
@@ -50,7 +50,9 @@ struct ExampleVectorsFile {
       let dimension = u32(24)
       let rows = u32(28)
       let payload = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...])
-      guard dimension > 0, payload.count == rows * 4 + rows * dimension * 4 else {
+      // Both sizes come from the file: a product past Int must be an error, not a trap.
+      let (size, overflow) = rows.multipliedReportingOverflow(by: (dimension + 1) * 4)
+      guard dimension > 0, !overflow, payload.count == size else {
         return .failure(.corrupt("size does not match \(rows) rows of \(dimension)"))
       }
       var digest = ContentDigest()
