@@ -41,7 +41,11 @@ public struct RouterMetrics: Sendable {
       "semantic_router_classification_duration_seconds",
       help: "Time to classify one query (keyword rules, the statistical classifier and, with "
         + "the embedding classifier, the wait for the model).",
-      buckets: [0.000_001, 0.000_005, 0.00001, 0.000_025, 0.00005, 0.0001, 0.0005, 0.001, 0.01])
+      // Microseconds for the lexical tier, milliseconds to a second when the model runs.
+      buckets: [
+        0.000_001, 0.000_005, 0.00001, 0.000_025, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01,
+        0.025, 0.05, 0.1, 0.25, 0.5, 1,
+      ])
     cacheHits = registry.counter(
       "semantic_router_cache_hits", help: "Semantic-cache lookups answered from the cache.")
     cacheMisses = registry.counter(
