@@ -40,7 +40,7 @@ public final class SemanticCache: Sendable {
   /// kind's similarity threshold.
   private let maximumDistance: [QueryVector.Kind: Int]
   /// Per vector kind: the index's bands at the kind's threshold, nil to scan (a threshold too
-  /// low for the index, see `LSHIndex.maxBands`).
+  /// low for the index, see `LSHIndex.maxBands`, or `max_entries` below the indexed size).
   private let bands: [QueryVector.Kind: Int?]
 
   public init(
@@ -53,9 +53,13 @@ public final class SemanticCache: Sendable {
       .lexical: Self.maximumDistance(threshold: settings.similarityThreshold),
       .embedding: Self.maximumDistance(threshold: settings.embeddingSimilarityThreshold),
     ]
+    // No group can outgrow `max_entries`; below the indexed size every group is scanned, so
+    // band codes would be computed and kept for nothing.
+    let indexed = settings.maxEntries >= LSHIndex.minimumIndexedGroup
     self.bands = [
-      .lexical: LSHIndex.bands(forThreshold: settings.similarityThreshold),
-      .embedding: LSHIndex.bands(forThreshold: settings.embeddingSimilarityThreshold),
+      .lexical: indexed ? LSHIndex.bands(forThreshold: settings.similarityThreshold) : nil,
+      .embedding: indexed
+        ? LSHIndex.bands(forThreshold: settings.embeddingSimilarityThreshold) : nil,
     ]
   }
 
