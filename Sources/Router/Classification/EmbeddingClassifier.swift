@@ -127,7 +127,8 @@ public final class EmbeddingClassifier: Sendable {
     examples.vectors.withUnsafeBufferPointer { matrix in
       vector.withUnsafeBufferPointer { query in
         for row in 0..<rows {
-          let similarity = Self.dot(query, matrix, offset: row * dimension, count: dimension)
+          let similarity = QueryVector.dot(
+            query, UnsafeBufferPointer(rebasing: matrix[row * dimension..<(row + 1) * dimension]))
           if best.count == k, similarity <= best[k - 1].similarity { continue }
           let position = best.firstIndex { $0.similarity < similarity } ?? best.count
           best.insert((similarity, row), at: position)
@@ -144,28 +145,6 @@ public final class EmbeddingClassifier: Sendable {
       return nil
     }
     return (categories[winner], votes[winner] / total)
-  }
-
-  private static func dot(
-    _ a: UnsafeBufferPointer<Float>, _ matrix: UnsafeBufferPointer<Float>, offset: Int,
-    count: Int
-  ) -> Float {
-    var lanes = SIMD8<Float>()
-    var index = 0
-    let base = UnsafeRawPointer(matrix.baseAddress!) + offset * 4
-    let query = UnsafeRawPointer(a.baseAddress!)
-    while index + 8 <= count {
-      lanes +=
-        query.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-        * base.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-      index += 8
-    }
-    var sum = lanes.sum()
-    while index < count {
-      sum += a[index] * matrix[offset + index]
-      index += 1
-    }
-    return sum
   }
 }
 

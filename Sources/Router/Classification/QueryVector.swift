@@ -62,11 +62,7 @@ public struct QueryVector: Sendable, Equatable {
   /// (e.g. its folder's name, or a digest of its weights), scaled to unit length here so a
   /// model that does not normalize still compares by cosine.
   public init(embedding: [Float], model: String = "") {
-    var digest: UInt64 = 0
-    if !model.isEmpty {
-      digest = 0xcbf2_9ce4_8422_2325
-      for byte in model.utf8 { digest = (digest ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    }
+    let digest = model.isEmpty ? 0 : FeatureExtractor.fnv1a(Array(model.utf8))
     self.init(kind: .embedding, model: digest, unitComponents: Self.normalized(embedding))
   }
 

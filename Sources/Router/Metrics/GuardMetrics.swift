@@ -1,4 +1,4 @@
-public import Metrics
+import Metrics
 
 /// The request guards' figures: PII found by type and the action taken, jailbreak attempts
 /// detected by action, and the guards' time per request.
