@@ -6,9 +6,11 @@ import Glibc
 public final class ScratchFile: Sendable {
   public let path: String
 
-  /// A file named `name` (with the process id) in /tmp.
+  /// A file named `name` (with the process id) in `$TMPDIR` (Tests/Fuzz/run points it at a
+  /// folder it removes afterwards), else /tmp.
   public init(name: String) {
-    path = "/tmp/\(getpid())-\(name)"
+    let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    path = "\(directory)/\(getpid())-\(name)"
   }
 
   /// Replaces the file's contents with `bytes`.
