@@ -12,6 +12,9 @@ struct EmbedCommand: ParsableCommand {
   @Option(help: "A sentence-transformers BERT model folder (config.json, model.safetensors, …).")
   var model: String
 
+  @Option(help: "The dense layers' number format: f32, or int8 (quantised at load).")
+  var precision: EmbeddingPrecision = .f32
+
   @Flag(help: "Print the token ids instead of the vector.")
   var ids = false
 
@@ -21,7 +24,7 @@ struct EmbedCommand: ParsableCommand {
   func run() throws {
     let embedder: SentenceEmbedder
     do {
-      embedder = try SentenceEmbedder(directory: model)
+      embedder = try SentenceEmbedder(directory: model, precision: precision)
     } catch let error as EmbeddingError {
       StandardError.write("\(error)\n")
       throw ExitCode(2)
@@ -34,3 +37,5 @@ struct EmbedCommand: ParsableCommand {
     }
   }
 }
+
+extension EmbeddingPrecision: ExpressibleByArgument {}

@@ -147,6 +147,23 @@ import Yams
     #expect(abs(numbers.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
   }
 
+  @Test(.enabled(if: model != nil, "no model: set SEMANTIC_ROUTER_TEST_MODEL"))
+  func embed_int8_printsAVectorCloseToF32s_butNotTheSame() throws {
+    let question = "How do I undo my last commit?"
+    let vectors = try ["f32", "int8"].map { precision in
+      let result = try run(["embed", "--model", Self.model!, "--precision", precision, question])
+      #expect(result.status == 0, "\(result.stderr)")
+      return try #require(
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Double])
+    }
+    #expect(vectors[0].count == 384 && vectors[1].count == 384)
+    let cosine = zip(vectors[0], vectors[1]).reduce(0) { $0 + $1.0 * $1.1 }
+    #expect(cosine > 0.99 && cosine < 0.999_999, "cosine \(cosine)")
+    let unknown = try run(["embed", "--model", Self.model!, "--precision", "f16", question])
+    #expect(unknown.status != 0)
+    #expect(unknown.stderr.contains("f16"), "\(unknown.stderr)")
+  }
+
   @Test func embed_aFolderWithoutAModel_namesTheFileAndExitsTwo() throws {
     let result = try run(["embed", "--model", "/nonexistent/model", "text"])
     #expect(result.status == 2)

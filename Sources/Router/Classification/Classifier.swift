@@ -125,7 +125,8 @@ public final class Classifier: Sendable {
       let window = QueryWindow(bytes, limit: maxQueryBytes)
       guard !window.isWhole else { return nil }
       // Stable across processes, so replicas sharing a cache compute the same key.
-      return Int(truncatingIfNeeded: FeatureExtractor.fnv1a(Array(bytes[window.middle])))
+      let middle = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[window.middle]))
+      return Int(truncatingIfNeeded: ContentDigest.of(middle))
     }
   }
 

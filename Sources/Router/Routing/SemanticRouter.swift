@@ -152,7 +152,7 @@ public final class SemanticRouter: Sendable {
     if request.endpoint != .chatCompletions { key += "@" + request.endpoint.rawValue }
     if let context = query.context, !context.isEmpty {
       // A stable digest (not `Hasher`, seeded per process): replicas sharing a cache agree.
-      key += "#" + String(FeatureExtractor.fnv1a(Array(context.utf8)), radix: 16)
+      key += "#" + String(ContentDigest.of(context), radix: 16)
     }
     if let unread = classifier.unreadDigest(of: query.text) {
       key += "|" + String(UInt(bitPattern: unread), radix: 16)

@@ -192,10 +192,6 @@ struct CacheIndexBenchmark {
     return CPUTime.onThisThread().since(started)
   }
 
-  private func percentile(_ values: [Double], _ p: Double) -> Double {
-    let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-  }
 }
 
 /// The scan the semantic cache did before its index: every entry of the key, skipped when its

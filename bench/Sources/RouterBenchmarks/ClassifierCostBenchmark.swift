@@ -68,24 +68,18 @@ struct ClassifierCostBenchmark {
           let begin = ContinuousClock.now
           let result = router.classify(request)
           let elapsed = ContinuousClock.now - begin
-          if round == rounds - 1 {
-            latencies.append(
-              Double(elapsed.components.seconds) * 1e6
-                + Double(elapsed.components.attoseconds) / 1e12)
-          }
+          if round == rounds - 1 { latencies.append(elapsed.microseconds) }
           if result.modelRun?.outcome == .inferred { reachedModel += 1 }
         }
         cpuPerQuery.append(CPUTime.onThisThread().since(start) / Double(requests.count))
       }
       cpuPerQuery.sort()
-      latencies.sort()
       let cpu = cpuPerQuery[cpuPerQuery.count / 2]
       try ResultLine.write([
         "benchmark": "classifier", "setup": setup.name, "queries": requests.count,
         "cpu_us_per_query": cpu, "queries_per_second_per_core": 1e6 / cpu,
         "model_share": Double(reachedModel) / Double(requests.count),
-        "p50_us": latencies[latencies.count / 2],
-        "p99_us": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+        "p50_us": percentile(latencies, 0.50), "p99_us": percentile(latencies, 0.99),
         "cascade_confidence": setup.cascade,
       ])
     }

@@ -51,8 +51,7 @@ struct ExporterCostBenchmark {
         let startWall = ContinuousClock.now
         try export(batch, times: exports, with: exporter, name: name)
         cpu[index].append(CPUTime.now().since(startCPU) / Double(exports))
-        let (seconds, attoseconds) = (ContinuousClock.now - startWall).components
-        wall[index].append((Double(seconds) * 1e6 + Double(attoseconds) / 1e12) / Double(exports))
+        wall[index].append((ContinuousClock.now - startWall).microseconds / Double(exports))
       }
     }
     for (index, (name, exporter)) in exporters.enumerated() {

@@ -118,9 +118,10 @@ struct RouterCostBenchmark {
       }
       let median = perRequest.sorted()[perRequest.count / 2]
       // On a separate router, so the stage figures do not disturb the cache measured above.
-      let stages = try RouterStageCosts(
-        router: SemanticRouter(configuration: configuration), bodies: exchanges.bodies
-      ).measure(measured)
+      let stageCosts = RouterStageCosts(
+        router: SemanticRouter(configuration: configuration), bodies: exchanges.bodies)
+      let stages = try stageCosts.measure(measured)
+      let classification = try stageCosts.classificationLatency()
       var result: [String: Any] = [
         "benchmark": "router", "body_bytes": size, "requests": measured, "rounds": rounds,
         "cpu_us_per_request": median, "cpu_us_per_kib": median / (Double(size) / 1024),
@@ -128,6 +129,7 @@ struct RouterCostBenchmark {
         "cache_entries": router.cache?.count ?? 0, "cache_capacity": capacity,
         "check_routed": tally.routed, "check_cache_hits": tally.cacheHits,
         "categories": tally.categories, "stage_cpu_us_per_request": stages,
+        "classify_p50_us": classification.p50, "classify_p99_us": classification.p99,
       ]
       if !tracedPerRequest.isEmpty {
         result["traced_cpu_us_per_request"] = tracedPerRequest.sorted()[tracedPerRequest.count / 2]
