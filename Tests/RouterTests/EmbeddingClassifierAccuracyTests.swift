@@ -75,13 +75,17 @@ struct EmbeddingClassifierAccuracyTests {
     let (lexical, modelOnly, cascades) = try Self.routers(
       cascades: [ClassifierSettings.defaultCascadeConfidence], cacheDirectory: directory)
     let cascade = cascades[0]
-    var tallies = (lexical: Tally(), model: Tally(), cascade: Tally())
+    var int8Configuration = modelOnly.configuration
+    int8Configuration.classifier.precision = .int8
+    let int8 = SemanticRouter(configuration: int8Configuration)
+    var tallies = (lexical: Tally(), model: Tally(), int8: Tally(), cascade: Tally())
     var mistakes: [String] = []
     for item in labeled {
       let request = EmbeddingTestModel.request(item.question)
       tallies.lexical.count(lexical.classify(request), expected: item.category)
       let model = modelOnly.classify(request)
       tallies.model.count(model, expected: item.category)
+      tallies.int8.count(int8.classify(request), expected: item.category)
       tallies.cascade.count(cascade.classify(request), expected: item.category)
       if model.category != item.category {
         mistakes.append(
@@ -95,12 +99,14 @@ struct EmbeddingClassifierAccuracyTests {
       embedding classifier accuracy on \(testSet) (\(labeled.count) questions):
         lexical              \(Self.percent(tallies.lexical.accuracy))
         embedding (model)    \(Self.percent(tallies.model.accuracy))
+        embedding, int8      \(Self.percent(tallies.int8.accuracy))
         \(cascadeName.padding(toLength: 20, withPad: " ", startingAt: 0)) \
       \(Self.percent(tallies.cascade.accuracy))   reaching the model: \
       \(Self.percent(tallies.cascade.modelShare))
       """)
     if !mistakes.isEmpty { print("model mistakes:\n" + mistakes.joined(separator: "\n")) }
     #expect(tallies.model.accuracy >= Self.floors[testSet]!)
+    #expect(tallies.int8.accuracy >= Self.floors[testSet]!)
   }
 
   /// The sweep behind the default `cascade_confidence`, on the tuning set only.
