@@ -240,28 +240,6 @@ struct EmbeddingClassifierTests {
 
   // MARK: - The processor through the pool
 
-  /// Tasks the pool hands back "to the loop", run by the test on its own thread.
-  private final class TestLoop: @unchecked Sendable {
-    // @unchecked Sendable: `tasks` is only touched under `lock`.
-    private let lock = NSLock()
-    private var tasks: [@Sendable () -> Void] = []
-    let arrived = DispatchSemaphore(value: 0)
-
-    func resume(_ task: @escaping @Sendable () -> Void) {
-      lock.withLock { tasks.append(task) }
-      arrived.signal()
-    }
-
-    func runArrived() {
-      arrived.wait()
-      let ready = lock.withLock {
-        defer { tasks = [] }
-        return tasks
-      }
-      for task in ready { task() }
-    }
-  }
-
   private func body(_ question: String) -> HTTPBody {
     let json = #"{"model":"auto","messages":[{"role":"user","content":"\#(question)"}]}"#
     return HTTPBody(bytes: Array(json.utf8), endOfStream: true)

@@ -2,7 +2,8 @@ import ExtProc
 
 /// The classify phase: the request's category, confidence and (with the cache on) query
 /// vector, bracketed by the observer's classification calls. When the embedding model must
-/// run, it runs on the inference pool and the phase answers later, on the stream's loop.
+/// run, it runs on the inference pool, with the examples' vote and the cache vector after it,
+/// and the phase answers later, on the stream's loop, with the finished classification.
 enum ClassifyPhase {
   /// Classifies `request` and gives the classification to `proceed`, whose decision is the
   /// phase's: at once when the lexical tier (or the vector cache) settles it; `.later` while
@@ -17,8 +18,23 @@ enum ClassifyPhase {
     proceed: @escaping (Classification) -> BodyDecision
   ) -> BodyDecision {
     observer?.classificationStarted()
+    return settle(
+      router.startClassification(request), onOverload: router.configuration.classifier.onOverload,
+      inference: inference, observer: observer, overloaded: overloaded, ended: ended,
+      proceed: proceed)
+  }
+
+  /// Gives `step`'s classification to `proceed`: at once when it is decided, else after the
+  /// model ran on `inference`'s pool (or on the calling thread without `inference`), as `run`
+  /// describes; `onOverload` applies when the pool's queue is full.
+  static func settle(
+    _ step: ClassificationStep, onOverload: ClassifierSettings.OverloadPolicy,
+    inference: InferenceRunner?, observer: (any RequestObserver)?,
+    overloaded: () -> ImmediateResponse, ended: @escaping () -> Bool,
+    proceed: @escaping (Classification) -> BodyDecision
+  ) -> BodyDecision {
     let pending: PendingModelClassification
-    switch router.startClassification(request) {
+    switch step {
     case .decided(let classification):
       observer?.classificationFinished(classification)
       return proceed(classification)
@@ -26,18 +42,18 @@ enum ClassifyPhase {
       pending = waiting
     }
     guard let inference, let resume = inference.currentLoop() else {
-      let (vector, milliseconds) = pending.infer()
-      let classification = pending.finish(vector: vector, milliseconds: milliseconds)
+      let classification = pending.classify()
       observer?.classificationFinished(classification)
       return proceed(classification)
     }
     let later = LaterBodyDecision()
     let continuation = LoopBound((observer: observer, ended: ended, proceed: proceed))
     let accepted = inference.pool.submit {
-      let (vector, milliseconds) = pending.infer()
+      // The model, the examples' vote and the cache vector's signature all run here: the
+      // loop only applies the finished classification.
+      let classification = pending.classify()
       resume {
         guard !continuation.value.ended() else { return }
-        let classification = pending.finish(vector: vector, milliseconds: milliseconds)
         continuation.value.observer?.classificationFinished(classification)
         let decision = continuation.value.proceed(classification)
         if case .later(let next) = decision {
@@ -50,7 +66,7 @@ enum ClassifyPhase {
     if accepted { return .later(later) }
     let classification = pending.overloaded()
     observer?.classificationFinished(classification)
-    switch router.configuration.classifier.onOverload {
+    switch onOverload {
     case .lexical: return proceed(classification)
     case .reject: return .immediate(overloaded())
     }

@@ -94,8 +94,7 @@ public final class SemanticRouter: Sendable {
     case .decided(let classification):
       return classification
     case .needsModel(let pending):
-      let (vector, milliseconds) = pending.infer()
-      return pending.finish(vector: vector, milliseconds: milliseconds)
+      return pending.classify()
     }
   }
 
