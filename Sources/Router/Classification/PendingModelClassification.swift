@@ -51,6 +51,20 @@ public struct PendingModelClassification: Sendable {
     return result
   }
 
+  /// The classification from the vector cache when `text` was embedded recently (no model
+  /// run), else this query still needs the model.
+  public func lookingUpVectorCache() -> ClassificationStep {
+    guard let vector = model.cachedVector(for: text) else { return .needsModel(self) }
+    return .decided(finish(vector: vector, outcome: .vectorCacheHit))
+  }
+
+  /// The same query with the model reading `text` instead (the guards' redacted text).
+  func reading(_ text: String) -> PendingModelClassification {
+    PendingModelClassification(
+      lexical: lexical, text: text, lexicalDecides: lexicalDecides, wantsVector: wantsVector,
+      model: model, fallbackCategory: fallbackCategory, confidenceThreshold: confidenceThreshold)
+  }
+
   /// The lexical answer, when the model cannot run in time (`on_overload: lexical`); it has
   /// no cache vector, so the semantic cache finds nothing similar to it.
   public func overloaded() -> Classification {

@@ -10,16 +10,20 @@ enum ClassifyPhase {
   /// the model runs on `inference`'s pool. A full queue applies `classifier.on_overload`: the
   /// lexical answer, or `overloaded()`'s immediate answer. Without `inference` (tests, no
   /// loop) the model runs on the calling thread. A stream that `ended()` while the model ran
-  /// is left alone: nothing is observed or routed after its end.
+  /// is left alone: nothing is observed or routed after its end. `lexicalTier` is the guard
+  /// phase's, when it ran it and only the model could settle it: the phase goes on from there
+  /// (the vector cache, then the model) rather than classifying the request again.
   static func run(
-    _ request: OpenAIRequest, router: SemanticRouter, inference: InferenceRunner?,
+    _ request: OpenAIRequest, lexicalTier: PendingModelClassification? = nil,
+    router: SemanticRouter, inference: InferenceRunner?,
     observer: (any RequestObserver)?, overloaded: () -> ImmediateResponse,
     ended: @escaping () -> Bool = { false },
     proceed: @escaping (Classification) -> BodyDecision
   ) -> BodyDecision {
     observer?.classificationStarted()
+    let step = lexicalTier?.lookingUpVectorCache() ?? router.startClassification(request)
     return settle(
-      router.startClassification(request), onOverload: router.configuration.classifier.onOverload,
+      step, onOverload: router.configuration.classifier.onOverload,
       inference: inference, observer: observer, overloaded: overloaded, ended: ended,
       proceed: proceed)
   }
@@ -72,19 +76,21 @@ enum ClassifyPhase {
     }
   }
 
-  /// The classification the guard phase needs to pick the routed model's policy, without
-  /// waiting for the model: nil when only the model could settle it (the policy then follows
-  /// the lexical tier's category, returned beside it, and the classify phase runs the model).
-  static func runWithoutModel(
+  /// The lexical tier, for the guard phase to pick the routed model's policy by its category
+  /// without waiting for the model (or asking the vector cache, whose answer a redaction would
+  /// void). A decided classification is final and observed here; one that needs the model is
+  /// observed by `run`, which goes on from it.
+  static func runLexicalTier(
     _ request: OpenAIRequest, router: SemanticRouter, observer: (any RequestObserver)?
-  ) -> (category: String, classification: Classification?) {
-    switch router.startClassification(request) {
+  ) -> (category: String, step: ClassificationStep) {
+    let step = router.lexicalTier(request)
+    switch step {
     case .decided(let classification):
       observer?.classificationStarted()
       observer?.classificationFinished(classification)
-      return (classification.category, classification)
+      return (classification.category, step)
     case .needsModel(let pending):
-      return (pending.lexical.category, nil)
+      return (pending.lexical.category, step)
     }
   }
 }
