@@ -83,10 +83,9 @@ int ek_f32_linear(
   const float *x, int rows, int inputs, int outputs, const float *packed, const float *bias,
   float *y) {
 #if defined(__x86_64__)
-  if (ek_f32_avx512_available()) {
-    f32_linear_avx512(x, rows, inputs, outputs, packed, bias, y);
-    return 0;
-  }
-#endif
+  f32_linear_avx512(x, rows, inputs, outputs, packed, bias, y);
+  return 0;
+#else
   return -1;
+#endif
 }

@@ -369,9 +369,6 @@ int ek_int8_linear(
   ek_int8_kernel kernel, const float *x, int rows, int inputs, int outputs,
   const int8_t *packed, const float *scales, const int32_t *block_sums, const float *bias,
   float *y) {
-  // A kernel this CPU lacks would fault: fall back to the best one it has.
-  ek_int8_kernel best = ek_int8_best_kernel();
-  if (kernel > best) kernel = best;
   int kp = padded_inputs(inputs);
   int padded_rows = (rows + TALLEST_TILE - 1) / TALLEST_TILE * TALLEST_TILE;
   int8_t *q = malloc((size_t)rows * kp + 1);

@@ -59,8 +59,11 @@ enum CKernels {
     _ kernel: Int8Kernel, _ input: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
     weights: Int8Weights, bias: [Float], into output: UnsafeMutablePointer<Float>
   ) {
+    // The C kernel trusts its argument rather than asking the CPU on every call: a kernel
+    // the CPU lacks would fault, so the best one it has (found once) stands in.
+    let runnable = kernel.c.rawValue <= Int8Kernel.best.c.rawValue ? kernel.c : Int8Kernel.best.c
     let status = ek_int8_linear(
-      kernel.c, input, Int32(rows), Int32(inputs), Int32(outputs), weights.packed,
+      runnable, input, Int32(rows), Int32(inputs), Int32(outputs), weights.packed,
       weights.scales, weights.blockSums, bias, output)
     // Only the kernel's scratch allocation can fail, as Swift's own allocations trap.
     precondition(status == 0, "out of memory for the int8 kernel's scratch")
@@ -75,8 +78,10 @@ enum CKernels {
     _ input: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int, packed: [Float],
     bias: [Float], into output: UnsafeMutablePointer<Float>
   ) {
+    // Checked here against the answer found once: the C kernel does not ask the CPU per call.
+    precondition(f32AVX512Available, "the AVX-512 kernel on a CPU without AVX-512")
     let status = ek_f32_linear(
       input, Int32(rows), Int32(inputs), Int32(outputs), packed, bias, output)
-    precondition(status == 0, "the AVX-512 kernel on a CPU without AVX-512")
+    precondition(status == 0, "the AVX-512 kernel is not built for this architecture")
   }
 }

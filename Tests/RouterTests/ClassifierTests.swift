@@ -108,6 +108,23 @@ import Testing
     #expect(a.cosine(withOtherSystemPrompt) > 0.999)  // the cache keys the system prompt instead
   }
 
+  /// The vector alone (for a text the guards redacted) is the one `classify` builds, to the
+  /// bit: keyword, statistical and fallback answers, an empty text, a long text's window.
+  @Test func queryVector_isTheVectorClassifyBuilds() {
+    let windowed = Classifier(
+      categories: Self.categories, fallbackCategory: "general", confidenceThreshold: 0.6,
+      maxQueryBytes: 100)
+    let texts = [
+      "the integral of my sourdough starter", "Find the derivative of this polynomial",
+      "zebra umbrella", "", Self.longQuery,
+    ]
+    for classifier in [Self.classifier, windowed] {
+      for text in texts {
+        #expect(classifier.queryVector(of: text) == classifier.classify(text).vector, "\(text)")
+      }
+    }
+  }
+
   /// 50 bytes of math, about 1 KB of cooking with a keyword in it, 60 bytes of math.
   static let longQuery =
     "Solve the equation for x and factor the polynomial "

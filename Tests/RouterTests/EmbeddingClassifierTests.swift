@@ -1,6 +1,7 @@
 import ExtProc
 import Foundation
 import Logging
+import Metrics
 @testable import Router
 import Testing
 
@@ -238,29 +239,38 @@ struct EmbeddingClassifierTests {
     #expect(classifier.nearest(classifier.embed("What is 5 plus 9?"))?.category == "math")
   }
 
-  // MARK: - The processor through the pool
+  // MARK: - Guards
 
-  /// Tasks the pool hands back "to the loop", run by the test on its own thread.
-  private final class TestLoop: @unchecked Sendable {
-    // @unchecked Sendable: `tasks` is only touched under `lock`.
-    private let lock = NSLock()
-    private var tasks: [@Sendable () -> Void] = []
-    let arrived = DispatchSemaphore(value: 0)
-
-    func resume(_ task: @escaping @Sendable () -> Void) {
-      lock.withLock { tasks.append(task) }
-      arrived.signal()
-    }
-
-    func runArrived() {
-      arrived.wait()
-      let ready = lock.withLock {
-        defer { tasks = [] }
-        return tasks
-      }
-      for task in ready { task() }
-    }
+  /// With per-model guard policies, an "auto" request's lexical tier picks the policy before
+  /// the guards; after a redaction the model reads the redacted text, never the original, and
+  /// the request is classified (and counted) once.
+  @Test func redactedAutoRequest_theModelReadsOnlyTheRedactedText() throws {
+    var configuration = try EmbeddingTestModel.shippedConfiguration(
+      cascadeConfidence: 1, cacheDirectory: EmbeddingTestModel.sharedCacheDirectory)
+    configuration.semanticCache.enabled = true
+    configuration.guards?.defaultPolicy = GuardPolicy(pii: .redact)
+    configuration.guards?.modelPolicies["llama-3.1-70b"] = GuardPolicy(pii: .block)
+    let router = SemanticRouter(configuration: configuration)
+    let model = try #require(router.embeddingClassifier)
+    let registry = MetricsRegistry()
+    let processor = SemanticRouterProcessor(
+      router: router, observer: RouterMetrics(registry: registry).makeObserver(),
+      logger: Logger(label: "test"))
+    _ = processor.processRequestHeaders(
+      HTTPHeadersMessage(
+        headers: [":method": "POST", ":path": "/v1/chat/completions"], endOfStream: false))
+    let decision = processor.processRequestBody(
+      body("Who won the Battle of Hastings? Mail the answer to ann@example.com"), mode: .buffered)
+    #expect(header(decision, "x-selected-model") == "llama-3.1-8b")
+    let question = "Who won the Battle of Hastings? Mail the answer to "
+    #expect(model.cachedVector(for: question + "[EMAIL]") != nil)
+    #expect(model.cachedVector(for: question + "ann@example.com") == nil)
+    let text = registry.renderPrometheusText()
+    #expect(text.contains("semantic_router_classification_duration_seconds_count 1"))
+    #expect(text.contains(#"semantic_router_classifier_model_runs_total{outcome="inferred"} 1"#))
   }
+
+  // MARK: - The processor through the pool
 
   private func body(_ question: String) -> HTTPBody {
     let json = #"{"model":"auto","messages":[{"role":"user","content":"\#(question)"}]}"#

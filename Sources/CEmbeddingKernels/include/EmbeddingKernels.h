@@ -21,7 +21,8 @@ typedef enum {
   ek_int8_kernel_avx512_vnni = 2,
 } ek_int8_kernel;
 
-/// The fastest kernel this CPU (and its OS) can run.
+/// The fastest kernel this CPU (and its OS) can run. It asks the CPU: call it once and keep
+/// the answer (the kernels do not ask again on every call).
 ek_int8_kernel ek_int8_best_kernel(void);
 
 /// Output columns per packed panel.
@@ -45,19 +46,22 @@ void ek_int8_pack(
   const float *weights, int outputs, int inputs, int8_t *packed, float *scales,
   int32_t *block_sums);
 
-/// y[rows × outputs] = x[rows × inputs] · Wᵀ + bias, W as packed by `ek_int8_pack`.
-/// Returns 0, or -1 when scratch memory could not be allocated (y is then untouched).
+/// y[rows × outputs] = x[rows × inputs] · Wᵀ + bias, W as packed by `ek_int8_pack`, with
+/// `kernel` at most `ek_int8_best_kernel()` (a kernel the CPU lacks faults). Returns 0, or -1
+/// when scratch memory could not be allocated (y is then untouched).
 int ek_int8_linear(
   ek_int8_kernel kernel, const float *x, int rows, int inputs, int outputs,
   const int8_t *packed, const float *scales, const int32_t *block_sums, const float *bias,
   float *y);
 
-/// Whether this CPU (and its OS) runs `ek_f32_linear`.
+/// Whether this CPU (and its OS) runs `ek_f32_linear`. It asks the CPU: call it once and keep
+/// the answer.
 int ek_f32_avx512_available(void);
 
 /// y[rows × outputs] = x[rows × inputs] · Wᵀ + bias with AVX-512, W in PackedLinearLayer's
 /// panels (`panels × inputs × 16` floats, the last zero-padded; `bias` padded to whole panels).
-/// Returns 0, or -1 without touching y when the CPU lacks AVX-512.
+/// Only where `ek_f32_avx512_available()` (on a CPU without AVX-512 it faults). Returns 0, or
+/// -1 without touching y off x86-64, where it is not built.
 int ek_f32_linear(
   const float *x, int rows, int inputs, int outputs, const float *packed, const float *bias,
   float *y);

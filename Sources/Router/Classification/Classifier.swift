@@ -117,6 +117,20 @@ public final class Classifier: Sendable {
       predictedCategory: best.label, vector: vector)
   }
 
+  /// The cache vector `classify` builds for `text` (its read window's features weighted by
+  /// TF-IDF), without the keyword rules and the scoring: for a text the guards redacted after
+  /// its category was known.
+  public func queryVector(of text: String) -> QueryVector {
+    let readBytes = maxQueryBytes > 0 ? min(text.utf8.count, maxQueryBytes) : text.utf8.count
+    var features = TextClassifier.accumulator(forBytes: readBytes)
+    withWindow(of: text) { bytes in
+      extractor.forEachFeature(in: bytes) { hash in
+        features.add(TextClassifier.featureIndex(hash), 1)
+      }
+    }
+    return Self.vector(features, model: model)
+  }
+
   /// A digest of the part of `text` that `classify` does not read, nil when it reads it all.
   /// FNV-1a, the same in every process, so replicas sharing a cache agree on keys.
   public func unreadDigest(of text: String) -> Int? {

@@ -1,6 +1,7 @@
 /// A query the embedding model must see before its classification is known: the lexical
-/// tier's answer so far, and the text to embed. `infer` runs the model (milliseconds: on an
-/// inference thread, never an event loop); `finish` turns its vector into the classification.
+/// tier's answer so far, and the text to embed. `classify` runs the model and then the
+/// examples' vote (milliseconds and a scan of every example vector: on an inference thread,
+/// never an event loop); `finish` turns a vector into the classification.
 public struct PendingModelClassification: Sendable {
   /// The keyword rules' and lexical classifier's answer.
   public let lexical: Classification
@@ -9,21 +10,22 @@ public struct PendingModelClassification: Sendable {
   /// The lexical tier was sure of the category; the model runs only for the cache's vector.
   let lexicalDecides: Bool
   let wantsVector: Bool
-  let model: EmbeddingClassifier
+  let model: any CascadeModel
   let fallbackCategory: String
   let confidenceThreshold: Double
 
   /// The model's name.
   public var modelName: String { model.modelName }
 
-  /// Runs the model on `text`; returns its vector and how long it took.
-  public func infer() -> (vector: [Float], milliseconds: Double) {
+  /// Runs the model on `text` and classifies by its vector (`finish`), timing the model
+  /// alone (`ModelRun.inferenceMilliseconds`).
+  public func classify() -> Classification {
     let start = ContinuousClock.now
     let vector = model.embed(text)
     let elapsed = ContinuousClock.now - start
     let milliseconds =
       Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
-    return (vector, milliseconds)
+    return finish(vector: vector, milliseconds: milliseconds)
   }
 
   /// The classification from the query's `vector`: the lexical tier's category when it was
@@ -47,6 +49,20 @@ public struct PendingModelClassification: Sendable {
     result.modelRun = ModelRun(
       model: model.modelName, outcome: outcome, inferenceMilliseconds: milliseconds)
     return result
+  }
+
+  /// The classification from the vector cache when `text` was embedded recently (no model
+  /// run), else this query still needs the model.
+  public func lookingUpVectorCache() -> ClassificationStep {
+    guard let vector = model.cachedVector(for: text) else { return .needsModel(self) }
+    return .decided(finish(vector: vector, outcome: .vectorCacheHit))
+  }
+
+  /// The same query with the model reading `text` instead (the guards' redacted text).
+  func reading(_ text: String) -> PendingModelClassification {
+    PendingModelClassification(
+      lexical: lexical, text: text, lexicalDecides: lexicalDecides, wantsVector: wantsVector,
+      model: model, fallbackCategory: fallbackCategory, confidenceThreshold: confidenceThreshold)
   }
 
   /// The lexical answer, when the model cannot run in time (`on_overload: lexical`); it has

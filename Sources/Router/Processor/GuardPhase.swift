@@ -5,9 +5,9 @@
 /// see the redacted text), a flag adds a header for the upstream.
 ///
 /// For "auto" the routed model's policy applies. When every model has the default policy that
-/// policy is known at once; otherwise the request is classified first to learn the model (the
-/// classification is kept for the next phase, with its cache vector taken from the redacted
-/// text when the body was redacted).
+/// policy is known at once; otherwise the lexical tier runs first to learn the model, and the
+/// classify phase goes on from it rather than classifying again (after a redaction, the lexical
+/// tier's answer stays, while the cache vector and the model's input are the redacted text's).
 enum GuardPhase {
   /// Request header that carries a flagged request's jailbreak score to the upstream.
   static let jailbreakHeader = "x-semantic-router-jailbreak"
@@ -19,8 +19,9 @@ enum GuardPhase {
     var body: [UInt8]
     /// The body was rewritten and must replace the one Envoy holds.
     var bodyRewritten = false
-    /// A classification made to learn the routed model's policy, for the classify phase.
-    var classification: Classification?
+    /// The lexical tier, run to learn the routed model's policy, for the classify phase: a
+    /// decided classification is final (and was observed), else the model must still run.
+    var classification: ClassificationStep?
     /// Set when the request is blocked: its error code and message.
     var block: (code: String, message: String)?
     /// Headers for the upstream request (the jailbreak flag).
@@ -37,9 +38,9 @@ enum GuardPhase {
     var policyModel = request.model
     if router.isAutoModel(request.model), !settings.isUniform {
       // Never waits for the embedding model: the classify phase runs it, off the loop.
-      let (category, classification) = ClassifyPhase.runWithoutModel(
+      let (category, step) = ClassifyPhase.runLexicalTier(
         request, router: router, observer: observer)
-      outcome.classification = classification
+      outcome.classification = step
       policyModel = router.model(forCategory: category).model
     }
     let policy = settings.policy(forModel: policyModel)
@@ -84,12 +85,8 @@ enum GuardPhase {
       outcome.body = redacted
       outcome.request = reparsed
       outcome.bodyRewritten = true
-      if router.configuration.classifier.kind == .embedding {
-        // The redacted text's vector needs the model: the classify phase runs it off the loop.
-        outcome.classification = nil
-      } else if var classification = outcome.classification {
-        classification.vector = router.classify(outcome.request).vector
-        outcome.classification = classification
+      outcome.classification = outcome.classification.map {
+        router.lexicalTier($0, redactedTo: outcome.request)
       }
     }
     if record.jailbreakDetected, policy.jailbreak == .flag, let score = findings.jailbreakScore {

@@ -151,11 +151,17 @@ public final class SemanticRouterProcessor: Processor {
       guarded = outcome
     }
 
-    if let classification = guarded?.classification {
+    var lexicalTier: PendingModelClassification?
+    switch guarded?.classification {
+    case .decided(let classification)?:
       return route(request, classification: classification, body: body, guarded: guarded)
+    case .needsModel(let pending)?:
+      lexicalTier = pending
+    case nil:
+      break
     }
     return ClassifyPhase.run(
-      request, router: router, inference: inference, observer: observer,
+      request, lexicalTier: lexicalTier, router: router, inference: inference, observer: observer,
       overloaded: classifierOverloaded, ended: { [weak self] in self?.ended ?? true }
     ) { [self] classification in
       route(request, classification: classification, body: body, guarded: guarded)

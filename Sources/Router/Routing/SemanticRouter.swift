@@ -94,8 +94,7 @@ public final class SemanticRouter: Sendable {
     case .decided(let classification):
       return classification
     case .needsModel(let pending):
-      let (vector, milliseconds) = pending.infer()
-      return pending.finish(vector: vector, milliseconds: milliseconds)
+      return pending.classify()
     }
   }
 
@@ -108,6 +107,18 @@ public final class SemanticRouter: Sendable {
   /// category decides no route, and its vector is wanted only for a configured model's cache
   /// (a client naming models that do not exist must not buy model time or fill the queue).
   public func startClassification(_ request: OpenAIRequest) -> ClassificationStep {
+    switch lexicalTier(request) {
+    case .decided(let classification): .decided(classification)
+    case .needsModel(let pending): pending.lookingUpVectorCache()
+    }
+  }
+
+  /// The cascade's first tier for `request`, as `startClassification` runs it, before the
+  /// vector cache is asked: decided when it settles the classification without the model
+  /// (`classifier.type: lexical`, a model that did not load, or a sure lexical tier when no
+  /// cache vector is wanted), else the model must run. The guard phase runs this to learn the
+  /// routed model's policy, and the classify phase goes on from it.
+  public func lexicalTier(_ request: OpenAIRequest) -> ClassificationStep {
     let query = request.query
     let routesByCategory = isAutoModel(request.model)
     let wantsVector =
@@ -135,10 +146,24 @@ public final class SemanticRouter: Sendable {
       lexicalDecides: lexicalSure || !routesByCategory,
       wantsVector: wantsVector, model: model, fallbackCategory: configuration.fallbackCategory,
       confidenceThreshold: settings.confidenceThreshold)
-    if let vector = model.cachedVector(for: pending.text) {
-      return .decided(pending.finish(vector: vector, outcome: .vectorCacheHit))
-    }
     return .needsModel(pending)
+  }
+
+  /// `step`, the `lexicalTier` of a request the guards then redacted, for the redacted
+  /// `request`: the lexical tier's answer stays (it chose the guards' policy), while the cache
+  /// vector, and the text the model reads, become the redacted text's.
+  public func lexicalTier(
+    _ step: ClassificationStep, redactedTo request: OpenAIRequest
+  ) -> ClassificationStep {
+    switch step {
+    case .decided(var classification):
+      if classification.vector != .empty {
+        classification.vector = classifier.queryVector(of: request.query.text)
+      }
+      return .decided(classification)
+    case .needsModel(let pending):
+      return .needsModel(pending.reading(classifier.readText(of: request.query.text)))
+    }
   }
 
   /// The semantic-cache key of a request routed to `model`: the model, the API for every API

@@ -1,5 +1,6 @@
 import ExtProc
 import Logging
+import Metrics
 import Testing
 
 @testable import Router
@@ -282,6 +283,40 @@ private final class GuardRecordingObserver: RequestObserver {
     }
     #expect(String(bytes: body).contains("joke about [EMAIL]"))
     #expect(String(bytes: body).hasPrefix(#"{"model":"chat-model""#))
+  }
+
+  // MARK: - Classification with guards
+
+  /// With per-model policies, an "auto" request is classified before the guards to learn its
+  /// policy; redacting it must not make the classify phase classify (and count) it again. With
+  /// `classifier.type: embedding` and no model, the lexical tier's answer is final.
+  @Test(arguments: [ClassifierSettings.Kind.lexical, .embedding])
+  func redactedAutoRequest_isClassifiedAndCountedOnce(_ kind: ClassifierSettings.Kind) throws {
+    var configuration = try Self.configuration(pii: "redact", mathPII: "block")
+    configuration.classifier.kind = kind
+    configuration.classifier.modelPath = "/nonexistent/model"
+    let router = SemanticRouter(configuration: configuration)
+    let registry = MetricsRegistry()
+    let metrics = RouterMetrics(registry: registry)
+    let processor = SemanticRouterProcessor(
+      router: router, observer: metrics.makeObserver(), logger: logger)
+    _ = processor.processRequestHeaders(
+      HTTPHeadersMessage(
+        headers: HTTPHeaders([(":method", "POST"), (":path", "/v1/chat/completions")]),
+        endOfStream: false))
+    let decision = processor.processRequestBody(
+      Self.body("auto", "tell me a joke about ann@example.com"), mode: .buffered)
+    guard case .respond(let answer) = decision, case .replace(let body) = answer.bodyMutation else {
+      Issue.record("expected a rewritten body, got \(decision)")
+      return
+    }
+    #expect(String(bytes: body).contains("joke about [EMAIL]"))
+    let text = registry.renderPrometheusText()
+    #expect(text.contains("semantic_router_classification_duration_seconds_count 1"))
+    if kind == .embedding {
+      #expect(
+        text.contains(#"semantic_router_classifier_model_runs_total{outcome="model_missing"} 1"#))
+    }
   }
 
   @Test func scoreFormat_hasThreeDecimals() {

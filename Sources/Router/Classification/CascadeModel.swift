@@ -1,0 +1,18 @@
+/// The cascade's second tier as `PendingModelClassification` uses it: a sentence-embedding
+/// model that embeds a query and votes among the examples' vectors (`EmbeddingClassifier`).
+/// A protocol so the answer-later path can be driven by a stand-in that needs no model files.
+protocol CascadeModel: Sendable {
+  /// The model's name, for spans and metrics.
+  var modelName: String { get }
+  /// Names the model's vector space for the semantic cache (`QueryVector.model`).
+  var modelIdentity: String { get }
+  /// The stored vector of `text`, if it was embedded recently.
+  func cachedVector(for text: String) -> [Float]?
+  /// Runs the model on `text` (milliseconds: never on an event loop).
+  func embed(_ text: String) -> [Float]
+  /// The category of a query vector and its share of the nearest examples' vote; nil without
+  /// examples.
+  func nearest(_ vector: [Float]) -> (category: String, confidence: Double)?
+}
+
+extension EmbeddingClassifier: CascadeModel {}

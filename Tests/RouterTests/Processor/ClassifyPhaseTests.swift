@@ -1,0 +1,78 @@
+import ExtProc
+import Foundation
+import Testing
+
+@testable import Router
+
+/// The classify phase's answer-later path with a stand-in for the embedding model: what runs
+/// on the inference thread, and what the stream's loop is left with.
+@Suite struct ClassifyPhaseTests {
+  /// A model that answers "math" and records the thread each of its calls ran on.
+  private final class RecordingModel: CascadeModel, @unchecked Sendable {
+    // @unchecked Sendable: `calls` is only touched under `lock`.
+    private let lock = NSLock()
+    private var calls: [(name: String, thread: pthread_t)] = []
+    let modelName = "recording"
+    let modelIdentity = "recording"
+
+    func cachedVector(for text: String) -> [Float]? { nil }
+
+    func embed(_ text: String) -> [Float] {
+      record("embed")
+      return [0.6, 0.8, 0, 0]
+    }
+
+    func nearest(_ vector: [Float]) -> (category: String, confidence: Double)? {
+      record("vote")
+      return ("math", 0.9)
+    }
+
+    /// The threads `name` ran on, in order.
+    func threads(of name: String) -> [pthread_t] {
+      lock.withLock { calls.filter { $0.name == name }.map(\.thread) }
+    }
+
+    private func record(_ name: String) {
+      let thread = pthread_self()
+      lock.withLock { calls.append((name, thread)) }
+    }
+  }
+
+  @Test func modelAndVote_runOnTheInferenceThread_andTheLoopGetsTheFinishedClassification()
+    throws
+  {
+    let model = RecordingModel()
+    let pending = PendingModelClassification(
+      lexical: Classification(
+        category: "general", confidence: 0.4, method: .fallback, vector: .empty),
+      text: "What is 12 times 7?", lexicalDecides: false, wantsVector: true, model: model,
+      fallbackCategory: "general", confidenceThreshold: 0.6)
+    let pool = InferencePool(threads: 1, queueCapacity: 4)
+    defer { pool.shutdown() }
+    // This test's thread is the stream's loop: it runs the tasks handed back to it.
+    let loopThread = pthread_self()
+    let loop = TestLoop()
+    let runner = InferenceRunner(pool: pool) { { task in loop.resume(task) } }
+    var applied: [Classification] = []
+    let decision = ClassifyPhase.settle(
+      .needsModel(pending), onOverload: .lexical, inference: runner, observer: nil,
+      overloaded: { ImmediateResponse(status: 503) }, ended: { false }
+    ) { classification in
+      applied.append(classification)
+      return .passThrough
+    }
+    guard case .later = decision else {
+      Issue.record("expected .later while the model runs, got \(decision)")
+      return
+    }
+    loop.runArrived()
+    let inferenceThreads = model.threads(of: "embed")
+    #expect(inferenceThreads.count == 1 && inferenceThreads.allSatisfy { $0 != loopThread })
+    #expect(model.threads(of: "vote") == inferenceThreads)
+    let classification = try #require(applied.first)
+    #expect(applied.count == 1)
+    #expect(classification.category == "math" && classification.method == .embedding)
+    #expect(classification.vector == QueryVector(embedding: [0.6, 0.8, 0, 0], model: "recording"))
+    #expect(classification.modelRun?.outcome == .inferred)
+  }
+}
