@@ -49,13 +49,7 @@ private let configurationWithoutCache = """
   /// The problems of a configuration whose `semantic_cache:` section is `cacheSection` (its
   /// first line is line 7).
   private func issues(_ cacheSection: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(
-        yaml: configurationWithoutCache + "semantic_cache:\n" + cacheSection + "\n")
-      return []
-    } catch {
-      return error.issues
-    }
+    configurationIssues(configurationWithoutCache + "semantic_cache:\n" + cacheSection + "\n")
   }
 
   @Test func similarQuery_forTheSameModel_hits() {
