@@ -10,14 +10,7 @@ final class ManualClock: Sendable {
 }
 
 /// A valid configuration without a `semantic_cache` section.
-private let configurationWithoutCache = """
-  models:
-    - name: m
-      category: general
-      endpoints: [{ name: e, address: "http://h:1" }]
-  default_model: m
-
-  """
+private let configurationWithoutCache = RouterFixtures.oneModelYAML
 
 @Suite struct SemanticCacheTests {
   static let classifier = Classifier(
