@@ -21,7 +21,7 @@ struct TraceViewCommand: ParsableCommand {
   var quietSeconds: Double = 2
 
   @Option(
-    help: "Spans held waiting for their trace to go quiet at most; past it the traces quiet longest are printed early."
+    help: "Spans held waiting for their trace to go quiet at most; past it the traces quiet longest are printed early (as many again may wait for a slow output; past that they are dropped, counted on stderr)."
   )
   var maxPendingSpans = TraceViewServer.Configuration.defaultMaxPendingSpans
 

@@ -23,7 +23,8 @@ public final class TraceViewServer: Sendable {
     /// If set, every received span is appended to this file as one JSON object per line.
     public var jsonPath: String?
     /// Spans held waiting for their trace's quiet period at most; past it the traces quiet
-    /// longest are printed early.
+    /// longest are printed early. As many again may wait for a slow output; past that, traces
+    /// printed early are dropped, counted in a warning at `stop()`.
     public var maxPendingSpans: Int
 
     public init(
@@ -108,8 +109,9 @@ public final class TraceViewServer: Sendable {
     sink.queue.sync { sink.emitAll() }
   }
 
-  /// Stops receiving (open calls get a second to finish), prints what is pending and closes the
-  /// JSON file. Blocks until done; repeated calls return at once.
+  /// Stops receiving (open calls get a second to finish), prints what is pending, closes the
+  /// JSON file and says how many traces were dropped, if any. Blocks until done; repeated
+  /// calls return at once.
   public func stop() {
     let timer = phase.withLock { phase -> CheckTimer?? in
       defer { phase = .stopped }
@@ -125,6 +127,7 @@ public final class TraceViewServer: Sendable {
     timer?.source.cancel()
     flush()
     sink.closeJSON()
+    sink.reportDropped()
   }
 
   /// How often pending traces are checked: a quarter of the quiet period, within 50-500 ms.

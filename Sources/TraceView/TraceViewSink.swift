@@ -5,10 +5,13 @@ import Synchronization
 
 /// Where a `TraceViewServer`'s spans go: the pending traces, the JSON lines file and the output
 /// of finished trees. All output (trees and JSON lines) happens on one serial queue, so trees
-/// never interleave and the gRPC loop never waits on a file or a terminal.
+/// never interleave and the gRPC loop never waits on a file or a terminal. Trees printed early
+/// wait there for at most `maxPendingSpans` spans (`EarlyOutputBacklog`); past that, while the
+/// output is stuck, they are dropped and counted.
 final class TraceViewSink: Sendable {
   let queue = DispatchQueue(label: "semantic-router.trace-view.output")
   private let collector: Mutex<TraceCollector>
+  private let earlyBacklog: Mutex<EarlyOutputBacklog>
   private let jsonFD = Mutex<Int32>(-1)
   private let output: @Sendable (String) -> Void
   private let logger: Logger
@@ -20,12 +23,15 @@ final class TraceViewSink: Sendable {
     maxPendingSpans: Int, output: @escaping @Sendable (String) -> Void, logger: Logger
   ) {
     collector = Mutex(TraceCollector(maxPendingSpans: maxPendingSpans))
+    earlyBacklog = Mutex(EarlyOutputBacklog(maxSpans: maxPendingSpans))
     self.output = output
     self.logger = logger
   }
 
   var receivedSpanCount: UInt64 { spansReceived.load(ordering: .relaxed) }
   var printedTraceCount: UInt64 { tracesPrinted.load(ordering: .relaxed) }
+  /// Traces printed early that were dropped because the output was behind.
+  var droppedTraceCount: UInt64 { earlyBacklog.withLock { $0.droppedTraces } }
 
   /// Opens (creating or appending to) the JSON lines file.
   func openJSON(path: String) throws(TraceViewError) {
@@ -60,7 +66,8 @@ final class TraceViewSink: Sendable {
   }
 
   /// Prints traces before their quiet period, to stay within the pending-span bound; the first
-  /// time says so, since a later span of such a trace prints as a tree of its own.
+  /// time says so, since a later span of such a trace prints as a tree of its own. Drops them
+  /// while the output is `maxPendingSpans` spans behind; the first drop says so too.
   private func handOutEarly(_ traces: [[TraceViewSpan]]) {
     let before = tracesHandedOutEarly.wrappingAdd(
       UInt64(traces.count), ordering: .relaxed
@@ -69,7 +76,29 @@ final class TraceViewSink: Sendable {
       logger.warning(
         "more spans pending than --max-pending-spans: printing the traces quiet longest early")
     }
-    queue.async { self.emit(traces) }
+    let (admitted, firstDrop) = earlyBacklog.withLock { backlog in
+      let droppedBefore = backlog.droppedTraces
+      let admitted = backlog.admit(traces)
+      return (admitted, droppedBefore == 0 && backlog.droppedTraces > 0)
+    }
+    if firstDrop {
+      logger.warning(
+        "output --max-pending-spans spans behind: dropping early traces (counted at stop)")
+    }
+    guard !admitted.isEmpty else { return }
+    let spans = admitted.reduce(0) { $0 + $1.count }
+    queue.async {
+      self.emit(admitted)
+      self.earlyBacklog.withLock { $0.output(spans) }
+    }
+  }
+
+  /// Says how many traces were dropped, if any.
+  func reportDropped() {
+    let (traces, spans) = earlyBacklog.withLock { ($0.droppedTraces, $0.droppedSpans) }
+    guard traces > 0 else { return }
+    logger.warning(
+      "dropped \(traces) trace(s) (\(spans) spans) due early while the output was behind")
   }
 
   /// Prints the traces quiet for `quietPeriod`. On `queue` only.

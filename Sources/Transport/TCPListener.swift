@@ -7,7 +7,9 @@ import Logging
 /// It holds one descriptor in reserve (libev's and nginx's trick): when accept fails because
 /// the process is out of descriptors, it closes the reserve, accepts the waiting connections and
 /// closes each at once (their clients see the connection end instead of hanging in the backlog),
-/// reopens the reserve, and pauses accepting for a moment.
+/// reopens the reserve, and pauses accepting for a moment. Paused, it stays registered with the
+/// loop (only its interest in readability is off), so a loop that stops meanwhile still closes
+/// it through `loopStopped()`.
 final class TCPListener: Selectable {
   let loop: EventLoop
   let fd: Int32
@@ -69,7 +71,7 @@ final class TCPListener: Selectable {
     loop.assertInEventLoop()
     guard !isClosed else { return }
     isClosed = true
-    if !paused { loop.unregister(fd: fd) }
+    loop.unregister(fd: fd)
     Syscall.close(fd)
     closeReserve()
     dropCallbacks()
@@ -134,17 +136,23 @@ final class TCPListener: Selectable {
     reserveFD = nil
   }
 
-  private func pause() {
+  /// Stops accepting for 100 ms (internal: tests pause it as a failed accept would).
+  func pause() {
     paused = true
-    loop.unregister(fd: fd)
+    // Still registered: `loopStopped()` must reach a listener the loop stops during the pause.
+    setInterest(readable: false)
     loop.scheduleTimer(afterNanoseconds: 100_000_000) { [self] in
       paused = false
       guard !isClosed else { return }
-      do {
-        try loop.register(fd: fd, handler: self)
-      } catch {
-        logger.error("cannot resume accepting: \(error)")
-      }
+      setInterest(readable: true)
+    }
+  }
+
+  private func setInterest(readable: Bool) {
+    do {
+      try loop.setInterest(fd: fd, readable: readable, writable: false)
+    } catch {
+      logger.error("cannot \(readable ? "resume" : "pause") accepting: \(error)")
     }
   }
 }

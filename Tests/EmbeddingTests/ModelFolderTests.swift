@@ -1,4 +1,5 @@
 import Embedding
+import Foundation
 import Testing
 
 /// Loading a model folder: sizes come from config.json, and anything that is not a BERT
@@ -8,6 +9,7 @@ import Testing
     -> EmbeddingError?
   {
     let directory = try folder.write(name: name)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     do {
       _ = try SentenceEmbedder(directory: directory)
       return nil
@@ -18,6 +20,7 @@ import Testing
 
   @Test func aSmallerBERT_loadsWithTheSizesItsConfigSays() throws {
     let directory = try TinyBERTFolder().write()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     let embedder = try SentenceEmbedder(directory: directory)
     #expect(embedder.dimension == 8)
     #expect(embedder.configuration.layers == 2)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The safetensors reader: tensors read back as written, and every malformed header an error
-/// naming the file and the field.
+/// naming the file and the field. Every test removes the files it writes.
 @Suite struct SafetensorsFileTests {
   /// Writes a safetensors file from a header text and data bytes; returns its path.
   static func write(header: String, data: [UInt8] = [], name: String = #function) throws
@@ -42,6 +42,7 @@ import Testing
         "b":{"dtype":"F16","shape":[3],"data_offsets":[16,22]}}
         """,
       data: Self.floatBytes([1, 2, 3, 4]) + halfBytes)
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let file = try SafetensorsFile(path: path)
     #expect(Set(file.tensors.keys) == ["a", "b"])
     let a = try file.tensor("a")
@@ -77,6 +78,7 @@ import Testing
   ])
   func malformedHeaders_areErrorsNamingTheField(header: String, field: String) throws {
     let path = try Self.write(header: header, data: Self.floatBytes([1, 2]), name: header)
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let error = Self.error { _ = try SafetensorsFile(path: path) }
     #expect(error?.field == field, "\(String(describing: error))")
     #expect(error?.file == path)
@@ -85,9 +87,11 @@ import Testing
   @Test func everyTruncationOfAValidFile_isAnError() throws {
     let header = #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#
     let path = try Self.write(header: header, data: Self.floatBytes([1, 2, 3]))
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     #expect(throws: Never.self) { try SafetensorsFile(path: path) }
     let truncated = path + ".truncated"
+    defer { try? FileManager.default.removeItem(atPath: truncated) }
     for length in 0..<bytes.count {
       try bytes.prefix(length).write(to: URL(fileURLWithPath: truncated))
       let error = Self.error { _ = try SafetensorsFile(path: truncated) }
@@ -97,6 +101,7 @@ import Testing
 
   @Test func aHeaderLengthPastTheFile_isAnError() throws {
     let path = try Self.write(header: "{}")
+    defer { try? FileManager.default.removeItem(atPath: path) }
     var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     bytes.replaceSubrange(0..<8, with: withUnsafeBytes(of: UInt64.max) { Array($0) })
     try bytes.write(to: URL(fileURLWithPath: path))

@@ -32,8 +32,11 @@ struct StaticEmbedderTests {
 
   @Test func aText_isTheUnitMeanOfItsTokenRows_withoutCLSAndSEP() throws {
     let folder = try TinyBERTFolder().write()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let table = try Self.table(Self.rows)
+    defer { try? FileManager.default.removeItem(atPath: table) }
     let embedder = try StaticEmbedder(
-      tokenizerPath: "\(folder)/tokenizer.json", tablePath: try Self.table(Self.rows))
+      tokenizerPath: "\(folder)/tokenizer.json", tablePath: table)
     #expect(embedder.dimension == 2)
     let both = embedder.embed("Hello world")
     #expect(abs(both[0] - Float(0.5).squareRoot()) < 1e-6 && abs(both[1] - Float(0.5).squareRoot()) < 1e-6)
@@ -46,7 +49,9 @@ struct StaticEmbedderTests {
 
   @Test func aTableShorterThanTheVocabulary_isAnErrorNamingIt() throws {
     let folder = try TinyBERTFolder().write()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = try Self.table(Array(Self.rows.prefix(6)))
+    defer { try? FileManager.default.removeItem(atPath: path) }
     #expect(
       throws: EmbeddingError(
         file: path, field: "embeddings",
@@ -58,7 +63,9 @@ struct StaticEmbedderTests {
 
   @Test func anIntegerTable_isAnErrorNamingIt() throws {
     let folder = try TinyBERTFolder().write()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = try Self.table(Self.rows, dtype: "I32")
+    defer { try? FileManager.default.removeItem(atPath: path) }
     #expect(
       throws: EmbeddingError(
         file: path, field: "embeddings", reason: "dtype I32; only F32, F16 and BF16 load")

@@ -14,7 +14,6 @@ sent through Envoy.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import shutil
@@ -32,8 +31,8 @@ sys.path.insert(0, str(REPO / "Tests" / "integration"))
 import requests  # noqa: E402
 
 import stack  # noqa: E402
+from seed_corpus import save  # noqa: E402
 
-CORPUS = REPO / "Tests" / "Fuzz" / "Corpus"
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
@@ -109,20 +108,6 @@ def grpc_messages(data: bytes) -> list[bytes]:
     messages.append(data[offset + 5:offset + 5 + length])
     offset += 5 + length
   return messages
-
-
-def save(target: str, inputs: list[bytes], max_len: int) -> int:
-  """Writes each distinct input no longer than `max_len`; returns how many."""
-  directory = CORPUS / target
-  directory.mkdir(parents=True, exist_ok=True)
-  written = set()
-  for data in inputs:
-    if not data or len(data) > max_len:
-      continue
-    name = hashlib.sha1(data).hexdigest()
-    (directory / name).write_bytes(data)
-    written.add(name)
-  return len(written)
 
 
 def router_config(otlp_port: int, directory: Path) -> Path:

@@ -18,7 +18,6 @@ Tests/Fuzz/Corpus/TARGET/ (file names are content hashes, as libFuzzer names its
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import json
 import os
@@ -35,25 +34,10 @@ sys.path.insert(0, str(REPO / "Tests" / "e2e"))
 
 from redis_process import RedisProcess  # noqa: E402
 from vllm_stub_process import VLLMStubProcess  # noqa: E402
-
-CORPUS = REPO / "Tests" / "Fuzz" / "Corpus"
+from seed_corpus import save  # noqa: E402
 
 # FuzzOpenAIRequest's and FuzzChatResponseTranslator's first byte (see their main.swift).
 ENDPOINT_BYTE = {"chat": 0, "completions": 1, "responses": 2, "messages": 3}
-
-
-def save(target: str, inputs: list[bytes], max_len: int) -> int:
-  """Writes each distinct input no longer than `max_len`; returns how many."""
-  directory = CORPUS / target
-  directory.mkdir(parents=True, exist_ok=True)
-  names = set()
-  for data in inputs:
-    if not data or len(data) > max_len:
-      continue
-    name = hashlib.sha1(data).hexdigest()
-    (directory / name).write_bytes(data)
-    names.add(name)
-  return len(names)
 
 
 # --- Redis replies ---------------------------------------------------------------------------

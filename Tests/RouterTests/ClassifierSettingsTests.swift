@@ -2,15 +2,7 @@ import Router
 import Testing
 
 /// A valid configuration whose `classifier:` section follows (its first key is on line 7).
-private let configurationHead = """
-  models:
-    - name: m
-      category: general
-      endpoints: [{ name: e, address: "http://h:1" }]
-  default_model: m
-  classifier:
-
-  """
+private let configurationHead = RouterFixtures.oneModelYAML + "classifier:\n"
 
 @Suite struct ClassifierSettingsTests {
   private func parse(_ section: String) throws -> ClassifierSettings {
@@ -20,12 +12,7 @@ private let configurationHead = """
   }
 
   private func issues(_ section: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(yaml: configurationHead + section + "\n")
-      return []
-    } catch {
-      return error.issues
-    }
+    configurationIssues(configurationHead + section + "\n")
   }
 
   @Test func defaults_areLexicalWithTheMeasuredCascadeAndACacheFileNextToTheConfig() throws {

@@ -2,26 +2,8 @@ import Router
 import Testing
 
 @Suite struct LoggingSettingsTests {
-  private static let base = """
-    models:
-      - name: m
-        category: general
-        endpoints: [{ name: e, address: "http://h:1" }]
-    default_model: m
-
-    """
-
-  private func issues(_ yaml: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(yaml: yaml)
-      return []
-    } catch {
-      return error.issues
-    }
-  }
-
   @Test func withoutTheKeys_formatIsUnset_andTheAccessLogOff() throws {
-    let logging = try RouterConfiguration.parse(yaml: Self.base).logging
+    let logging = try RouterConfiguration.parse(yaml: RouterFixtures.oneModelYAML).logging
     #expect(logging.format == nil)
     #expect(!logging.accessLogEnabled)
     #expect(logging.accessLogPath == "stdout")
@@ -30,7 +12,7 @@ import Testing
 
   @Test func formatAndAccessLog_areRead() throws {
     let logging = try RouterConfiguration.parse(
-      yaml: Self.base + """
+      yaml: RouterFixtures.oneModelYAML + """
         observability:
           logging: { format: json }
           access_log: { enabled: true, path: /var/log/router/access.log, max_queued_lines: 50 }
@@ -43,8 +25,8 @@ import Testing
   }
 
   @Test func badValues_areReportedWithTheirKeysAndLines() {
-    let found = issues(
-      Self.base + """
+    let found = configurationIssues(
+      RouterFixtures.oneModelYAML + """
         observability:
           logging: { format: xml }
           access_log: { enabled: yes please, max_queued_lines: 0, rotate: daily }

@@ -20,15 +20,6 @@ import Testing
         sampling: { type: "always_on", rate: 1.0 }
     """
 
-  private func issues(_ yaml: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(yaml: yaml)
-      return []
-    } catch {
-      return error.issues
-    }
-  }
-
   @Test func userDocSeed_parses_withDefaultsForEverythingElse() throws {
     let configuration = try RouterConfiguration.parse(yaml: Self.userDocSeed)
     #expect(configuration.models.count == 1)
@@ -75,7 +66,7 @@ import Testing
   }
 
   @Test func apis_mustNameKnownAPIs_andIncludeChatCompletions() {
-    let found = issues(
+    let found = configurationIssues(
       """
       models:
         - name: a
@@ -155,7 +146,7 @@ import Testing
   }
 
   @Test func unknownKey_isReportedWithPathLineAndSuggestion() {
-    let found = issues(
+    let found = configurationIssues(
       """
       models:
         - name: m
@@ -173,7 +164,7 @@ import Testing
   }
 
   @Test func wrongTypes_areReportedWithLines_andAllAtOnce() {
-    let found = issues(
+    let found = configurationIssues(
       """
       models:
         - name: m
@@ -197,7 +188,7 @@ import Testing
   }
 
   @Test func danglingReferences_areErrors() {
-    let found = issues(
+    let found = configurationIssues(
       """
       models:
         - name: a
@@ -225,7 +216,7 @@ import Testing
   }
 
   @Test func endpointsSharingAClusterName_mustAgree() {
-    let found = issues(
+    let found = configurationIssues(
       """
       models:
         - name: a
@@ -248,7 +239,7 @@ import Testing
     ("http://::1:80", "needs brackets"),
   ])
   func badAddresses_areRejected(address: String, message: String) {
-    let found = issues(
+    let found = configurationIssues(
       """
       models:
         - name: m
@@ -268,7 +259,7 @@ import Testing
     let configuration = try RouterConfiguration.parse(
       yaml: base + "server:\n  max_header_list_bytes: 16384\n  max_header_count: 50\n")
     #expect(configuration.server == ServerSettings(maxHeaderListBytes: 16384, maxHeaderCount: 50))
-    let found = issues(
+    let found = configurationIssues(
       base + "server:\n  max_header_list_bytes: 100\n  max_header_count: 0\n  limit: 1\n")
     #expect(
       found.contains {
@@ -298,7 +289,8 @@ import Testing
     #expect(defaults.server.streamIdleTimeout == .seconds(3600))
     #expect(defaults.server.maxConnectionAge == .zero)
     #expect(defaults.server.maxConnections == 1024)
-    let found = issues(base + "server:\n  preface_timeout: soon\n  max_connections: 0\n")
+    let found = configurationIssues(
+      base + "server:\n  preface_timeout: soon\n  max_connections: 0\n")
     #expect(found.contains { $0.path == "server.preface_timeout" && $0.line == 4 })
     #expect(found.contains { $0.path == "server.max_connections" && $0.line == 5 })
   }
@@ -316,9 +308,10 @@ import Testing
         == ServerTLSSettings(
           certificateFile: "/t/router.pem", keyFile: "/t/router.key", clientCAFile: "/t/ca.pem"))
     #expect(try RouterConfiguration.parse(yaml: base).server.tls == nil)
-    let missing = issues(base + "server:\n  tls:\n    cert_file: /t/router.pem\n")
+    let missing = configurationIssues(base + "server:\n  tls:\n    cert_file: /t/router.pem\n")
     #expect(missing.contains { $0.path == "server.tls.key_file" && $0.line != nil })
-    let unknown = issues(base + "server:\n  tls:\n    cert_file: a\n    key_file: b\n    ca: c\n")
+    let unknown = configurationIssues(
+      base + "server:\n  tls:\n    cert_file: a\n    key_file: b\n    ca: c\n")
     #expect(unknown.contains { $0.path == "server.tls.ca" && $0.line == 7 })
   }
 
@@ -341,21 +334,21 @@ import Testing
     #expect(defaults.server.outputStallTimeout == .seconds(30))
     #expect(defaults.server.maxBufferedBytes == 256 << 20)
     // Below one 4 MiB message and its prefix the connection window would stall every upload.
-    let found = issues(
+    let found = configurationIssues(
       base + "server:\n  max_connection_input_bytes: 1048576\n  max_buffered_bytes: 0\n")
     #expect(found.contains { $0.path == "server.max_connection_input_bytes" && $0.line == 4 })
     #expect(found.contains { $0.path == "server.max_buffered_bytes" && $0.line == 5 })
   }
 
   @Test func yamlSyntaxError_hasALine() {
-    let found = issues("models:\n  - name: [unclosed\ndefault_model: m\n")
+    let found = configurationIssues("models:\n  - name: [unclosed\ndefault_model: m\n")
     #expect(found.count == 1)
     #expect(found.first?.message.hasPrefix("invalid YAML") == true)
     #expect(found.first?.line != nil)
   }
 
   @Test func missingExamplesFile_isAnError() {
-    let found = issues(
+    let found = configurationIssues(
       """
       models: [{ name: m, category: math, endpoints: [{ name: e, address: "http://h" }] }]
       default_model: m

@@ -10,14 +10,7 @@ final class ManualClock: Sendable {
 }
 
 /// A valid configuration without a `semantic_cache` section.
-private let configurationWithoutCache = """
-  models:
-    - name: m
-      category: general
-      endpoints: [{ name: e, address: "http://h:1" }]
-  default_model: m
-
-  """
+private let configurationWithoutCache = RouterFixtures.oneModelYAML
 
 @Suite struct SemanticCacheTests {
   static let classifier = Classifier(
@@ -49,13 +42,7 @@ private let configurationWithoutCache = """
   /// The problems of a configuration whose `semantic_cache:` section is `cacheSection` (its
   /// first line is line 7).
   private func issues(_ cacheSection: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(
-        yaml: configurationWithoutCache + "semantic_cache:\n" + cacheSection + "\n")
-      return []
-    } catch {
-      return error.issues
-    }
+    configurationIssues(configurationWithoutCache + "semantic_cache:\n" + cacheSection + "\n")
   }
 
   @Test func similarQuery_forTheSameModel_hits() {

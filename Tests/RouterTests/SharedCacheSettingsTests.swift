@@ -2,15 +2,7 @@ import Router
 import Testing
 
 /// A valid configuration whose `semantic_cache:` section follows (its first line is line 6).
-private let configurationHead = """
-  models:
-    - name: m
-      category: general
-      endpoints: [{ name: e, address: "http://h:1" }]
-  default_model: m
-  semantic_cache:
-
-  """
+private let configurationHead = RouterFixtures.oneModelYAML + "semantic_cache:\n"
 
 @Suite struct SharedCacheSettingsTests {
   private func parse(_ cacheSection: String) throws -> SemanticCacheSettings {
@@ -18,12 +10,7 @@ private let configurationHead = """
   }
 
   private func issues(_ cacheSection: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(yaml: configurationHead + cacheSection + "\n")
-      return []
-    } catch {
-      return error.issues
-    }
+    configurationIssues(configurationHead + cacheSection + "\n")
   }
 
   @Test func memoryIsTheDefaultBackend() throws {

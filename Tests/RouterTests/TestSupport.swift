@@ -23,8 +23,29 @@ extension String {
   init(bytes: [UInt8]) { self = String(decoding: bytes, as: UTF8.self) }
 }
 
-/// Configurations shared by the processor and telemetry suites.
+/// The problems `RouterConfiguration.parse` reports for `yaml`; none when it parses.
+func configurationIssues(_ yaml: String) -> [ConfigurationIssue] {
+  do {
+    _ = try RouterConfiguration.parse(yaml: yaml)
+    return []
+  } catch {
+    return error.issues
+  }
+}
+
+/// Configurations shared by the processor, telemetry and settings suites.
 enum RouterFixtures {
+  /// The smallest valid configuration: one model `m` serving `general`, in five lines; a
+  /// section appended to it starts on line 6.
+  static let oneModelYAML = """
+    models:
+      - name: m
+        category: general
+        endpoints: [{ name: e, address: "http://h:1" }]
+    default_model: m
+
+    """
+
   /// The math and general categories with a few training examples each, as top-level YAML.
   static let categoriesYAML = """
     categories:

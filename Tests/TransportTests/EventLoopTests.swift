@@ -101,18 +101,60 @@ import Testing
       group.join()
     }
     #expect(freedLoop == nil)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    defer { Glibc.close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
+    #expect(Self.connectionIsRefused(port: port))
+  }
+
+  /// A listener out of descriptors (accept failed with EMFILE or ENFILE) stops watching its
+  /// socket until a retry 100 ms later. It used to leave the loop's registrations for that
+  /// pause, so a loop stopped meanwhile never told it: it stayed open, listening, with its
+  /// accept callback and what that holds (its server, which holds it) allocated for good.
+  @Test func stoppedGroup_closesAListenerPausedForLackOfDescriptors() throws {
+    /// Stands for the server: it holds the listener, whose accept callback holds it.
+    final class Owner {
+      var listener: TCPListener?
+      var accepted = 0
     }
-    #expect(connected == -1 && errno == ECONNREFUSED)
+    final class Observed: @unchecked Sendable {
+      // @unchecked Sendable: set on the loop before `paused` signals, read after.
+      weak var owner: Owner?
+      var port = 0
+    }
+    let observed = Observed()
+    do {
+      let group = try EventLoopGroup(count: 1)
+      let loop = group.loops[0]
+      let paused = DispatchSemaphore(value: 0)
+      loop.execute {
+        let owner = Owner()
+        let listener = try! TCPListener(
+          address: SocketAddress.resolve(host: "127.0.0.1", port: 0), backlog: 8, loop: loop,
+          logger: Logger(label: "test")
+        ) { client in
+          owner.accepted += 1
+          Syscall.close(client)
+        }
+        owner.listener = listener
+        try! listener.start()
+        // What an accept failing with EMFILE does, without exhausting this test process's
+        // descriptors (other tests run beside it).
+        listener.pause()
+        observed.owner = owner
+        observed.port = try! listener.localAddress().port
+        paused.signal()
+      }
+      #expect(paused.wait(timeout: .now() + 5) == .success)
+      group.stop()
+      group.join()
+    }
+    #expect(observed.owner == nil)
+    #expect(Self.connectionIsRefused(port: observed.port))
+  }
+
+  /// Whether connecting to 127.0.0.1:`port` is refused (nothing listens there any more).
+  private static func connectionIsRefused(port: Int) -> Bool {
+    let (fd, error) = connectLoopback(port: port)
+    Glibc.close(fd)
+    return error == ECONNREFUSED
   }
 
   @Test func timers_fireInDeadlineOrder_andCancelledTimersNever() throws {

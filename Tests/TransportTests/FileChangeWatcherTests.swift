@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 import Synchronization
@@ -30,6 +31,11 @@ struct FileChangeWatcherTests {
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
   }
 
+  /// Removes a directory `makeDirectory` made, with what the test wrote in it.
+  private static func removeDirectory(_ directory: String) {
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
   private static func write(_ text: String, to path: String) {
     let file = fopen(path, "w")!
     fputs(text, file)
@@ -38,6 +44,7 @@ struct FileChangeWatcherTests {
 
   @Test func inPlaceWrite_isReported() throws {
     let directory = Self.makeDirectory()
+    defer { Self.removeDirectory(directory) }
     let path = directory + "/config.yaml"
     Self.write("a: 1\n", to: path)
     let changes = ChangeCounter()
@@ -53,6 +60,7 @@ struct FileChangeWatcherTests {
     // The layout a ConfigMap volume has: the file is a symlink through `..data`, and an update
     // writes a new timestamped folder, then renames a new `..data` link over the old one.
     let directory = Self.makeDirectory()
+    defer { Self.removeDirectory(directory) }
     mkdir(directory + "/..2026_12_07_a", 0o755)
     Self.write("a: 1\n", to: directory + "/..2026_12_07_a/config.yaml")
     symlink("..2026_12_07_a", directory + "/..data")

@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import Testing
 
@@ -66,8 +65,7 @@ import Testing
     settings.headerLimitCounters = counters
     Self.serve(fd: serverFD, on: loop, settings: settings)
     let peer = RawPeer(fd: peerFD)
-    peer.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    peer.startConnection()
     let block = Self.amplificationBlock(frames: 9)
     for index in 0..<9 {
       let chunk = Array(block[(index * 16384)..<((index + 1) * 16384)])
@@ -76,7 +74,7 @@ import Testing
         type: index == 0 ? 0x1 : 0x9, flags: (index == 0 ? 0x1 : 0) | (index == 8 ? 0x4 : 0),
         stream: 1, payload: chunk)
     }
-    peer.sendFrame(type: 0x1, flags: 0x4, stream: 3, payload: Self.requestFields(path: "/ok"))
+    peer.sendFrame(type: 0x1, flags: 0x4, stream: 3, payload: RawPeer.requestFields(path: "/ok"))
     peer.sendFrame(type: 0x0, flags: 0x1, stream: 3, payload: Array("ping".utf8))
 
     var resetCodes: [UInt32] = []
@@ -134,10 +132,9 @@ import Testing
     settings.maxHeaderCount = 10
     Self.serve(fd: serverFD, on: loop, settings: settings)
     let peer = RawPeer(fd: peerFD)
-    peer.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    peer.startConnection()
     // Four pseudo-headers and seven `x-n: v` fields: eleven, one past the limit.
-    var fields = Self.requestFields(path: "/many")
+    var fields = RawPeer.requestFields(path: "/many")
     for _ in 0..<7 { fields += [0x00, 3] + Array("x-n".utf8) + [1, UInt8(ascii: "v")] }
     peer.sendFrame(type: 0x1, flags: 0x5, stream: 1, payload: fields)
     var resetCode: UInt32?
@@ -163,85 +160,15 @@ import Testing
     }
   }
 
-  /// `:method POST`, `:scheme http`, `:path` and `:authority test`, none indexed.
-  static func requestFields(path: String) -> [UInt8] {
-    [0x83, 0x86, 0x04, UInt8(path.utf8.count)] + Array(path.utf8)
-      + [0x01, 4] + Array("test".utf8)
-  }
-
   /// The request fields, the 4,000-byte literal added to the dynamic table, then 0xbe
   /// references until the block fills `frames` frames of 16,384 bytes.
   static func amplificationBlock(frames: Int) -> [UInt8] {
     // Literal with incremental indexing, new name (0x40); 4,000 = 127 + 3,873 in HPACK's 7-bit
     // prefix integer: 0x7f, then 3,873 as 0xa1 0x1e.
-    var block = requestFields(path: "/attack") + [0x40, UInt8(attackName.count)] + attackName
+    var block = RawPeer.requestFields(path: "/attack")
+    block += [0x40, UInt8(attackName.count)] + attackName
     block += [0x7f, 0xa1, 0x1e] + attackValue
     block += [UInt8](repeating: 0xbe, count: frames * 16384 - block.count)
     return block
-  }
-}
-
-/// The test's side of a socket (a socketpair or TCP), made blocking: writes frames, reads them
-/// back. Reads give up after 10 s (a guard against hanging, never a measurement).
-struct RawPeer {
-  struct Frame {
-    var type: UInt8
-    var flags: UInt8
-    var stream: UInt32
-    var payload: [UInt8]
-  }
-
-  let fd: Int32
-
-  init(fd: Int32) {
-    self.fd = fd
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-  }
-
-  func send(_ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      guard written > 0 else { return }
-      offset += written
-    }
-  }
-
-  func sendFrame(type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8]) {
-    let length = UInt32(payload.count)
-    var header: [UInt8] = [UInt8(length >> 16), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
-    header += [type, flags]
-    header += [24, 16, 8, 0].map { UInt8((stream >> $0) & 0xff) }
-    send(header + payload)
-  }
-
-  /// The next frame, or nil at end of stream, on error or after the guard timeout.
-  func readFrame() -> Frame? {
-    guard let header = read(count: 9) else { return nil }
-    let length = Int(Self.integer(header[0..<3]))
-    guard let payload = read(count: length) else { return nil }
-    return Frame(
-      type: header[3], flags: header[4], stream: Self.integer(header[5..<9]) & 0x7fff_ffff,
-      payload: payload)
-  }
-
-  private func read(count: Int) -> [UInt8]? {
-    var bytes = [UInt8](repeating: 0, count: count)
-    var offset = 0
-    while offset < count {
-      let received = bytes.withUnsafeMutableBytes {
-        Glibc.read(fd, $0.baseAddress! + offset, count - offset)
-      }
-      guard received > 0 else { return nil }
-      offset += received
-    }
-    return bytes
-  }
-
-  /// A big-endian unsigned integer of up to four bytes.
-  static func integer(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-    bytes.reduce(0) { $0 << 8 | UInt32($1) }
   }
 }

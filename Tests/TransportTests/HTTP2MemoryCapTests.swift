@@ -7,7 +7,6 @@ import Testing
 /// unconsumed stays within the input cap (flow control), a peer that does not read gets no new
 /// streams and is closed, and refused streams are counted.
 @Suite struct HTTP2MemoryCapTests {
-  static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
   /// 50 streams each start a large upload that the handler holds (as gRPC holds a partial
   /// message): the peer may send only the 1 MiB connection window, which is not granted again
@@ -27,8 +26,7 @@ import Testing
     defer { Syscall.close(peerFD) }
     Self.serve(fd: serverFD, on: group.loops[0], limits: limits, holdInput: true)
     let peer = RawPeer(fd: peerFD)
-    peer.send(Self.preface)
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    peer.startConnection()
     var window: Int?
     while window == nil, let frame = peer.readFrame() {
       if frame.type == 0x8, frame.stream == 0 {
@@ -44,7 +42,7 @@ import Testing
       let stream = UInt32(2 * index + 1)
       peer.sendFrame(
         type: 0x1, flags: 0x4, stream: stream,
-        payload: HTTP2HeaderListLimitTests.requestFields(path: "/upload"))
+        payload: RawPeer.requestFields(path: "/upload"))
       let size = min(60_000, remaining)
       guard size > 0 else { continue }
       uploading.append(stream)
@@ -82,7 +80,7 @@ import Testing
     #expect((increment ?? 0) >= UInt32(cap / 2))
     peer.sendFrame(
       type: 0x1, flags: 0x4, stream: 101,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/after"))
+      payload: RawPeer.requestFields(path: "/after"))
     peer.sendFrame(type: 0x0, flags: 0x1, stream: 101, payload: Array("ping".utf8))
     #expect(Self.readEcho(peer, stream: 101) == Array("ping".utf8))
     #expect(limits.counters.refused(.inputFull) == UInt64(expectedRefusals))
@@ -133,13 +131,13 @@ import Testing
       }
     }
     let peer = RawPeer(fd: peerFD)
-    peer.send(Self.preface)
+    peer.send(RawPeer.preface)
     // SETTINGS_INITIAL_WINDOW_SIZE 2^31-1 and the largest connection window: only the socket
     // holds the answers back.
     peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [0, 0x4, 0x7f, 0xff, 0xff, 0xff])
     peer.sendFrame(type: 0x8, flags: 0, stream: 0, payload: [0x7f, 0xff, 0x00, 0x00])
     // All 20 requests in one write, so the server reads them together before it pauses.
-    let fields = HTTP2HeaderListLimitTests.requestFields(path: "/large")
+    let fields = RawPeer.requestFields(path: "/large")
     var requests: [UInt8] = []
     for index in 0..<20 {
       let stream = UInt32(2 * index + 1)
@@ -152,11 +150,10 @@ import Testing
     defer { Syscall.close(otherPeerFD) }
     Self.serve(fd: otherServerFD, on: loop, limits: limits, holdInput: false)
     let other = RawPeer(fd: otherPeerFD)
-    other.send(Self.preface)
-    other.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    other.startConnection()
     other.sendFrame(
       type: 0x1, flags: 0x4, stream: 1,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/other"))
+      payload: RawPeer.requestFields(path: "/other"))
     other.sendFrame(type: 0x0, flags: 0x1, stream: 1, payload: Array("pong".utf8))
     #expect(Self.readEcho(other, stream: 1) == Array("pong".utf8))
 
@@ -196,15 +193,14 @@ import Testing
     let holder = RawPeer(fd: holderPeerFD)
     let other = RawPeer(fd: otherPeerFD)
     for peer in [holder, other] {
-      peer.send(Self.preface)
-      peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+      peer.startConnection()
     }
     // Four streams of 64 KiB - 1 each: the stream windows (65,535 before our SETTINGS ACK) and
     // the connection window allow them without waiting.
     for stream in [UInt32(1), 3, 5, 7] {
       holder.sendFrame(
         type: 0x1, flags: 0x4, stream: stream,
-        payload: HTTP2HeaderListLimitTests.requestFields(path: "/upload"))
+        payload: RawPeer.requestFields(path: "/upload"))
       for offset in stride(from: 0, to: 65_535, by: 16_384) {
         holder.sendFrame(
           type: 0x0, flags: 0, stream: stream,
@@ -214,7 +210,7 @@ import Testing
     // A fifth stream on the same connection: refused once the four are held (262,140 bytes).
     holder.sendFrame(
       type: 0x1, flags: 0x4, stream: 9,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/upload"))
+      payload: RawPeer.requestFields(path: "/upload"))
     var holderRefused: UInt32?
     while holderRefused == nil, let frame = holder.readFrame() {
       if frame.type == 0x3 { holderRefused = frame.stream }
@@ -224,7 +220,7 @@ import Testing
 
     other.sendFrame(
       type: 0x1, flags: 0x5, stream: 1,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/refused"))
+      payload: RawPeer.requestFields(path: "/refused"))
     var otherReset: UInt32?
     while otherReset == nil, let frame = other.readFrame() {
       if frame.type == 0x3, frame.stream == 1 { otherReset = RawPeer.integer(frame.payload[...]) }
@@ -244,7 +240,7 @@ import Testing
     }
     other.sendFrame(
       type: 0x1, flags: 0x4, stream: 3,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/after"))
+      payload: RawPeer.requestFields(path: "/after"))
     other.sendFrame(type: 0x0, flags: 0x1, stream: 3, payload: Array("ping".utf8))
     #expect(Self.readEcho(other, stream: 3) == Array("ping".utf8))
   }

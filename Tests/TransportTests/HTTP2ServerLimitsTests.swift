@@ -10,13 +10,6 @@ import Testing
 /// peer must act before a timeout (send its preface, open its stream), the timeout is 250 ms: a
 /// margin for a busy machine, not a measurement.
 @Suite struct HTTP2ServerLimitsTests {
-  static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
-
-  /// Sends the client preface and an empty SETTINGS frame: what every well-behaved peer does first.
-  static func startConnection(_ peer: RawPeer) {
-    peer.send(preface)
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
-  }
   static let cancel: UInt32 = 0x8
 
   // MARK: - Deadlines, without sockets
@@ -94,7 +87,7 @@ import Testing
     defer { server.stop() }
     let prompt = try server.connect()
     defer { Syscall.close(prompt.fd) }
-    Self.startConnection(prompt)
+    prompt.startConnection()
     #expect(prompt.readFrame()?.type == 0x4)  // the server's SETTINGS: it was accepted first
     let silent = try server.connect()
     defer { Syscall.close(silent.fd) }
@@ -110,7 +103,7 @@ import Testing
     defer { server.stop() }
     let peer = try server.connect()
     defer { Syscall.close(peer.fd) }
-    Self.startConnection(peer)
+    peer.startConnection()
     let frames = try #require(Self.readUntilClosed(peer))
     let goaway = try #require(frames.first { $0.type == 0x7 })
     #expect(RawPeer.integer(goaway.payload[4..<8]) == 0)  // NO_ERROR
@@ -127,12 +120,12 @@ import Testing
     defer { server.stop() }
     let busy = try server.connect()
     defer { Syscall.close(busy.fd) }
-    Self.startConnection(busy)
+    busy.startConnection()
     busy.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/open"))
     #expect(Self.pingIsAnswered(busy))  // the stream is open on the server before the control
     let idle = try server.connect()
     defer { Syscall.close(idle.fd) }
-    Self.startConnection(idle)
+    idle.startConnection()
     let frames = try #require(Self.readUntilClosed(idle))
     #expect(frames.contains { $0.type == 0x7 })
     #expect(Self.pingIsAnswered(busy))
@@ -151,7 +144,7 @@ import Testing
     defer { server.stop() }
     let peer = try server.connect()
     defer { Syscall.close(peer.fd) }
-    Self.startConnection(peer)
+    peer.startConnection()
     peer.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/stuck"))
     var resetCode: UInt32?
     while resetCode == nil, let frame = peer.readFrame() {
@@ -173,7 +166,7 @@ import Testing
     defer { server.stop() }
     let peer = try server.connect()
     defer { Syscall.close(peer.fd) }
-    Self.startConnection(peer)
+    peer.startConnection()
     peer.sendFrame(type: 0x1, flags: 0x4, stream: 1, payload: Self.request("/long"))
     var goaway: RawPeer.Frame?
     while goaway == nil, let frame = peer.readFrame() {
@@ -198,7 +191,7 @@ import Testing
     for _ in 0..<2 {
       let peer = try server.connect()
       admitted.append(peer)
-      Self.startConnection(peer)
+      peer.startConnection()
       #expect(peer.readFrame()?.type == 0x4)
     }
     let refused = try server.connect()
@@ -223,7 +216,7 @@ import Testing
 
   /// Request fields for the echo server.
   static func request(_ path: String) -> [UInt8] {
-    HTTP2HeaderListLimitTests.requestFields(path: path)
+    RawPeer.requestFields(path: path)
   }
 
   /// The frames read until the server closed the connection, or nil if it did not within the
@@ -281,17 +274,11 @@ private struct TestServer {
 
   /// A blocking TCP connection to the server.
   func connect() throws -> RawPeer {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-      }
+    let (fd, error) = connectLoopback(port: port)
+    guard error == 0 else {
+      if fd >= 0 { Glibc.close(fd) }
+      throw TLSTestSetupError("cannot connect: \(error)")
     }
-    guard fd >= 0, connected else { throw TLSTestSetupError("cannot connect: \(errno)") }
     return RawPeer(fd: fd)
   }
 

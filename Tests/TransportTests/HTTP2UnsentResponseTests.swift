@@ -71,12 +71,11 @@ import Testing
       try! server.start()
     }
     let peer = RawPeer(fd: peerFD)
-    peer.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
-    peer.sendFrame(type: 0x4, flags: 0, stream: 0, payload: [])
+    peer.startConnection()
     // HEADERS (END_HEADERS, no END_STREAM): the request body is still to come.
     peer.sendFrame(
       type: 0x1, flags: 0x4, stream: 1,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/big"))
+      payload: RawPeer.requestFields(path: "/big"))
     #expect(answerer.closed.wait(timeout: .now() + 10) == .success)
 
     // The peer had not read the reset yet: its body for stream 1 follows, then a second
@@ -84,7 +83,7 @@ import Testing
     peer.sendFrame(type: 0x0, flags: 0x1, stream: 1, payload: Array("late body".utf8))
     peer.sendFrame(
       type: 0x1, flags: 0x5, stream: 3,
-      payload: HTTP2HeaderListLimitTests.requestFields(path: "/small"))
+      payload: RawPeer.requestFields(path: "/small"))
     var stream3Data: [UInt8] = []
     var stream1Frames: [UInt8] = []
     var stream1Reset: UInt32?

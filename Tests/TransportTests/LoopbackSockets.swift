@@ -33,6 +33,23 @@ struct SilentListener {
   func close() { _ = Glibc.close(fd) }
 }
 
+/// A blocking TCP socket connected to 127.0.0.1:`port`, and 0; or, when connecting failed, the
+/// socket and connect's errno. The caller closes the socket either way.
+func connectLoopback(port: Int) -> (fd: Int32, error: Int32) {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+  guard fd >= 0 else { return (fd, errno) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = UInt16(port).bigEndian
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  let connected = withUnsafePointer(to: &address) { pointer in
+    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+    }
+  }
+  return (fd, connected ? 0 : errno)
+}
+
 /// A TCP socket bound to 127.0.0.1 on an ephemeral port, and the port.
 private func bindLoopback() throws -> (Int32, Int) {
   let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -13,17 +13,9 @@ struct TLSSessionTests {
     let fd: Int32
 
     init(port: Int) throws {
-      fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_port = UInt16(port).bigEndian
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      let rc = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-      }
-      guard rc == 0 else { throw TLSTestSetupError("connect: \(String(cString: strerror(errno)))") }
+      let error: Int32
+      (fd, error) = connectLoopback(port: port)
+      guard error == 0 else { throw TLSTestSetupError("connect: \(String(cString: strerror(error)))") }
       var timeout = timeval(tv_sec: 10, tv_usec: 0)
       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }

@@ -43,12 +43,6 @@ PROMPT_FOR = {
 
 
 @pytest.fixture(scope="module")
-def receiver():
-  with OTLPReceiver() as running:
-    yield running
-
-
-@pytest.fixture(scope="module")
 def stack(tmp_path_factory, receiver):
   """One stub per model (A serves /v1/responses, B does not), the router and Envoy."""
   with ExitStack() as running:

@@ -12,15 +12,12 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import subprocess
-from contextlib import ExitStack
 from pathlib import Path
 
-import pytest
 import yaml
 
 import e2e_stack
 import stack
-from otlp_receiver import OTLPReceiver
 from test_end_to_end import metric, parse_prometheus
 
 CLASSIFICATION_SPAN = "semantic_router.classification"
@@ -32,18 +29,6 @@ QUESTIONS = [
   ("Why does salt melt ice on the roads in winter?", "science", "llama-3.1-70b", 0x7102),
   ("Who won the Battle of Hastings and why did it matter?", "history", "llama-3.1-8b", 0x7103),
 ]
-
-
-@pytest.fixture(scope="module")
-def receiver():
-  with OTLPReceiver() as running:
-    yield running
-
-
-@pytest.fixture(scope="module")
-def backends():
-  with ExitStack() as running:
-    yield e2e_stack.start_backends(running, otlp_url=None)
 
 
 def test_questions_without_their_categorys_words_are_routed_by_the_model(

@@ -64,12 +64,6 @@ PROMPTS = [
 
 
 @pytest.fixture(scope="module")
-def receiver():
-  with OTLPReceiver() as running:
-    yield running
-
-
-@pytest.fixture(scope="module")
 def backends(receiver):
   with ExitStack() as running:
     yield e2e_stack.start_backends(running, otlp_url=receiver.url, tokens=TOKENS)

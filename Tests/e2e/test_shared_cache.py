@@ -22,7 +22,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
-import pytest
 import yaml
 
 import e2e_stack
@@ -32,12 +31,6 @@ from test_end_to_end import metric, parse_prometheus
 from test_ext_proc_tls import make_certificates
 
 MODEL = "llama-3.1-8b"
-
-
-@pytest.fixture(scope="module")
-def backends():
-  with ExitStack() as running:
-    yield e2e_stack.start_backends(running, otlp_url=None)
 
 
 class SharedStack:

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import http.client
 import json
-from contextlib import ExitStack
 from pathlib import Path
-
-import pytest
 
 import e2e_stack
 
 QUESTION = "Why does the moon show phases when it orbits the earth?"
-
-
-@pytest.fixture(scope="module")
-def backends():
-  with ExitStack() as running:
-    yield e2e_stack.start_backends(running, otlp_url=None)
 
 
 def events(body: bytes) -> list[dict]:

@@ -22,12 +22,6 @@ TOKENS = 6
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[OTLPReceiver]:
-  with OTLPReceiver() as receiver:
-    yield receiver
-
-
-@pytest.fixture(scope="module")
 def stub(receiver: OTLPReceiver) -> Iterator[VLLMStubProcess]:
   with VLLMStubProcess(
     name="backend-a", model="served-model", otlp_url=receiver.url, tokens=TOKENS,

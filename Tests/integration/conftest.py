@@ -1,4 +1,5 @@
-"""Fixtures that run the real stack as local processes: the router, an echo backend, Envoy 1.40.
+"""Fixtures that run the real stack as local processes: the router, an echo backend, Envoy 1.40,
+an OTLP/gRPC receiver.
 
 Every fixture stops what it started at teardown, whatever the test did.
 """
@@ -12,8 +13,10 @@ import grpc
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 import stack  # noqa: E402
+from otlp_receiver import OTLPReceiver  # noqa: E402
 
 
 @pytest.fixture
@@ -50,6 +53,13 @@ def echo_backend():
   """The in-process echo backend (`/slow...` paths take 1 s)."""
   with stack.EchoBackend(slow_delay=1.0) as backend:
     yield backend
+
+
+@pytest.fixture(scope="module")
+def receiver():
+  """An independent OTLP/gRPC receiver (Python's own decoding), one per test module."""
+  with OTLPReceiver() as running:
+    yield running
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stack  # noqa: E402
 import tracing_stack as ts  # noqa: E402
-from otlp_receiver import OTLPReceiver  # noqa: E402
+from raw_http_backend import RawHTTPBackend  # noqa: E402
 
 #: The request header that tells the backend how long its one unterminated line is.
 LINE_HEADER = "x-long-line-bytes"
@@ -66,7 +66,7 @@ def backend_stream(line_bytes: int) -> bytes:
   return FIRST + b"".join(long_line(line_bytes)) + END
 
 
-class LongLineBackend:
+class LongLineBackend(RawHTTPBackend):
   """An HTTP/1.1 backend on a free loopback port answering every request with the chunked event
   stream of `backend_stream`, its line as long as the request's `x-long-line-bytes` (0: no long
   line at all, a normal short stream), or with `x-text-deltas` events of text in its place.
@@ -79,10 +79,7 @@ class LongLineBackend:
   the test can look at the router while the line is still open."""
 
   def __init__(self) -> None:
-    self._listener = socket.create_server(("127.0.0.1", 0))
-    self.port = self._listener.getsockname()[1]
-    self.url = f"http://127.0.0.1:{self.port}"
-    self._thread = threading.Thread(target=self._accept, name="long-line-backend", daemon=True)
+    super().__init__("long-line-backend")
     self._released: dict[str, threading.Event] = {}
     self._lock = threading.Lock()
 
@@ -95,35 +92,6 @@ class LongLineBackend:
 
   def _send(self, connection: socket.socket, block: bytes) -> None:
     connection.sendall(b"%x\r\n%s\r\n" % (len(block), block))
-
-  def _accept(self) -> None:
-    while True:
-      try:
-        connection, _ = self._listener.accept()
-      except OSError:
-        return
-      threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-  @staticmethod
-  def _read_request(connection: socket.socket) -> dict[str, str] | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-      chunk = connection.recv(65536)
-      if not chunk:
-        return None
-      data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    headers = {}
-    for line in head.decode("latin-1").split("\r\n")[1:]:
-      name, _, value = line.partition(":")
-      headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-      chunk = connection.recv(65536)
-      if not chunk:
-        return None
-      body += chunk
-    return headers
 
   def _serve(self, connection: socket.socket) -> None:
     with connection, contextlib.suppress(OSError):
@@ -145,19 +113,6 @@ class LongLineBackend:
           return
         self._send(connection, END)
         connection.sendall(b"0\r\n\r\n")
-
-  def __enter__(self) -> "LongLineBackend":
-    self._thread.start()
-    return self
-
-  def __exit__(self, *_: object) -> None:
-    self._listener.close()
-
-
-@pytest.fixture(scope="module")
-def receiver():
-  with OTLPReceiver() as receiver:
-    yield receiver
 
 
 @pytest.fixture(scope="module")

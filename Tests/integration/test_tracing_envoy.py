@@ -10,22 +10,13 @@ import secrets
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stack  # noqa: E402
 import tracing_stack as ts  # noqa: E402
-from otlp_receiver import OTLPReceiver  # noqa: E402
 from vllm_stub_process import VLLMStubProcess  # noqa: E402
 
 EXT_PROC_EGRESS = "async envoy.service.ext_proc.v3.ExternalProcessor.Process egress"
-
-
-@pytest.fixture
-def receiver():
-  with OTLPReceiver() as receiver:
-    yield receiver
 
 
 def test_envoy_spans_and_router_spans_form_one_tree(tmp_path, receiver):

@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stack  # noqa: E402
 import tracing_stack as ts  # noqa: E402
-from otlp_receiver import OTLPReceiver  # noqa: E402
+from raw_http_backend import RawHTTPBackend  # noqa: E402
 
 #: The request header that tells the faulty backend what to do.
 FAULT_HEADER = "x-fault"
 SSE_CHUNKS = 3
 
 
-class FaultyBackend:
+class FaultyBackend(RawHTTPBackend):
   """An HTTP/1.1 backend on a free loopback port that misbehaves as each request's `x-fault`
   header says, after reading the whole request:
 
@@ -55,10 +55,7 @@ class FaultyBackend:
   """
 
   def __init__(self) -> None:
-    self._listener = socket.create_server(("127.0.0.1", 0))
-    self.port = self._listener.getsockname()[1]
-    self.url = f"http://127.0.0.1:{self.port}"
-    self._thread = threading.Thread(target=self._accept, name="faulty-backend", daemon=True)
+    super().__init__("faulty-backend")
     self._arrived = threading.Condition()
     self._trace_ids: set[str] = set()
     self.reset_streams = threading.Event()
@@ -66,35 +63,6 @@ class FaultyBackend:
   def wait_for_request(self, trace_id: str, timeout: float = 10.0) -> None:
     with self._arrived:
       assert self._arrived.wait_for(lambda: trace_id in self._trace_ids, timeout), trace_id
-
-  def _accept(self) -> None:
-    while True:
-      try:
-        connection, _ = self._listener.accept()
-      except OSError:
-        return
-      threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-  @staticmethod
-  def _read_request(connection: socket.socket) -> dict[str, str] | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-      chunk = connection.recv(65536)
-      if not chunk:
-        return None
-      data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    headers = {}
-    for line in head.decode("latin-1").split("\r\n")[1:]:
-      name, _, value = line.partition(":")
-      headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-      chunk = connection.recv(65536)
-      if not chunk:
-        return None
-      body += chunk
-    return headers
 
   @staticmethod
   def _hold_until_closed(connection: socket.socket) -> None:
@@ -130,19 +98,6 @@ class FaultyBackend:
           self._hold_until_closed(connection)
         else:
           connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-  def __enter__(self) -> "FaultyBackend":
-    self._thread.start()
-    return self
-
-  def __exit__(self, *_: object) -> None:
-    self._listener.close()
-
-
-@pytest.fixture(scope="module")
-def receiver():
-  with OTLPReceiver() as receiver:
-    yield receiver
 
 
 @dataclass

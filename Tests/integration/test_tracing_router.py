@@ -38,12 +38,6 @@ def new_trace_id() -> str:
 
 
 @pytest.fixture(scope="module")
-def receiver():
-  with OTLPReceiver() as receiver:
-    yield receiver
-
-
-@pytest.fixture(scope="module")
 def backends(receiver):
   """Two stub vLLMs (one per model) exporting their own spans to the receiver."""
   with VLLMStubProcess(name="math", model="math-model", otlp_url=receiver.url) as math, \

@@ -15,15 +15,27 @@ extension RouterConfigurationParser {
     guard let fields = reader.mapping(node, at: "classifier", keys: Self.classifierKeys) else {
       return
     }
-    if let value = fields["confidence_threshold"].flatMap({
-      reader.double($0, at: "classifier.confidence_threshold", in: 0...1)
-    }) {
-      settings.confidenceThreshold = value
+    // The numbers, as tables (like `server:`'s): each key, its range and its field.
+    let fractions: [(key: String, field: WritableKeyPath<ClassifierSettings, Double>)] = [
+      ("confidence_threshold", \.confidenceThreshold), ("cascade_confidence", \.cascadeConfidence),
+    ]
+    for (key, field) in fractions {
+      if let node = fields[key],
+        let value = reader.double(node, at: "classifier.\(key)", in: 0...1)
+      {
+        settings[keyPath: field] = value
+      }
     }
-    if let value = fields["max_query_bytes"].flatMap({
-      reader.int($0, at: "classifier.max_query_bytes", in: 0...(1 << 24))
-    }) {
-      settings.maxQueryBytes = value
+    let counts: [(String, ClosedRange<Int>, WritableKeyPath<ClassifierSettings, Int>)] = [
+      ("max_query_bytes", 0...(1 << 24), \.maxQueryBytes),
+      ("inference_threads", 0...256, \.inferenceThreads),
+      ("queue_capacity", 1...(1 << 20), \.queueCapacity),
+      ("vector_cache_entries", 0...(1 << 24), \.vectorCacheEntries),
+    ]
+    for (key, range, field) in counts {
+      if let node = fields[key], let value = reader.int(node, at: "classifier.\(key)", in: range) {
+        settings[keyPath: field] = value
+      }
     }
     if let value = fields["type"].flatMap({
       action($0, at: "classifier.type", as: ClassifierSettings.Kind.self)
@@ -45,30 +57,10 @@ extension RouterConfigurationParser {
     }) {
       settings.precision = value
     }
-    if let value = fields["cascade_confidence"].flatMap({
-      reader.double($0, at: "classifier.cascade_confidence", in: 0...1)
-    }) {
-      settings.cascadeConfidence = value
-    }
     if let value = fields["on_overload"].flatMap({
       action($0, at: "classifier.on_overload", as: ClassifierSettings.OverloadPolicy.self)
     }) {
       settings.onOverload = value
-    }
-    if let value = fields["inference_threads"].flatMap({
-      reader.int($0, at: "classifier.inference_threads", in: 0...256)
-    }) {
-      settings.inferenceThreads = value
-    }
-    if let value = fields["queue_capacity"].flatMap({
-      reader.int($0, at: "classifier.queue_capacity", in: 1...(1 << 20))
-    }) {
-      settings.queueCapacity = value
-    }
-    if let value = fields["vector_cache_entries"].flatMap({
-      reader.int($0, at: "classifier.vector_cache_entries", in: 0...(1 << 24))
-    }) {
-      settings.vectorCacheEntries = value
     }
     if let value = fields["examples_cache"].flatMap({
       reader.nonEmptyString($0, at: "classifier.examples_cache")

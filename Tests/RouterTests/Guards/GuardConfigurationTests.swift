@@ -17,15 +17,6 @@ import Testing
 
     """
 
-  private func issues(_ yaml: String) -> [ConfigurationIssue] {
-    do {
-      _ = try RouterConfiguration.parse(yaml: yaml)
-      return []
-    } catch {
-      return error.issues
-    }
-  }
-
   private static var examples: String {
     """
         attack_examples_file: "\(Repository.path("deploy/classifier/jailbreak/attacks.txt"))"
@@ -74,7 +65,7 @@ import Testing
   }
 
   @Test func badGuardSettings_areReportedWithKeyAndLine() {
-    let found = issues(
+    let found = configurationIssues(
       Self.models.replacingOccurrences(of: "pii: block", with: "pii: mask") + """
         guards:
           pii:
@@ -98,7 +89,7 @@ import Testing
   }
 
   @Test func missingExamplesFile_isReported() {
-    let found = issues(
+    let found = configurationIssues(
       Self.models + """
         guards:
           jailbreak:
