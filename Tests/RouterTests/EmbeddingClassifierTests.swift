@@ -263,8 +263,8 @@ struct EmbeddingClassifierTests {
       body("Who won the Battle of Hastings? Mail the answer to ann@example.com"), mode: .buffered)
     #expect(header(decision, "x-selected-model") == "llama-3.1-8b")
     let question = "Who won the Battle of Hastings? Mail the answer to "
-    #expect(model.cachedVector(for: question + "[EMAIL]") != nil)
-    #expect(model.cachedVector(for: question + "ann@example.com") == nil)
+    #expect(model.cached(for: question + "[EMAIL]") != nil)
+    #expect(model.cached(for: question + "ann@example.com") == nil)
     let text = registry.renderPrometheusText()
     #expect(text.contains("semantic_router_classification_duration_seconds_count 1"))
     #expect(text.contains(#"semantic_router_classifier_model_runs_total{outcome="inferred"} 1"#))

@@ -6,13 +6,16 @@ protocol CascadeModel: Sendable {
   var modelName: String { get }
   /// Names the model's vector space for the semantic cache (`QueryVector.model`).
   var modelIdentity: String { get }
-  /// The stored vector of `text`, if it was embedded recently.
-  func cachedVector(for text: String) -> [Float]?
+  /// The stored vector of `text` (and the examples' vote on it, once taken), if it was
+  /// embedded recently.
+  func cached(for text: String) -> CachedEmbedding?
+  /// Keeps `vote`, the examples' vote on `text`'s vector, beside the vector in the cache.
+  func rememberVote(_ vote: ExampleVote, for text: String)
   /// Runs the model on `text` (milliseconds: never on an event loop).
   func embed(_ text: String) -> [Float]
   /// The category of a query vector and its share of the nearest examples' vote; nil without
   /// examples.
-  func nearest(_ vector: [Float]) -> (category: String, confidence: Double)?
+  func nearest(_ vector: [Float]) -> ExampleVote?
 }
 
 extension EmbeddingClassifier: CascadeModel {}

@@ -101,9 +101,15 @@ public final class EmbeddingClassifier: Sendable {
   /// Number of example vectors.
   public var exampleCount: Int { examples.count }
 
-  /// The stored vector of `text`, if it was embedded recently.
-  public func cachedVector(for text: String) -> [Float]? {
-    vectorCache?.vector(for: text)
+  /// The stored vector of `text` (and the examples' vote on it, once taken), if it was
+  /// embedded recently.
+  public func cached(for text: String) -> CachedEmbedding? {
+    vectorCache?.embedding(for: text)
+  }
+
+  /// Keeps `vote`, the examples' vote on `text`'s vector, beside the vector in the cache.
+  public func rememberVote(_ vote: ExampleVote, for text: String) {
+    vectorCache?.storeVote(vote, for: text)
   }
 
   /// Runs the model on `text` (milliseconds, so never on an event loop) and keeps the vector
@@ -116,7 +122,7 @@ public final class EmbeddingClassifier: Sendable {
 
   /// The category of a query vector and the share of the nearest examples' similarity-weighted
   /// vote it won (0...1); nil without examples.
-  public func nearest(_ vector: [Float]) -> (category: String, confidence: Double)? {
+  public func nearest(_ vector: [Float]) -> ExampleVote? {
     let rows = examples.count
     let dimension = examples.dimension
     guard rows > 0, vector.count == dimension else { return nil }

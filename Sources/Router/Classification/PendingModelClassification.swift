@@ -29,13 +29,15 @@ public struct PendingModelClassification: Sendable {
   }
 
   /// The classification from the query's `vector`: the lexical tier's category when it was
-  /// sure, else the nearest examples' vote (the fallback category below
-  /// `confidence_threshold`); the vector becomes the cache's when the cache is on.
+  /// sure, else the nearest examples' vote (`cachedVote`, when the vector cache kept it, else
+  /// taken now and kept; the fallback category below `confidence_threshold`); the vector
+  /// becomes the cache's when the cache is on.
   public func finish(
-    vector: [Float], outcome: ModelRun.Outcome = .inferred, milliseconds: Double? = nil
+    vector: [Float], cachedVote: ExampleVote? = nil, outcome: ModelRun.Outcome = .inferred,
+    milliseconds: Double? = nil
   ) -> Classification {
     var result = lexical
-    if !lexicalDecides, let (category, confidence) = model.nearest(vector) {
+    if !lexicalDecides, let (category, confidence) = cachedVote ?? vote(on: vector) {
       result =
         confidence >= confidenceThreshold
         ? Classification(
@@ -51,11 +53,20 @@ public struct PendingModelClassification: Sendable {
     return result
   }
 
+  /// The examples' vote on `vector` (a scan of every example vector), kept beside the vector
+  /// in the vector cache for the next identical query.
+  private func vote(on vector: [Float]) -> ExampleVote? {
+    guard let vote = model.nearest(vector) else { return nil }
+    model.rememberVote(vote, for: text)
+    return vote
+  }
+
   /// The classification from the vector cache when `text` was embedded recently (no model
-  /// run), else this query still needs the model.
+  /// run, and no vote when one was kept), else this query still needs the model.
   public func lookingUpVectorCache() -> ClassificationStep {
-    guard let vector = model.cachedVector(for: text) else { return .needsModel(self) }
-    return .decided(finish(vector: vector, outcome: .vectorCacheHit))
+    guard let cached = model.cached(for: text) else { return .needsModel(self) }
+    return .decided(
+      finish(vector: cached.vector, cachedVote: cached.vote, outcome: .vectorCacheHit))
   }
 
   /// The same query with the model reading `text` instead (the guards' redacted text).

@@ -15,14 +15,16 @@ import Testing
     let modelName = "recording"
     let modelIdentity = "recording"
 
-    func cachedVector(for text: String) -> [Float]? { nil }
+    func cached(for text: String) -> CachedEmbedding? { nil }
+
+    func rememberVote(_ vote: ExampleVote, for text: String) {}
 
     func embed(_ text: String) -> [Float] {
       record("embed")
       return [0.6, 0.8, 0, 0]
     }
 
-    func nearest(_ vector: [Float]) -> (category: String, confidence: Double)? {
+    func nearest(_ vector: [Float]) -> ExampleVote? {
       record("vote")
       return ("math", 0.9)
     }
@@ -36,6 +38,54 @@ import Testing
       let thread = pthread_self()
       lock.withLock { calls.append((name, thread)) }
     }
+  }
+
+  /// A model with a real vector cache that counts the examples' votes it takes.
+  private final class VoteCountingModel: CascadeModel, @unchecked Sendable {
+    // @unchecked Sendable: `votes` is only touched under `lock`.
+    private let lock = NSLock()
+    private var votes = 0
+    private let cache = QueryEmbeddingCache(capacity: 4)
+    let modelName = "counting"
+    let modelIdentity = "counting"
+
+    var voteCount: Int { lock.withLock { votes } }
+
+    func cached(for text: String) -> CachedEmbedding? { cache.embedding(for: text) }
+
+    func rememberVote(_ vote: ExampleVote, for text: String) { cache.storeVote(vote, for: text) }
+
+    func embed(_ text: String) -> [Float] {
+      let vector: [Float] = [0.6, 0.8, 0, 0]
+      cache.store(vector, for: text)
+      return vector
+    }
+
+    func nearest(_ vector: [Float]) -> ExampleVote? {
+      lock.withLock { votes += 1 }
+      return ("math", 0.9)
+    }
+  }
+
+  /// A vector-cache hit is answered on the stream's loop: it takes the vote kept with the
+  /// vector instead of scanning the examples again there.
+  @Test func aRepeatedQuery_takesTheVoteKeptWithItsVector() throws {
+    let model = VoteCountingModel()
+    let pending = PendingModelClassification(
+      lexical: Classification(
+        category: "general", confidence: 0.4, method: .fallback, vector: .empty),
+      text: "What is 12 times 7?", lexicalDecides: false, wantsVector: true, model: model,
+      fallbackCategory: "general", confidenceThreshold: 0.6)
+    let first = pending.classify()
+    #expect(model.voteCount == 1)
+    guard case .decided(let repeated) = pending.lookingUpVectorCache() else {
+      Issue.record("expected a vector-cache hit")
+      return
+    }
+    #expect(model.voteCount == 1, "the repeated query voted again")
+    #expect(repeated.category == first.category && repeated.confidence == first.confidence)
+    #expect(repeated.method == .embedding && repeated.vector == first.vector)
+    #expect(repeated.modelRun?.outcome == .vectorCacheHit)
   }
 
   @Test func modelAndVote_runOnTheInferenceThread_andTheLoopGetsTheFinishedClassification()
