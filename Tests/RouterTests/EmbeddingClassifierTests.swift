@@ -289,6 +289,29 @@ struct EmbeddingClassifierTests {
     return processor
   }
 
+  /// A stream whose chat body waits for the model, its later answer recorded in `resolved`.
+  private final class StreamWaitingForTheModel {
+    let processor: SemanticRouterProcessor
+    var resolved: BodyDecision?
+
+    init(processor: SemanticRouterProcessor) { self.processor = processor }
+  }
+
+  /// Sends `question` (made unique, so the vector cache cannot answer it) as a stream's body;
+  /// nil, with an issue recorded, when the body was answered at once.
+  private func streamWaitingForTheModel(
+    _ question: String, router: SemanticRouter, pool: InferencePool, loop: TestLoop
+  ) -> StreamWaitingForTheModel? {
+    let stream = StreamWaitingForTheModel(processor: processor(router, pool: pool, loop: loop))
+    let first = stream.processor.processRequestBody(body("\(question) \(UUID())"), mode: .buffered)
+    guard case .later(let later) = first else {
+      Issue.record("expected .later while the model runs, got \(first)")
+      return nil
+    }
+    later.whenResolved { stream.resolved = $0 }
+    return stream
+  }
+
   private func header(_ decision: BodyDecision?, _ name: String) -> String? {
     guard case .respond(let response) = decision else { return nil }
     return response.headerMutation.setHeaders.first { $0.name == name }?.value
@@ -299,19 +322,16 @@ struct EmbeddingClassifierTests {
     let pool = InferencePool(threads: 1, queueCapacity: 4)
     defer { pool.shutdown() }
     let loop = TestLoop()
-    let processor = processor(router, pool: pool, loop: loop)
-    let first = processor.processRequestBody(
-      body("Who won the Battle of Hastings and why did it matter? \(UUID())"), mode: .buffered)
-    guard case .later(let later) = first else {
-      Issue.record("expected .later while the model runs, got \(first)")
-      return
-    }
-    var resolved: BodyDecision?
-    later.whenResolved { resolved = $0 }
-    #expect(resolved == nil, "answered before the model ran")
+    guard
+      let stream = streamWaitingForTheModel(
+        "Who won the Battle of Hastings and why did it matter?", router: router, pool: pool,
+        loop: loop)
+    else { return }
+    #expect(stream.resolved == nil, "answered before the model ran")
     loop.runArrived()
-    #expect(header(resolved, "x-selected-model") == router.model(forCategory: "history").model)
-    let response = processor.processResponseHeaders(
+    #expect(
+      header(stream.resolved, "x-selected-model") == router.model(forCategory: "history").model)
+    let response = stream.processor.processResponseHeaders(
       HTTPHeadersMessage(headers: [":status": "200", "content-type": "application/json"]))
     guard case .respond(let headers, _) = response else {
       Issue.record("expected response headers, got \(response)")
@@ -327,18 +347,13 @@ struct EmbeddingClassifierTests {
     let pool = InferencePool(threads: 1, queueCapacity: 4)
     defer { pool.shutdown() }
     let loop = TestLoop()
-    let processor = processor(router, pool: pool, loop: loop)
-    let first = processor.processRequestBody(
-      body("What started the French Revolution? \(UUID())"), mode: .buffered)
-    guard case .later(let later) = first else {
-      Issue.record("expected .later while the model runs, got \(first)")
-      return
-    }
-    var resolved: BodyDecision?
-    later.whenResolved { resolved = $0 }
-    processor.streamEnded(.cancelled)
+    guard
+      let stream = streamWaitingForTheModel(
+        "What started the French Revolution?", router: router, pool: pool, loop: loop)
+    else { return }
+    stream.processor.streamEnded(.cancelled)
     loop.runArrived()
-    #expect(resolved == nil)
+    #expect(stream.resolved == nil)
   }
 
   @Test(arguments: [ClassifierSettings.OverloadPolicy.lexical, .reject])

@@ -67,15 +67,20 @@ import Testing
     }
   }
 
-  /// A vector-cache hit is answered on the stream's loop: it takes the vote kept with the
-  /// vector instead of scanning the examples again there.
-  @Test func aRepeatedQuery_takesTheVoteKeptWithItsVector() throws {
-    let model = VoteCountingModel()
-    let pending = PendingModelClassification(
+  /// A query the lexical tier left to `model` ("general" at 0.4), with the cache on.
+  private static func pending(_ model: any CascadeModel) -> PendingModelClassification {
+    PendingModelClassification(
       lexical: Classification(
         category: "general", confidence: 0.4, method: .fallback, vector: .empty),
       text: "What is 12 times 7?", lexicalDecides: false, wantsVector: true, model: model,
       fallbackCategory: "general", confidenceThreshold: 0.6)
+  }
+
+  /// A vector-cache hit is answered on the stream's loop: it takes the vote kept with the
+  /// vector instead of scanning the examples again there.
+  @Test func aRepeatedQuery_takesTheVoteKeptWithItsVector() throws {
+    let model = VoteCountingModel()
+    let pending = Self.pending(model)
     let first = pending.classify()
     #expect(model.voteCount == 1)
     guard case .decided(let repeated) = pending.lookingUpVectorCache() else {
@@ -92,11 +97,7 @@ import Testing
     throws
   {
     let model = RecordingModel()
-    let pending = PendingModelClassification(
-      lexical: Classification(
-        category: "general", confidence: 0.4, method: .fallback, vector: .empty),
-      text: "What is 12 times 7?", lexicalDecides: false, wantsVector: true, model: model,
-      fallbackCategory: "general", confidenceThreshold: 0.6)
+    let pending = Self.pending(model)
     let pool = InferencePool(threads: 1, queueCapacity: 4)
     defer { pool.shutdown() }
     // This test's thread is the stream's loop: it runs the tasks handed back to it.
